@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+const slackUserId = z.string().min(1, 'must be a Slack user id such as U0123ABCD');
+const url = z.string().url();
+
+const smokeCheck = z
+  .object({
+    name: z.string().min(1),
+    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE']).default('GET'),
+    path: z.string().startsWith('/', 'must start with /'),
+    headers: z.record(z.string(), z.string()).default({}),
+    body: z.string().optional(),
+    expectStatus: z.number().int().min(100).max(599).default(200),
+    bodyContains: z.string().optional(),
+    maxLatencyMs: z.number().int().positive().default(1000),
+    retries: z.number().int().min(0).max(10).default(0),
+  })
+  .strict();
+
+const backup = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('sqlite'),
+      /** Where the local runtime keeps the service's backups; relative to the state dir. */
+      rpoMinutes: z.number().positive().default(60),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('dynamodb-pitr'),
+      tableName: z.string().min(1),
+      rpoMinutes: z.number().positive().default(60),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('rds-snapshot'),
+      dbInstanceIdentifier: z.string().optional(),
+      dbClusterIdentifier: z.string().optional(),
+      rpoMinutes: z.number().positive().default(1440),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('aws-backup'),
+      backupVaultName: z.string().min(1),
+      resourceArn: z.string().min(1),
+      iamRoleArn: z.string().min(1),
+      rpoMinutes: z.number().positive().default(1440),
+    })
+    .strict(),
+]);
+
+const traffic = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('local-router') }).strict(),
+  z
+    .object({
+      kind: z.literal('alb'),
+      listenerArn: z.string().min(1),
+      ruleArn: z.string().optional(),
+      blueTargetGroupArn: z.string().min(1),
+      greenTargetGroupArn: z.string().min(1),
+    })
+    .strict(),
+  z.object({ kind: z.literal('lambda-alias'), functionName: z.string().min(1), alias: z.string().min(1) }).strict(),
+]);
+
+export const STRATEGIES = ['all-at-once', 'blue-green', 'canary'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+const canarySteps = z
+  .array(z.number().int().min(1).max(99))
+  .min(1)
+  .refine(
+    (steps) => steps.every((w, i) => i === 0 || w > steps[i - 1]),
+    'must be strictly increasing percentages below 100',
+  );
+
+const service = z
+  .object({
+    description: z.string().default(''),
+    owner: z.string().optional(),
+    /** URLs golive talks to. Optional for the bundled demo: the local runtime fills them in. */
+    endpoints: z.object({ live: url.optional(), blue: url.optional(), green: url.optional() }).strict().default({}),
+    healthPath: z.string().startsWith('/').default('/health'),
+    alerts: z
+      .object({
+        alarms: z.array(z.string().min(1)).min(1, 'list at least one alarm to watch during bakes'),
+        muteMode: z.enum(['mute-rule', 'disable-actions']).default('mute-rule'),
+      })
+      .strict(),
+    backup,
+    smokeTests: z.array(smokeCheck).min(1, 'define at least one smoke test'),
+    traffic,
+    strategy: z
+      .object({
+        default: z.enum(STRATEGIES).default('canary'),
+        canarySteps: canarySteps.default([10, 50]),
+        bakeSeconds: z.number().int().min(0).max(86400).default(30),
+      })
+      .strict()
+      .default({ default: 'canary', canarySteps: [10, 50], bakeSeconds: 30 }),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    slack: z
+      .object({
+        channel: z.string().min(1),
+        releaseManagers: z.array(slackUserId).min(1, 'name at least one release manager'),
+        approvers: z.array(slackUserId).min(1, 'name at least one approver'),
+      })
+      .strict(),
+    approval: z
+      .object({
+        minApprovals: z.number().int().min(1).default(1),
+        allowSelfApproval: z.boolean().default(false),
+        timeoutSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 86400)
+          .default(3600),
+        position: z.enum(['before-traffic', 'before-promotion']).default('before-promotion'),
+      })
+      .strict()
+      .default({ minApprovals: 1, allowSelfApproval: false, timeoutSeconds: 3600, position: 'before-promotion' }),
+    services: z.record(
+      z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'service names are lowercase, digits and dashes'),
+      service,
+    ),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (cfg.approval.minApprovals > cfg.slack.approvers.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approval', 'minApprovals'],
+        message: `is ${cfg.approval.minApprovals} but only ${cfg.slack.approvers.length} approver(s) are listed in slack.approvers`,
+      });
+    }
+    if (Object.keys(cfg.services).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['services'], message: 'describe at least one service' });
+    }
+  });
+
+export type GoLiveConfig = z.infer<typeof configSchema>;
+export type ServiceConfig = GoLiveConfig['services'][string];
+export type SmokeCheck = z.infer<typeof smokeCheck>;
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly issues: string[],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates a parsed config; the error lists every problem as `path: reason`. */
+export function parseConfig(raw: unknown, source = 'golive.config.yaml'): GoLiveConfig {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new ConfigError(`${source} is invalid:\n  - ${issues.join('\n  - ')}`, issues);
+}
+
+export function loadConfig(file: string): GoLiveConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`, []);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message}`, []);
+  }
+  return parseConfig(raw, file);
+}
+
+/** JSON Schema for editor completion (`npm run schema`). */
+export function configJsonSchema(): unknown {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,58 @@
+/**
+ * Workflow errors. The class `name` is the ASL `ErrorEquals` key, so it must never be minified
+ * away or renamed: Step Functions matches Retry and Catch rules on it.
+ */
+export interface GoLiveErrorOptions {
+  cause?: unknown;
+  /** What the failing step found; recorded in the audit trail next to the error. */
+  evidence?: unknown;
+}
+
+export class GoLiveError extends Error {
+  readonly evidence?: unknown;
+  constructor(name: string, message: string, options?: GoLiveErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = name;
+    this.evidence = options?.evidence;
+  }
+}
+
+const define = (name: string) =>
+  class extends GoLiveError {
+    constructor(message: string, options?: GoLiveErrorOptions) {
+      super(name, message, options);
+    }
+  };
+
+export const InvalidRequest = define('InvalidRequest');
+export const LockHeld = define('LockHeld');
+export const ReadinessCheckFailed = define('ReadinessCheckFailed');
+export const BackupVerificationFailed = define('BackupVerificationFailed');
+export const SmokeTestFailed = define('SmokeTestFailed');
+export const AlarmTriggered = define('AlarmTriggered');
+export const TrafficShiftFailed = define('TrafficShiftFailed');
+export const ApprovalRejected = define('ApprovalRejected');
+export const RollbackFailed = define('RollbackFailed');
+/** Aborted by a release manager (`golive abort`, `/golive abort`): rolls back like any failure. */
+export const GoLiveAborted = define('GoLiveAborted');
+/** Transient provider fault: the ASL retries it with backoff. */
+export const ProviderUnavailable = define('ProviderUnavailable');
+
+/** The error names the workflow knows; used to validate fault injection and documentation. */
+export const WORKFLOW_ERROR_NAMES = [
+  'InvalidRequest',
+  'LockHeld',
+  'ReadinessCheckFailed',
+  'BackupVerificationFailed',
+  'SmokeTestFailed',
+  'AlarmTriggered',
+  'TrafficShiftFailed',
+  'ApprovalRejected',
+  'GoLiveAborted',
+  'States.Timeout',
+  'RollbackFailed',
+] as const;
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

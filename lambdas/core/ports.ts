@@ -1,0 +1,190 @@
+/**
+ * Provider ports: the only way core logic touches the outside world. AWS adapters live in
+ * lambdas/providers/aws, local ones in lambdas/providers/local; core imports neither.
+ */
+import type { GoLiveConfig } from './config';
+
+export type Slot = 'blue' | 'green';
+export interface Weights {
+  blue: number;
+  green: number;
+}
+export interface Endpoints {
+  live: string;
+  blue: string;
+  green: string;
+}
+
+export interface TrafficProvider {
+  /** Weights as the router / load balancer reports them right now. */
+  readWeights(service: string): Promise<Weights>;
+  /** Applies the weights and returns what the router reports afterwards (the read-back). */
+  setWeights(service: string, weights: Weights): Promise<Weights>;
+  /** Makes sure the idle slot serves `version` (locally: deploys it; on AWS: resolves it). */
+  prepareCandidate(service: string, slot: Slot, version: string): Promise<{ version: string }>;
+  /** URLs of the live entry point and of each slot, for health checks and smoke tests. */
+  endpoints(service: string): Promise<Endpoints>;
+}
+
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+export interface AlarmInfo {
+  name: string;
+  state: AlarmStateValue;
+  actionsEnabled: boolean;
+  /** Covered by a mute rule that golive did not create. */
+  muted: boolean;
+}
+export type MuteMode = 'mute-rule' | 'disable-actions';
+export interface MuteRecord {
+  mode: MuteMode;
+  /** Name of the mute rule golive created (mute-rule mode). */
+  ruleName?: string;
+  /** Alarms golive muted; only these are unmuted afterwards. */
+  muted: string[];
+  /** Alarms that were already muted or had actions disabled before the go-live, left exactly as they were. */
+  leftAlone: { name: string; reason: string }[];
+  mutedAt: string;
+  /** The mute expires by itself at this time, so a dead workflow cannot leave alerts muted for ever. */
+  expiresAt: string;
+}
+export interface AlertsProvider {
+  describe(alarmNames: string[]): Promise<AlarmInfo[]>;
+  mute(request: { ruleName: string; alarms: string[]; mode: MuteMode; expiresAt: Date }): Promise<void>;
+  unmute(record: MuteRecord): Promise<void>;
+}
+
+export interface BackupTable {
+  name: string;
+  expectedRows: number;
+  restoredRows: number;
+  match: boolean;
+  [extra: string]: unknown;
+}
+export interface BackupEvidence {
+  ok: boolean;
+  kind: string;
+  recoveryPointId: string;
+  recoveryPointAt: string;
+  restoredTo: string;
+  integrityCheck: string;
+  tables: BackupTable[];
+  scratchDeleted: boolean;
+  durationMs: number;
+  [extra: string]: unknown;
+}
+export interface BackupProvider {
+  /** Latest recovery point, restored to a scratch target, validated, scratch deleted. */
+  verifyLatest(service: string): Promise<BackupEvidence>;
+}
+
+export interface LockRecord {
+  service: string;
+  executionId: string;
+  version: string;
+  requestedBy: string;
+  acquiredAt: string;
+  /** A lock outlives its execution by at most this; a crashed run cannot block a service for ever. */
+  expiresAt: string;
+}
+export type CallbackKind = 'bake' | 'approval';
+export interface CallbackRecord {
+  token: string;
+  executionId: string;
+  service: string;
+  kind: CallbackKind;
+  alarms: string[];
+  approvalId?: string;
+  createdAt: string;
+}
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'aborted';
+export interface Vote {
+  voter: string;
+  decision: 'approve' | 'reject';
+  reason?: string;
+  at: string;
+}
+export interface ApprovalRecord {
+  approvalId: string;
+  executionId: string;
+  service: string;
+  version: string;
+  requestedBy: string;
+  approvers: string[];
+  minApprovals: number;
+  allowSelfApproval: boolean;
+  token: string;
+  status: ApprovalStatus;
+  createdAt: string;
+  expiresAt: string;
+  votes: Vote[];
+  closedAt?: string;
+}
+export interface AuditEntry {
+  executionId: string;
+  service: string;
+  step: string;
+  action: string;
+  actor: string;
+  outcome: 'started' | 'succeeded' | 'failed' | 'info';
+  summary: string;
+  evidence?: unknown;
+  at: string;
+}
+export interface AuditRecord extends AuditEntry {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export interface Store {
+  acquireLock(lock: LockRecord, now: Date): Promise<{ acquired: true } | { acquired: false; holder: LockRecord }>;
+  getLock(service: string): Promise<LockRecord | undefined>;
+  /** Releases only a lock held by this execution; returns whether it did. */
+  releaseLock(service: string, executionId: string): Promise<boolean>;
+  putExecutionValue(executionId: string, key: string, value: unknown): Promise<void>;
+  getExecutionValue<T>(executionId: string, key: string): Promise<T | undefined>;
+  putCallback(record: CallbackRecord): Promise<void>;
+  findCallbacks(filter: { executionId?: string; alarmName?: string; kind?: CallbackKind }): Promise<CallbackRecord[]>;
+  deleteCallback(token: string): Promise<void>;
+  createApproval(record: ApprovalRecord): Promise<void>;
+  getApproval(approvalId: string): Promise<ApprovalRecord | undefined>;
+  findApprovalByExecution(executionId: string): Promise<ApprovalRecord | undefined>;
+  /** Conditional: one vote per voter while the approval is pending. `added` false = repeat or closed. */
+  addVote(approvalId: string, vote: Vote): Promise<{ added: boolean; record: ApprovalRecord }>;
+  /** Conditional on the status being `pending`; returns whether this call closed it. */
+  closeApproval(approvalId: string, status: Exclude<ApprovalStatus, 'pending'>, at: Date): Promise<boolean>;
+  appendAudit(entry: AuditEntry): Promise<AuditRecord>;
+  listAudit(executionId: string): Promise<AuditRecord[]>;
+  setLiveVersion(service: string, version: string, slot: Slot, at: Date): Promise<void>;
+  getLiveVersion(service: string): Promise<{ version: string; slot: Slot; at: string } | undefined>;
+}
+
+export interface NotificationEvent {
+  kind: 'approval-requested' | 'succeeded' | 'rolled-back' | 'rollback-failed' | 'alarm' | 'decision';
+  executionId: string;
+  service: string;
+  version: string;
+  text: string;
+  details?: Record<string, unknown>;
+}
+export interface Notifier {
+  notify(event: NotificationEvent): Promise<{ delivered: boolean; ref?: string }>;
+}
+
+/** SendTaskSuccess / SendTaskFailure; `closed` means the task had already ended (timeout, decided). */
+export interface TaskCallbacks {
+  succeed(token: string, output: unknown): Promise<{ closed: boolean }>;
+  fail(token: string, error: string, cause: string): Promise<{ closed: boolean }>;
+}
+
+export interface Deps {
+  config: GoLiveConfig;
+  store: Store;
+  traffic: TrafficProvider;
+  alerts: AlertsProvider;
+  backup: BackupProvider;
+  notifier: Notifier;
+  callbacks: TaskCallbacks;
+  now: () => Date;
+  fetch: typeof fetch;
+}

@@ -1,0 +1,115 @@
+import { STRATEGIES, type GoLiveConfig, type ServiceConfig, type Strategy } from './config';
+import { InvalidRequest } from './errors';
+import type { Slot } from './ports';
+
+/** Semantic Versioning 2.0.0 (the official regex, without a leading "v"). */
+export const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+export interface GoLiveRequest {
+  service: string;
+  version: string;
+  strategy: Strategy;
+  requestedBy: string;
+  notes?: string;
+}
+
+export interface RolloutPlan {
+  strategy: Strategy;
+  /** Candidate weights (percent) of the canary steps, each followed by a bake. Empty for blue-green and all-at-once. */
+  steps: number[];
+  stepCount: number;
+  bakeSeconds: number;
+  /** Blue/green watches alarms after the switch, with an instant switch back. */
+  postPromotionBakeSeconds: number;
+  signOff: 'before-traffic' | 'before-promotion';
+  approvalTimeoutSeconds: number;
+  alarms: string[];
+  stableSlot: Slot;
+  candidateSlot: Slot;
+  stableVersion?: string;
+  /** Upper bound of the whole run; the alert mute and the lock expire after it. */
+  maxRunSeconds: number;
+}
+
+/** Validates the raw execution input; every message names the field and the fix. */
+export function validateRequest(raw: unknown, config: GoLiveConfig): GoLiveRequest {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InvalidRequest(
+      'the input must be a JSON object like {"service":"demo","version":"2.0.0","requestedBy":"U123"}',
+    );
+  }
+  const input = raw as Record<string, unknown>;
+  const services = Object.keys(config.services);
+  if (typeof input.service !== 'string' || !input.service) {
+    throw new InvalidRequest(`"service" is missing: name one of ${services.join(', ')}`);
+  }
+  const service = config.services[input.service];
+  if (!service) {
+    throw new InvalidRequest(`unknown service "${input.service}": golive.config.yaml describes ${services.join(', ')}`);
+  }
+  if (typeof input.version !== 'string' || !SEMVER.test(input.version)) {
+    throw new InvalidRequest(
+      `"version" ${JSON.stringify(input.version ?? null)} is not a semantic version: use MAJOR.MINOR.PATCH, e.g. 2.4.0`,
+    );
+  }
+  const strategy = input.strategy ?? service.strategy.default;
+  if (typeof strategy !== 'string' || !(STRATEGIES as readonly string[]).includes(strategy)) {
+    throw new InvalidRequest(`unknown strategy ${JSON.stringify(strategy)}: use one of ${STRATEGIES.join(', ')}`);
+  }
+  if (typeof input.requestedBy !== 'string' || !input.requestedBy) {
+    throw new InvalidRequest('"requestedBy" is missing: the Slack user id (or --as user) of the release manager');
+  }
+  if (input.notes !== undefined && typeof input.notes !== 'string') {
+    throw new InvalidRequest('"notes" must be a string');
+  }
+  return {
+    service: input.service,
+    version: input.version,
+    strategy: strategy as Strategy,
+    requestedBy: input.requestedBy,
+    ...(input.notes ? { notes: input.notes } : {}),
+  };
+}
+
+/** Per-task timeouts of the ASL, summed into the worst-case run time used for the mute and lock windows. */
+const TASK_BUDGET_SECONDS = {
+  beforeTraffic: 30 + 120 + 60 + 900 + 300,
+  perCanaryStep: 120,
+  afterTraffic: 120 + 300 + 60 + 30 + 30,
+  rollbackPath: 300 + 60 + 30 + 30,
+};
+
+export function planRollout(
+  request: GoLiveRequest,
+  service: ServiceConfig,
+  config: GoLiveConfig,
+  slots: { stableSlot: Slot; candidateSlot: Slot; stableVersion?: string },
+): RolloutPlan {
+  const steps = request.strategy === 'canary' ? service.strategy.canarySteps : [];
+  const bakeSeconds = service.strategy.bakeSeconds;
+  const postPromotionBakeSeconds = request.strategy === 'blue-green' ? bakeSeconds : 0;
+  const maxRunSeconds =
+    TASK_BUDGET_SECONDS.beforeTraffic +
+    steps.length * (TASK_BUDGET_SECONDS.perCanaryStep + bakeSeconds) +
+    config.approval.timeoutSeconds +
+    TASK_BUDGET_SECONDS.afterTraffic +
+    postPromotionBakeSeconds +
+    TASK_BUDGET_SECONDS.rollbackPath;
+  return {
+    strategy: request.strategy,
+    steps,
+    stepCount: steps.length,
+    bakeSeconds,
+    postPromotionBakeSeconds,
+    signOff: config.approval.position,
+    approvalTimeoutSeconds: config.approval.timeoutSeconds,
+    alarms: service.alerts.alarms,
+    ...slots,
+    maxRunSeconds,
+  };
+}
+
+export function executionName(executionId: string): string {
+  return executionId.split(':').pop() ?? executionId;
+}

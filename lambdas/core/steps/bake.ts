@@ -1,0 +1,38 @@
+import { AlarmTriggered } from '../errors';
+import type { Deps } from '../ports';
+import { runStep, type StepEvent } from './step';
+
+/**
+ * Bake / PostPromotionBake (a callback task). Registers the task token against the watched alarms
+ * and returns; the task then waits. The state's timeout means the bake passed; an alarm state
+ * change fails it at once (see onAlarmStateChange). An alarm already firing fails it right here.
+ */
+export function startBake(deps: Deps, event: StepEvent): Promise<{ watching: string[]; seconds: number }> {
+  const post = event.phase === 'post-promotion';
+  return runStep(deps, event, post ? 'PostPromotionBake' : 'Bake', 'bake', async () => {
+    if (!event.taskToken) throw new Error('Bake needs a task token (the state must use .waitForTaskToken)');
+    const alarms = event.plan.alarms;
+    await deps.store.putCallback({
+      token: event.taskToken,
+      executionId: event.executionId,
+      service: event.request.service,
+      kind: 'bake',
+      alarms,
+      createdAt: deps.now().toISOString(),
+    });
+    const states = await deps.alerts.describe(alarms);
+    const firing = states.filter((a) => a.state === 'ALARM');
+    if (firing.length > 0) {
+      await deps.store.deleteCallback(event.taskToken);
+      throw new AlarmTriggered(`alarm ${firing.map((a) => a.name).join(', ')} already in ALARM when the bake started`, {
+        evidence: { alarms: states },
+      });
+    }
+    const seconds = post ? event.plan.postPromotionBakeSeconds : event.plan.bakeSeconds;
+    return {
+      result: { watching: alarms, seconds },
+      summary: `baking ${event.weight ?? 100}% for ${seconds}s while watching ${alarms.join(', ')}`,
+      evidence: { alarms: states, weight: event.weight },
+    };
+  });
+}

@@ -1,0 +1,34 @@
+import type { Deps } from '../ports';
+import type { GoLiveRequest, RolloutPlan } from '../request';
+import { unmuteAlerts } from './alerts';
+import { release } from './lock';
+import { notify } from './notify';
+import { rollbackTraffic } from './traffic';
+
+/**
+ * For executions that ended outside the Catch path (ABORTED by StopExecution, TIMED_OUT, or a
+ * local runtime that died mid-run): do what the rollback path would have done.
+ */
+export async function cleanUpEndedExecution(
+  deps: Deps,
+  ended: { executionArn: string; status: string; error?: string; cause?: string },
+): Promise<{ cleaned: boolean }> {
+  if (ended.status !== 'ABORTED' && ended.status !== 'TIMED_OUT') return { cleaned: false };
+  const request = await deps.store.getExecutionValue<GoLiveRequest>(ended.executionArn, 'request');
+  const plan = await deps.store.getExecutionValue<RolloutPlan>(ended.executionArn, 'plan');
+  if (!request || !plan) return { cleaned: false };
+  const event = {
+    executionId: ended.executionArn,
+    request,
+    plan,
+    error: {
+      Error: ended.status === 'TIMED_OUT' ? 'States.Timeout' : 'ExecutionAborted',
+      Cause: ended.cause ?? ended.status,
+    },
+  };
+  await rollbackTraffic(deps, { ...event, action: 'rollback' });
+  await unmuteAlerts(deps, event, true);
+  await release(deps, { ...event, outcome: 'rolled-back' });
+  await notify(deps, { ...event, event: 'rolled-back' });
+  return { cleaned: true };
+}

@@ -1,0 +1,115 @@
+import { InvalidRequest, LockHeld } from '../errors';
+import type { Deps, LockRecord, Slot } from '../ports';
+import { executionName, planRollout, validateRequest, type GoLiveRequest, type RolloutPlan } from '../request';
+import { runStep, type StepEvent } from './step';
+
+export interface AcquireResult {
+  request: GoLiveRequest;
+  plan: RolloutPlan;
+  lock: LockRecord;
+}
+
+/** ValidateAndLock: validate, find the stable slot, plan the rollout, take the service lock. */
+export function acquire(deps: Deps, event: { executionId: string; request: unknown }): Promise<AcquireResult> {
+  return runStep(
+    deps,
+    { executionId: event.executionId, request: (event.request ?? {}) as { service?: unknown } },
+    'ValidateAndLock',
+    'acquire',
+    async () => {
+      const request = validateRequest(event.request, deps.config);
+      const service = deps.config.services[request.service];
+      const weights = await deps.traffic.readWeights(request.service);
+      const stableSlot: Slot = weights.green === 100 ? 'green' : 'blue';
+      const candidateSlot: Slot = stableSlot === 'blue' ? 'green' : 'blue';
+      const live = await deps.store.getLiveVersion(request.service);
+      const plan = planRollout(request, service, deps.config, {
+        stableSlot,
+        candidateSlot,
+        ...(live ? { stableVersion: live.version } : {}),
+      });
+      const now = deps.now();
+      const lock: LockRecord = {
+        service: request.service,
+        executionId: event.executionId,
+        version: request.version,
+        requestedBy: request.requestedBy,
+        acquiredAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + plan.maxRunSeconds * 1000).toISOString(),
+      };
+      const taken = await deps.store.acquireLock(lock, now);
+      if (!taken.acquired) {
+        throw new LockHeld(
+          `${request.service} is already going live: ${executionName(taken.holder.executionId)} (version ${taken.holder.version}, ` +
+            `by ${taken.holder.requestedBy}, since ${taken.holder.acquiredAt}). Wait for it to finish or abort it.`,
+          { evidence: { holder: taken.holder } },
+        );
+      }
+      if (weights[stableSlot] !== 100) {
+        // Split traffic with no go-live holding the lock: someone changed it by hand or a run died.
+        await deps.store.releaseLock(request.service, event.executionId);
+        throw new InvalidRequest(
+          `traffic of ${request.service} is split (blue ${weights.blue}% / green ${weights.green}%) outside any go-live: ` +
+            'put 100% on the version that should be live, then start again',
+          { evidence: { weights } },
+        );
+      }
+      const candidate = await deps.traffic.prepareCandidate(request.service, candidateSlot, request.version);
+      await deps.store.putExecutionValue(event.executionId, 'request', request);
+      await deps.store.putExecutionValue(event.executionId, 'plan', plan);
+      return {
+        result: { request, plan, lock },
+        summary: `${request.service} ${request.version} (${request.strategy}) requested by ${request.requestedBy}; lock taken; stable ${stableSlot}, candidate ${candidateSlot}`,
+        evidence: { request, plan, weights, candidate },
+      };
+    },
+  );
+}
+
+export interface ReleaseResult {
+  released: boolean;
+  liveVersion?: string;
+}
+
+/** ReleaseLock / ReleaseLockAfterRollback: only a lock this execution holds is released. */
+export function release(deps: Deps, event: StepEvent): Promise<ReleaseResult> {
+  return runStep(
+    deps,
+    event,
+    event.outcome === 'succeeded' ? 'ReleaseLock' : 'ReleaseLockAfterRollback',
+    'release',
+    async () => {
+      const { service, version } = event.request;
+      const holder = typeof service === 'string' ? await deps.store.getLock(service) : undefined;
+      const ours = holder?.executionId === event.executionId;
+      if (event.outcome === 'succeeded' && ours && event.plan.candidateSlot) {
+        await deps.store.setLiveVersion(service, version, event.plan.candidateSlot, deps.now());
+      }
+      await closeLeftovers(deps, event.executionId, event.error?.Error);
+      const released = ours ? await deps.store.releaseLock(service, event.executionId) : false;
+      return {
+        result: { released, ...(event.outcome === 'succeeded' && ours ? { liveVersion: version } : {}) },
+        summary: released
+          ? `lock on ${service} released (${event.outcome})`
+          : `lock on ${service} not held by this execution: left as it is`,
+        evidence: { released, holder: holder ?? null },
+      };
+    },
+    { checkAbort: event.outcome === 'succeeded' },
+  );
+}
+
+/** Pending approvals and callback tokens of an ended execution are closed so late clicks get a clear answer. */
+export async function closeLeftovers(deps: Deps, executionId: string, errorName?: string): Promise<void> {
+  const approval = await deps.store.findApprovalByExecution(executionId);
+  if (approval?.status === 'pending') {
+    await deps.store.closeApproval(
+      approval.approvalId,
+      errorName === 'States.Timeout' ? 'expired' : 'aborted',
+      deps.now(),
+    );
+  }
+  for (const callback of await deps.store.findCallbacks({ executionId })) {
+    await deps.store.deleteCallback(callback.token);
+  }
+}

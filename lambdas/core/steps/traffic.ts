@@ -1,0 +1,74 @@
+import { TrafficShiftFailed } from '../errors';
+import type { Deps, Weights } from '../ports';
+import { runStep, type StepEvent } from './step';
+
+export interface TrafficResult {
+  weight: number;
+  weights: Weights;
+}
+
+function targetWeights(event: StepEvent, candidateWeight: number): Weights {
+  const { stableSlot, candidateSlot } = event.plan;
+  return { [candidateSlot]: candidateWeight, [stableSlot]: 100 - candidateWeight } as unknown as Weights;
+}
+
+async function applyAndVerify(deps: Deps, service: string, wanted: Weights): Promise<Weights> {
+  const readBack = await deps.traffic.setWeights(service, wanted);
+  if (readBack.blue !== wanted.blue || readBack.green !== wanted.green) {
+    throw new TrafficShiftFailed(
+      `asked for blue ${wanted.blue}% / green ${wanted.green}% but the router reports blue ${readBack.blue}% / green ${readBack.green}%`,
+      { evidence: { wanted, readBack } },
+    );
+  }
+  return readBack;
+}
+
+/** ShiftTraffic (a canary step) and Promote (100%). */
+export function shiftTraffic(deps: Deps, event: StepEvent): Promise<TrafficResult> {
+  const promote = event.action === 'promote';
+  const weight = promote ? 100 : event.weight;
+  return runStep(deps, event, promote ? 'Promote' : 'ShiftTraffic', promote ? 'promote' : 'shift', async () => {
+    if (weight === undefined) throw new TrafficShiftFailed('no weight given for the canary step');
+    // A bake that passed by timeout leaves its token behind; it must not be failed by a later alarm.
+    for (const cb of await deps.store.findCallbacks({ executionId: event.executionId, kind: 'bake' })) {
+      await deps.store.deleteCallback(cb.token);
+    }
+    const weights = await applyAndVerify(deps, event.request.service, targetWeights(event, weight));
+    return {
+      result: { weight, weights },
+      summary: `${event.plan.candidateSlot} (${event.request.version}) now takes ${weight}% of traffic`,
+      evidence: { weights },
+    };
+  });
+}
+
+/** Rollback: 100% back on the stable slot, read back to prove it; only if this execution holds the lock. */
+export interface RollbackResult {
+  skipped: boolean;
+  reason?: string;
+  weights?: Weights;
+}
+
+export function rollbackTraffic(deps: Deps, event: StepEvent): Promise<RollbackResult> {
+  return runStep<RollbackResult>(
+    deps,
+    event,
+    'Rollback',
+    'rollback',
+    async () => {
+      const service = event.request.service;
+      const holder = typeof service === 'string' ? await deps.store.getLock(service) : undefined;
+      if (!holder || holder.executionId !== event.executionId || !event.plan.stableSlot) {
+        const reason = 'this execution changed nothing (it does not hold the lock)';
+        return { result: { skipped: true, reason }, summary: `traffic untouched: ${reason}` };
+      }
+      const weights = await applyAndVerify(deps, service, targetWeights(event, 0));
+      return {
+        result: { skipped: false, weights },
+        summary: `traffic 100% back on ${event.plan.stableSlot} (stable) after ${event.error?.Error ?? 'a failure'}`,
+        evidence: { weights, error: event.error },
+      };
+    },
+    { checkAbort: false },
+  );
+}

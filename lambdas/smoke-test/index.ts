@@ -1,0 +1,6 @@
+import { runSmokeTests } from '../core/steps/smoke';
+import { stepHandler } from '../handler';
+import { awsDeps } from '../providers/aws';
+
+export const createHandler = stepHandler(runSmokeTests);
+export const handler = createHandler(awsDeps);
