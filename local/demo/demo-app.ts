@@ -1,0 +1,160 @@
+import { existsSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import Database from 'better-sqlite3';
+import { closeServer, listenLocal, sendJson } from './net';
+
+export type Slot = 'blue' | 'green';
+
+export interface DemoFaults {
+  /** 0..1: share of /api requests answered 500, spread deterministically. */
+  errorRate: number;
+  /** /health answers 503. */
+  healthFailing: boolean;
+}
+
+export interface DemoAppOptions {
+  slot: Slot;
+  version: string;
+  dbFile: string;
+  port?: number;
+  /** CLI flag named in the busy-port error; defaults to --<slot>-port. */
+  portFlag?: string;
+}
+
+export interface DemoApp {
+  readonly slot: Slot;
+  readonly url: string;
+  readonly port: number;
+  readonly version: string;
+  setVersion(version: string): void;
+  setFaults(faults: Partial<DemoFaults>): void;
+  faults(): DemoFaults;
+  stop(): Promise<void>;
+}
+
+interface OrderRow {
+  id: number;
+  customer_id: number;
+  status: string;
+  total_cents: number;
+  created_at: string;
+}
+
+// errorRate is held in parts per million so the fail/pass pattern is exact integer arithmetic
+// (floating point would misplace a failure for rates like 0.57).
+const PPM = 1_000_000;
+
+/** Request n (0-based) fails iff floor((n+1)·r) > floor(n·r): exactly r of every 1/r requests, no randomness. */
+export function isFaultyRequest(n: number, errorRate: number): boolean {
+  const r = Math.round(Math.min(1, Math.max(0, errorRate)) * PPM);
+  return Math.floor(((n + 1) * r) / PPM) > Math.floor((n * r) / PPM);
+}
+
+function validateFaults(f: Partial<DemoFaults>): void {
+  if (f.errorRate !== undefined && !(Number.isFinite(f.errorRate) && f.errorRate >= 0 && f.errorRate <= 1)) {
+    throw new RangeError(`errorRate must be a number between 0 and 1, got ${String(f.errorRate)}`);
+  }
+  if (f.healthFailing !== undefined && typeof f.healthFailing !== 'boolean') {
+    throw new TypeError('healthFailing must be a boolean');
+  }
+}
+
+/** The demo "orders" service: one instance per slot, reading the shared SQLite database read-only. */
+export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
+  const { slot, dbFile } = options;
+  let version = options.version;
+  let faults: DemoFaults = { errorRate: 0, healthFailing: false };
+  let apiRequests = 0;
+
+  if (!existsSync(dbFile)) throw new Error(`demo database ${dbFile} does not exist: create it with createDemoDatabase`);
+  const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+  const listOrders = db.prepare('SELECT id, customer_id, status, total_cents, created_at FROM orders ORDER BY id');
+  const getOrder = db.prepare('SELECT id, customer_id, status, total_cents, created_at FROM orders WHERE id = ?');
+  const getItems = db.prepare('SELECT sku, quantity, unit_price_cents FROM order_items WHERE order_id = ? ORDER BY id');
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const headers = { 'x-served-by': slot, 'x-version': version };
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const isGet = req.method === 'GET' || req.method === 'HEAD';
+
+    if (path.startsWith('/api/')) {
+      const n = apiRequests++;
+      if (isFaultyRequest(n, faults.errorRate)) {
+        sendJson(res, 500, { message: 'injected fault: internal error', slot, version }, headers);
+        return;
+      }
+    }
+
+    if (isGet && path === '/health') {
+      if (faults.healthFailing) sendJson(res, 503, { status: 'failing', slot, version }, headers);
+      else sendJson(res, 200, { status: 'ok', slot, version }, headers);
+      return;
+    }
+    if (isGet && path === '/version') {
+      sendJson(res, 200, { version, slot }, headers);
+      return;
+    }
+    if (isGet && path === '/api/orders') {
+      const orders = listOrders.all() as OrderRow[];
+      sendJson(res, 200, { orders, count: orders.length }, headers);
+      return;
+    }
+    const match = /^\/api\/orders\/([^/]+)$/.exec(path);
+    if (isGet && match) {
+      const id = Number(match[1]);
+      const order = Number.isSafeInteger(id) ? (getOrder.get(id) as OrderRow | undefined) : undefined;
+      if (!order) {
+        sendJson(res, 404, { message: `order ${match[1]} not found` }, headers);
+        return;
+      }
+      sendJson(res, 200, { ...order, items: getItems.all(id) }, headers);
+      return;
+    }
+    sendJson(res, 404, { message: `no route for ${req.method ?? 'GET'} ${path}` }, headers);
+  };
+
+  const server = createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch (err) {
+      // A database error must surface as a 500 like a real service, not crash the process.
+      if (!res.headersSent) {
+        sendJson(res, 500, { message: (err as Error).message }, { 'x-served-by': slot, 'x-version': version });
+      } else {
+        res.destroy();
+      }
+    }
+  });
+
+  let port: number;
+  try {
+    port = await listenLocal(server, options.port ?? 0, options.portFlag ?? `--${slot}-port`);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    slot,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    get version() {
+      return version;
+    },
+    setVersion(v: string) {
+      version = v;
+    },
+    setFaults(f: Partial<DemoFaults>) {
+      validateFaults(f);
+      // A new error rate restarts the sequence so its pattern is predictable from the moment it is set.
+      if (f.errorRate !== undefined && f.errorRate !== faults.errorRate) apiRequests = 0;
+      faults = { ...faults, ...f };
+    },
+    faults: () => ({ ...faults }),
+    stop() {
+      stopped ??= closeServer(server).finally(() => db.close());
+      return stopped;
+    },
+  };
+}
