@@ -5,7 +5,7 @@ import type { Deps } from '../ports';
  * (bake or sign-off) is failed at once with GoLiveAborted; otherwise the next step refuses to run.
  */
 export async function requestAbort(
-  deps: Deps,
+  deps: Pick<Deps, 'store' | 'callbacks' | 'now'>,
   executionId: string,
   by: string,
   reason: string,

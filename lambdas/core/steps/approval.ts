@@ -114,7 +114,7 @@ export function checkVote(record: ApprovalRecord, vote: Vote, now: Date): VoteOu
  * any rejection (with a reason) decides. The decision resumes or fails the SignOff task.
  */
 export async function castVote(
-  deps: Deps,
+  deps: Pick<Deps, 'store' | 'callbacks' | 'now'>,
   target: { approvalId?: string; executionId?: string },
   vote: Omit<Vote, 'at'>,
 ): Promise<VoteOutcome> {

@@ -1,0 +1,176 @@
+import { createInterface } from 'node:readline/promises';
+import { StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { STRATEGIES } from '../../../lambdas/core/config';
+import { castVote } from '../../../lambdas/core/steps/approval';
+import { SEMVER } from '../../../lambdas/core/request';
+import { verifyChain } from '../../../lambdas/core/audit';
+import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
+import { homeDir, readConfig, Remote, type GlobalOptions } from '../context';
+import { CliError, EXIT, usageError } from '../errors';
+import type { Command, Io } from '../main';
+import { followExecution, formatDuration, formatLine, ProgressTracker } from '../progress';
+import { executionNameFor, exitCodeFor } from './executions';
+import { PORT_OPTIONS, portsFrom } from './local';
+
+/** Faults `--fail-at` can inject into the demo, each a real fault of the demo target. */
+export const DEMO_FAULTS: Record<string, { what: string; apply: (rt: LocalRuntime, service: string) => void }> = {
+  readiness: {
+    what: "green's /health answers 503",
+    apply: (rt, s) => rt.targets.get(s)?.green.setFaults({ healthFailing: true }),
+  },
+  backup: {
+    what: 'the latest backup is damaged (a row is missing after restore)',
+    apply: (rt) => (rt.backup.corrupt = true),
+  },
+  'smoke-tests': {
+    what: 'green answers 500 on /api',
+    apply: (rt, s) => rt.targets.get(s)?.green.setFaults({ errorRate: 1 }),
+  },
+  canary: {
+    what: 'green starts failing once it takes canary traffic: the 5xx alarm fires during the bake',
+    apply: (rt, s) => rt.onTask('Bake', () => rt.targets.get(s)?.green.setFaults({ errorRate: 1 })),
+  },
+  approval: { what: 'the approver rejects the sign-off', apply: () => {} },
+  promote: {
+    what: "the router's admin API is down during promotion (retried, then rolled back once it is back)",
+    apply: (rt, s) => {
+      rt.onTask('Promote', () => rt.targets.get(s)?.router.setAdminFault(true));
+      rt.onTask('Rollback', () => rt.targets.get(s)?.router.setAdminFault(false));
+    },
+  },
+  'post-smoke': {
+    what: 'green breaks right after promotion: post-promotion smoke tests fail',
+    apply: (rt, s) => rt.onTask('PostPromotionSmokeTests', () => rt.targets.get(s)?.green.setFaults({ errorRate: 1 })),
+  },
+};
+
+async function askApproval(io: Io): Promise<{ decision: 'approve' | 'reject'; reason?: string }> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const answer = (await rl.question('  Sign off this go-live? [a]pprove / [r]eject: ')).trim().toLowerCase();
+    if (answer.startsWith('r')) {
+      const reason = (await rl.question('  Reason for rejecting: ')).trim() || 'rejected in the demo';
+      return { decision: 'reject', reason };
+    }
+    if (!answer.startsWith('a') && !answer.startsWith('y')) io.out('  (taking that as approve)');
+    return { decision: 'approve' };
+  } finally {
+    rl.close();
+  }
+}
+
+export const demoCommand: Command = {
+  usage: `golive demo [--yes] [--fail-at <${Object.keys(DEMO_FAULTS).join('|')}>] [--strategy <${STRATEGIES.join('|')}>] [--version <semver>]`,
+  summary: 'Boot the embedded local runtime and run one complete go-live of the bundled demo service (npm start).',
+  options: {
+    yes: { type: 'boolean', short: 'y' },
+    'fail-at': { type: 'string' },
+    strategy: { type: 'string' },
+    version: { type: 'string' },
+    ...PORT_OPTIONS,
+  },
+  async run({ values }, io) {
+    const v = values as GlobalOptions & Record<string, string | boolean | undefined>;
+    const failAt = v['fail-at'] as string | undefined;
+    if (failAt && !DEMO_FAULTS[failAt]) {
+      throw usageError(`unknown step "${failAt}" for --fail-at: use one of ${Object.keys(DEMO_FAULTS).join(', ')}`);
+    }
+    const strategy = (v.strategy as string | undefined) ?? 'canary';
+    if (!(STRATEGIES as readonly string[]).includes(strategy))
+      throw usageError(`unknown strategy "${strategy}": use one of ${STRATEGIES.join(', ')}`);
+    const version = (v.version as string | undefined) ?? '2.0.0';
+    if (!SEMVER.test(version))
+      throw usageError(`version "${version}" is not semantic: use MAJOR.MINOR.PATCH, e.g. 2.0.0`);
+    const config = readConfig(v);
+    const service = 'demo';
+    if (!config.services[service])
+      throw usageError('the config has no "demo" service: run the demo with the bundled golive.config.yaml');
+    const approver = config.slack.approvers[0];
+    const requester = config.slack.releaseManagers[0];
+
+    io.out('golive demo — booting the embedded local runtime (real HTTP services, weighted router, SQLite)…');
+    const rt = await startLocalRuntime({ home: homeDir(v), config, ports: portsFrom(v), trafficPerSecond: 20 }).catch(
+      (err: Error) => {
+        throw new CliError(err.message, EXIT.unreachable);
+      },
+    );
+    const remote = new Remote(rt.endpointUrl);
+    try {
+      const target = rt.targets.get(service);
+      if (!target) throw new CliError('the demo service did not start', EXIT.failed);
+      io.out(
+        `  router ${target.router.url}  blue ${target.blue.url} (${target.blue.version})  green ${target.green.url}`,
+      );
+      io.out(`  Step Functions endpoint ${rt.endpointUrl}  state ${rt.home}`);
+      if (failAt) {
+        DEMO_FAULTS[failAt].apply(rt, service);
+        io.out(`  fault injected at ${failAt}: ${DEMO_FAULTS[failAt].what}`);
+      }
+      const input = { service, version, strategy, requestedBy: requester, notes: 'golive demo' };
+      const name = executionNameFor(service, version);
+      const started = Date.now();
+      const { executionArn } = await remote.call(() =>
+        remote.sfn.send(
+          new StartExecutionCommand({ stateMachineArn: rt.stateMachineArn, name, input: JSON.stringify(input) }),
+        ),
+      );
+      if (!executionArn) throw new CliError('StartExecution returned no executionArn', EXIT.failed);
+      io.out(`\n${service} ${version} going live (${strategy}) as ${name}, requested by ${requester}\n`);
+
+      const tracker = new ProgressTracker(
+        (line) => io.out(formatLine(line)),
+        (step) => {
+          if (step !== 'SignOff') {
+            io.out(`  … ${step}: ${rt.config.services[service].strategy.bakeSeconds}s bake, watching alarms`);
+            return;
+          }
+          void signOff(executionArn).catch((err: Error) => io.err(`  sign-off failed: ${err.message}`));
+        },
+      );
+      const signOff = async (arn: string) => {
+        const deps = { store: rt.store, callbacks: rt.deps.callbacks, now: () => new Date() };
+        let decision: { decision: 'approve' | 'reject'; reason?: string };
+        if (failAt === 'approval') decision = { decision: 'reject', reason: 'demo: error budget exhausted, not today' };
+        else if (v.yes) decision = { decision: 'approve' };
+        else if (io.isTTY) {
+          io.out(`  … SignOff: waiting for ${approver} (or run: golive approve ${name} --as ${approver})`);
+          decision = await askApproval(io);
+        } else {
+          io.out(`  … SignOff: no terminal to ask and no --yes: approving as the demo approver ${approver}`);
+          decision = { decision: 'approve' };
+        }
+        const outcome = await castVote(deps, { executionId: arn }, { voter: approver, ...decision });
+        io.out(`  ✎ ${approver}: ${outcome.message}`);
+      };
+      const end = await remote.call(() =>
+        followExecution(remote.sfn, executionArn, (e: HistoryEvent) => tracker.handle(e)),
+      );
+      const took = formatDuration(Date.now() - started);
+      if (end.status === 'SUCCEEDED') io.out(`\n✅ SUCCEEDED in ${took}: ${service} ${version} is live.`);
+      else
+        io.out(
+          `\n↩️  ${end.status}: ${end.error ?? ''} — ${end.cause ?? ''}\n   Everything was rolled back (${took}).`,
+        );
+
+      const stats = target.router.stats();
+      const weights = target.router.weights();
+      io.out(
+        `\nrouter now: blue ${weights.blue}% / green ${weights.green}%; requests served: blue ${stats.blue.requests}, green ${stats.green.requests}`,
+      );
+      const mutes = rt.alerts.muteRules();
+      io.out(
+        `alerts: ${mutes.length === 0 ? 'no golive mute rule left' : `${mutes.length} mute rule(s) active`}; lock: ${(await rt.store.getLock(service)) ? 'HELD' : 'released'}`,
+      );
+      const audit = await rt.store.listAudit(executionArn);
+      const chain = verifyChain(audit);
+      io.out(
+        `audit: ${audit.length} records, chain ${chain.intact ? `intact, final hash ${chain.finalHash.slice(0, 16)}…` : 'BROKEN'}`,
+      );
+      io.out(`state kept in ${rt.home}; replay it with: golive local up, then golive status ${name}`);
+      return exitCodeFor(end);
+    } finally {
+      remote.close();
+      await rt.close();
+    }
+  },
+};

@@ -1,0 +1,70 @@
+import { DEFAULT_PORTS, startLocalRuntime } from '../../../local/runtime';
+import { homeDir, readConfig, type GlobalOptions } from '../context';
+import { CliError, EXIT, usageError } from '../errors';
+import type { Command } from '../main';
+
+export const PORT_OPTIONS = {
+  'sfn-port': { type: 'string' as const },
+  'router-port': { type: 'string' as const },
+  'blue-port': { type: 'string' as const },
+  'green-port': { type: 'string' as const },
+};
+
+export function portsFrom(values: Record<string, unknown>): {
+  sfn: number;
+  router: number;
+  blue: number;
+  green: number;
+} {
+  const pick = (flag: keyof typeof PORT_OPTIONS, fallback: number) => {
+    const raw = values[flag];
+    if (raw === undefined) return fallback;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw usageError(`--${flag} must be a port number (0-65535), got "${String(raw)}"`);
+    return port;
+  };
+  return {
+    sfn: pick('sfn-port', DEFAULT_PORTS.sfn),
+    router: pick('router-port', DEFAULT_PORTS.router),
+    blue: pick('blue-port', DEFAULT_PORTS.blue),
+    green: pick('green-port', DEFAULT_PORTS.green),
+  };
+}
+
+export const localUpCommand: Command = {
+  usage:
+    'golive local up [--sfn-port 8083] [--router-port 8080] [--blue-port 8081] [--green-port 8082] [--traffic <requests/s>]',
+  summary: 'Keep the local runtime running (Step Functions endpoint, demo service, router, alarms) until Ctrl-C.',
+  options: { ...PORT_OPTIONS, traffic: { type: 'string' } },
+  async run({ values }, io) {
+    const v = values as GlobalOptions & Record<string, string | boolean | undefined>;
+    const traffic = v.traffic === undefined ? 5 : Number(v.traffic);
+    if (!Number.isFinite(traffic) || traffic < 0)
+      throw usageError(`--traffic must be requests per second (0 to turn it off), got "${v.traffic}"`);
+    const config = readConfig(v);
+    const rt = await startLocalRuntime({
+      home: homeDir(v),
+      config,
+      ports: portsFrom(v),
+      trafficPerSecond: traffic,
+      log: io.out,
+    }).catch((err: Error) => {
+      throw new CliError(err.message, EXIT.unreachable);
+    });
+    for (const [service, t] of rt.targets) {
+      io.out(
+        `${service}: router ${t.router.url}  blue ${t.blue.url} (${t.blue.version})  green ${t.green.url} (${t.green.version})`,
+      );
+    }
+    io.out(`state in ${rt.home}. Try: golive start demo 2.0.0 --watch   (Ctrl-C stops the runtime)`);
+    rt.notifier.on('notification', (n) => io.out(`[notify] ${n.text}`));
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    io.out('stopping…');
+    await rt.close();
+    return EXIT.ok;
+  },
+};

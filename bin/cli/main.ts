@@ -1,0 +1,116 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliError, EXIT, usageError } from './errors';
+import {
+  abortCommand,
+  approveCommand,
+  historyCommand,
+  startCommand,
+  statusCommand,
+  watchCommand,
+} from './commands/executions';
+import { configCommand } from './commands/config';
+import { demoCommand } from './commands/demo';
+import { localUpCommand } from './commands/local';
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  isTTY: boolean;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+const GLOBAL: Options = {
+  config: { type: 'string' },
+  home: { type: 'string' },
+  endpoint: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export interface Command {
+  usage: string;
+  summary: string;
+  options: Options;
+  run(args: { positionals: string[]; values: Record<string, string | boolean | undefined> }, io: Io): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  demo: demoCommand,
+  'local up': localUpCommand,
+  start: startCommand,
+  watch: watchCommand,
+  status: statusCommand,
+  approve: approveCommand('approve'),
+  reject: approveCommand('reject'),
+  abort: abortCommand,
+  history: historyCommand,
+  config: configCommand,
+};
+
+const GLOBAL_HELP = `Global options:
+  --config <file>     golive.config.yaml to use (default: ./golive.config.yaml, else the bundled demo config)
+  --home <dir>        local state directory (default: ./.golive, or GOLIVE_HOME)
+  --endpoint <url>    Step Functions endpoint (default: http://127.0.0.1:8083, or GOLIVE_ENDPOINT)
+  --json              machine-readable output
+  -h, --help          this help
+
+Exit codes: 0 success, 1 go-live failed and was rolled back (or a check failed), 2 bad input,
+3 runtime/endpoint unreachable, 4 rollback failed.`;
+
+function topHelp(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `golive — go-live orchestrator (AWS Step Functions, driven from Slack; runnable locally)
+
+Usage: golive <command> [options]
+
+Commands:
+${lines.join('\n')}
+
+Run \`golive <command> --help\` for a command's options.
+
+${GLOBAL_HELP}`;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [first, second] = argv;
+  if (!first || first === '--help' || first === '-h' || first === 'help') {
+    io.out(topHelp());
+    return first ? EXIT.ok : EXIT.usage;
+  }
+  const name = first === 'local' ? `local ${second ?? ''}`.trim() : first;
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(
+      first === 'local'
+        ? `unknown command "golive ${name}": did you mean \`golive local up\`?`
+        : `unknown command "${first}". Commands: ${Object.keys(COMMANDS).join(', ')}. See \`golive --help\`.`,
+    );
+    return EXIT.usage;
+  }
+  const rest = argv.slice(name.split(' ').length);
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: rest,
+        options: { ...GLOBAL, ...command.options },
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (err) {
+      throw usageError(`${(err as Error).message}\nUsage: ${command.usage}`);
+    }
+    if (parsed.values.help) {
+      io.out(`Usage: ${command.usage}\n\n${command.summary}\n\n${GLOBAL_HELP}`);
+      return EXIT.ok;
+    }
+    return await command.run(parsed as never, io);
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.err(`golive: ${err.message}`);
+      return err.exitCode;
+    }
+    io.err(`golive: unexpected error: ${(err as Error).stack ?? String(err)}`);
+    return EXIT.failed;
+  }
+}

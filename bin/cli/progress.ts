@@ -1,0 +1,141 @@
+import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+
+export interface StepLine {
+  step: string;
+  state: 'succeeded' | 'failed' | 'waiting' | 'caught';
+  durationMs: number;
+  detail?: string;
+}
+export interface ExecutionEnd {
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+  error?: string;
+  cause?: string;
+  output?: string;
+}
+
+/**
+ * Turns Step Functions history events into one line per step (Task states), with duration.
+ * Works on any HistoryEvent stream: the local endpoint or AWS.
+ */
+export class ProgressTracker {
+  private readonly entered = new Map<string, number>();
+  /** States whose failure was already printed; their caught exit is not a success. */
+  private readonly failed = new Set<string>();
+  private current?: string;
+
+  constructor(
+    private readonly onLine: (line: StepLine) => void,
+    private readonly onWaiting: (step: string) => void = () => {},
+  ) {}
+
+  handle(event: HistoryEvent): ExecutionEnd | undefined {
+    const at = event.timestamp ? new Date(event.timestamp).getTime() : Date.now();
+    switch (event.type) {
+      case 'TaskStateEntered': {
+        const name = event.stateEnteredEventDetails?.name ?? '?';
+        this.entered.set(name, at);
+        this.current = name;
+        return undefined;
+      }
+      case 'TaskSubmitted':
+        if (this.current) this.onWaiting(this.current);
+        return undefined;
+      case 'TaskStateExited': {
+        const name = event.stateExitedEventDetails?.name ?? '?';
+        if (this.failed.delete(name)) return undefined;
+        this.onLine({ step: name, state: 'succeeded', durationMs: at - (this.entered.get(name) ?? at) });
+        this.entered.delete(name);
+        return undefined;
+      }
+      case 'TaskFailed':
+      case 'TaskTimedOut': {
+        const name = this.current ?? '?';
+        const details = event.taskFailedEventDetails ?? event.taskTimedOutEventDetails;
+        const error = details?.error ?? (event.type === 'TaskTimedOut' ? 'States.Timeout' : 'Error');
+        const timedOutBake = error === 'States.Timeout' && /Bake$/.test(name);
+        this.onLine({
+          step: name,
+          state: timedOutBake ? 'succeeded' : 'failed',
+          durationMs: at - (this.entered.get(name) ?? at),
+          detail: timedOutBake ? 'bake passed, no alarm' : `${error}: ${causeText(details?.cause)}`,
+        });
+        this.entered.delete(name);
+        this.failed.add(name);
+        return undefined;
+      }
+      case 'ExecutionSucceeded':
+        return {
+          status: 'SUCCEEDED',
+          ...(event.executionSucceededEventDetails?.output
+            ? { output: event.executionSucceededEventDetails.output }
+            : {}),
+        };
+      case 'ExecutionFailed':
+        return {
+          status: 'FAILED',
+          error: event.executionFailedEventDetails?.error ?? 'Error',
+          cause: causeText(event.executionFailedEventDetails?.cause),
+        };
+      case 'ExecutionAborted':
+        return {
+          status: 'ABORTED',
+          ...(event.executionAbortedEventDetails?.cause ? { cause: event.executionAbortedEventDetails.cause } : {}),
+        };
+      case 'ExecutionTimedOut':
+        return { status: 'TIMED_OUT' };
+      default:
+        return undefined;
+    }
+  }
+}
+
+export function causeText(cause: string | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    return parsed.errorMessage ?? cause;
+  } catch {
+    return cause;
+  }
+}
+
+/** Follows an execution's history through GetExecutionHistory (paged) until it ends. */
+export async function followExecution(
+  sfn: SFNClient,
+  executionArn: string,
+  onEvent: (event: HistoryEvent) => ExecutionEnd | undefined,
+  pollMs = 200,
+): Promise<ExecutionEnd> {
+  let seen = 0;
+  for (;;) {
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(
+        new GetExecutionHistoryCommand({
+          executionArn,
+          maxResults: 1000,
+          includeExecutionData: true,
+          ...(nextToken ? { nextToken } : {}),
+        }),
+      );
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    for (const event of events.slice(seen)) {
+      const end = onEvent(event);
+      if (end) return end;
+    }
+    seen = events.length;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function formatLine(line: StepLine): string {
+  const icon = line.state === 'succeeded' ? '✓' : line.state === 'failed' ? '✗' : '…';
+  return `  ${icon} ${line.step.padEnd(26)} ${formatDuration(line.durationMs).padStart(8)}${line.detail ? `  ${line.detail}` : ''}`;
+}

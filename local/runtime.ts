@@ -1,0 +1,255 @@
+import './engine/polyfills';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { FUNCTIONS, functionName } from '../lambdas/catalog';
+import type { GoLiveConfig } from '../lambdas/core/config';
+import { GoLiveError } from '../lambdas/core/errors';
+import type { Deps, Slot } from '../lambdas/core/ports';
+import { LocalAlerts } from '../lambdas/providers/local/alerts';
+import { LocalNotifier } from '../lambdas/providers/local/notifier';
+import { LocalRouterTraffic, type LocalServiceTarget } from '../lambdas/providers/local/router-traffic';
+import { LocalSqliteBackup } from '../lambdas/providers/local/sqlite-backup';
+import { SqliteStore } from '../lambdas/providers/local/sqlite-store';
+import { SfnTaskCallbacks } from '../lambdas/providers/sfn-callbacks';
+import {
+  listBackups,
+  startDemoTarget,
+  startTrafficGenerator,
+  takeBackup,
+  type DemoTarget,
+  type TrafficGenerator,
+} from './demo';
+import { LocalEngine } from './engine/engine';
+import { startSfnEndpoint } from './engine/sfn-endpoint';
+import { LocalEventBus, type BusEvent } from './event-bus';
+import { localFunctions } from './functions';
+
+export const ASL_FILE = join(__dirname, '..', 'state-machines', 'go-live.asl.json');
+export const STATE_MACHINE_NAME = 'golive-go-live';
+export const DEFAULT_PORTS = { sfn: 8083, router: 8080, blue: 8081, green: 8082 } as const;
+
+export interface LocalRuntimeOptions {
+  /** State directory (.golive): store, executions, backups, demo databases. */
+  home: string;
+  config: GoLiveConfig;
+  /** 0 = ephemeral (tests). The first local service gets router/blue/green; others are ephemeral. */
+  ports?: { sfn?: number; router?: number; blue?: number; green?: number };
+  stableVersion?: string;
+  /** Steady synthetic traffic through each local router, so alarms watch real requests. */
+  trafficPerSecond?: number;
+  /** Fault injection for tests: Task state name → error name raised when that state runs. */
+  failStates?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  home: string;
+  config: GoLiveConfig;
+  engine: LocalEngine;
+  endpointUrl: string;
+  sfn: SFNClient;
+  stateMachineArn: string;
+  targets: Map<string, DemoTarget>;
+  store: SqliteStore;
+  alerts: LocalAlerts;
+  backup: LocalSqliteBackup;
+  notifier: LocalNotifier;
+  deps: Deps;
+  bus: LocalEventBus;
+  /** Runs `fn` right before the named Task state runs (demo fault injection). */
+  onTask(stateName: string, fn: () => void | Promise<void>): void;
+  close(): Promise<void>;
+}
+
+export function sfnClient(endpoint: string): SFNClient {
+  return new SFNClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 2,
+  });
+}
+
+/** Services the local runtime hosts itself (demo blue/green apps + weighted router + alarms + SQLite). */
+export function localServices(config: GoLiveConfig): string[] {
+  return Object.entries(config.services)
+    .filter(([, svc]) => svc.traffic.kind === 'local-router')
+    .map(([name]) => name);
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const { home, config } = options;
+  const log = options.log ?? (() => {});
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  mkdirSync(home, { recursive: true });
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    const store = new SqliteStore(join(home, 'store.sqlite'));
+    cleanups.push(() => store.close());
+    const targets = new Map<string, DemoTarget>();
+    const generators: TrafficGenerator[] = [];
+    cleanups.push(async () => {
+      await Promise.all(generators.map((g) => g.stop()));
+    });
+    const names = localServices(config);
+    for (const [i, service] of names.entries()) {
+      const dir = join(home, 'services', service);
+      mkdirSync(dir, { recursive: true });
+      const live = await store.getLiveVersion(service);
+      const target = await startDemoTarget({
+        dir,
+        stableVersion: live?.version ?? options.stableVersion ?? '1.4.2',
+        alarms: config.services[service].alerts.alarms.map((name) => ({
+          name,
+          description: `${service}: share of 5xx responses through the router above 5% over 10 s`,
+          upstream: 'any' as const,
+          threshold: 0.05,
+          windowMs: 10_000,
+          minRequests: 5,
+        })),
+        ports: i === 0 ? { router: ports.router, blue: ports.blue, green: ports.green } : {},
+      });
+      cleanups.push(() => target.stop());
+      targets.set(service, target);
+      // A real online backup, as the nightly job would have taken; kept unless one within RPO exists.
+      const backupDir = join(home, 'backups', service);
+      const [latest] = listBackups(backupDir);
+      const rpoMs = config.services[service].backup.rpoMinutes * 60_000;
+      if (!latest || Date.now() - Date.parse(latest.takenAt) > rpoMs) await takeBackup(target.db.file, backupDir);
+      if (options.trafficPerSecond) {
+        generators.push(startTrafficGenerator(target.router.url, { ratePerSecond: options.trafficPerSecond }));
+      }
+    }
+    const targetOf = (service: string): LocalServiceTarget => {
+      const target = targets.get(service);
+      if (!target) throw new GoLiveError('InvalidRequest', `service ${service} is not hosted by the local runtime`);
+      const configured = config.services[service].endpoints;
+      return {
+        endpoints: {
+          live: configured.live ?? target.router.url,
+          blue: configured.blue ?? target.blue.url,
+          green: configured.green ?? target.green.url,
+        },
+        deploy: (slot: Slot, version: string) => target[slot].setVersion(version),
+      };
+    };
+
+    const alarmSource = {
+      describe: () => [...targets.values()].flatMap((t) => t.alarms.describe()),
+    };
+    const alerts = new LocalAlerts(store.db, alarmSource);
+    const notifier = new LocalNotifier(store.db);
+    const backup = new LocalSqliteBackup(
+      (service) => join(home, 'backups', service),
+      join(home, 'scratch'),
+      (service) => targets.get(service)?.db.file,
+    );
+
+    // The engine needs the functions, the functions need the SFN client, the client needs the endpoint.
+    const ref: { deps?: Deps } = {};
+    const hooks = new Map<string, Array<() => void | Promise<void>>>();
+    const engine = new LocalEngine({
+      dbFile: join(home, 'executions.sqlite'),
+      functions: localFunctions(async () => {
+        if (!ref.deps) throw new Error('local runtime is not started yet');
+        return ref.deps;
+      }),
+      beforeTask: async ({ stateName }) => {
+        for (const hook of hooks.get(stateName) ?? []) await hook();
+        const failWith = options.failStates?.[stateName];
+        if (failWith) throw new GoLiveError(failWith, `fault injected at ${stateName}`);
+      },
+    });
+    cleanups.push(() => engine.stopAll());
+    const endpoint = await startSfnEndpoint(engine, { port: ports.sfn });
+    cleanups.push(() => endpoint.close());
+    const sfn = sfnClient(endpoint.url);
+    cleanups.push(() => sfn.destroy());
+    const substitutions = Object.fromEntries(
+      Object.entries(FUNCTIONS).map(([key, f]) => [f.substitution, functionName(key)]),
+    );
+    const { stateMachineArn } = engine.createStateMachine({
+      name: STATE_MACHINE_NAME,
+      definition: readFileSync(ASL_FILE, 'utf8'),
+      substitutions,
+    });
+    const deps: Deps = {
+      config,
+      store,
+      traffic: new LocalRouterTraffic(targetOf),
+      alerts,
+      backup,
+      notifier,
+      callbacks: new SfnTaskCallbacks(sfn),
+      now: () => new Date(),
+      fetch,
+    };
+    ref.deps = deps;
+
+    // EventBridge stand-in: alarm state changes → golive's alarm handler and the alarm's own action;
+    // execution status changes → the janitor.
+    const functions = localFunctions(async () => deps);
+    const bus = new LocalEventBus((rule, err) => log(`event rule ${rule} failed: ${(err as Error).message}`));
+    const watched = new Set(Object.values(config.services).flatMap((s) => s.alerts.alarms));
+    bus.addRule({
+      name: 'golive-alarm-state-change',
+      matches: (e) => e['detail-type'] === 'CloudWatch Alarm State Change' && watched.has(String(e.detail.alarmName)),
+      target: (e) => functions[functionName('alarm-handler')](e),
+    });
+    bus.addRule({
+      name: 'alarm-actions',
+      matches: (e) =>
+        e['detail-type'] === 'CloudWatch Alarm State Change' && (e.detail.state as { value: string }).value === 'ALARM',
+      target: (e) => {
+        const state = e.detail.state as { value: string; reason: string };
+        return alerts.page(String(e.detail.alarmName), state.value, state.reason);
+      },
+    });
+    bus.addRule({
+      name: 'golive-execution-ended-outside-catch',
+      matches: (e) =>
+        e['detail-type'] === 'Step Functions Execution Status Change' &&
+        ['ABORTED', 'TIMED_OUT'].includes(String(e.detail.status)),
+      target: (e) => functions[functionName('janitor')](e),
+    });
+    for (const target of targets.values()) {
+      target.alarms.on('stateChange', (event) => bus.publish(event as unknown as BusEvent));
+    }
+    engine.on('executionStatusChange', (detail) =>
+      bus.publish({
+        'detail-type': 'Step Functions Execution Status Change',
+        source: 'aws.states',
+        detail: { ...detail },
+      }),
+    );
+    cleanups.push(() => bus.drain());
+
+    log(`local Step Functions endpoint ${endpoint.url}`);
+    return {
+      home,
+      config,
+      engine,
+      endpointUrl: endpoint.url,
+      sfn,
+      stateMachineArn,
+      targets,
+      store,
+      alerts,
+      backup,
+      notifier,
+      deps,
+      bus,
+      onTask(stateName, fn) {
+        hooks.set(stateName, [...(hooks.get(stateName) ?? []), fn]);
+      },
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
