@@ -57,6 +57,8 @@ export interface LocalRuntime {
   notifier: LocalNotifier;
   deps: Deps;
   bus: LocalEventBus;
+  /** Fault injection: Task state name → error name raised when that state runs. Mutable. */
+  faults: Map<string, string>;
   /** Runs `fn` right before the named Task state runs (demo fault injection). */
   onTask(stateName: string, fn: () => void | Promise<void>): void;
   close(): Promise<void>;
@@ -152,6 +154,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // The engine needs the functions, the functions need the SFN client, the client needs the endpoint.
     const ref: { deps?: Deps } = {};
     const hooks = new Map<string, Array<() => void | Promise<void>>>();
+    const faults = new Map(Object.entries(options.failStates ?? {}));
     const engine = new LocalEngine({
       dbFile: join(home, 'executions.sqlite'),
       functions: localFunctions(async () => {
@@ -160,7 +163,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       }),
       beforeTask: async ({ stateName }) => {
         for (const hook of hooks.get(stateName) ?? []) await hook();
-        const failWith = options.failStates?.[stateName];
+        const failWith = faults.get(stateName);
         if (failWith) throw new GoLiveError(failWith, `fault injected at ${stateName}`);
       },
     });
@@ -243,6 +246,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       notifier,
       deps,
       bus,
+      faults,
       onTask(stateName, fn) {
         hooks.set(stateName, [...(hooks.get(stateName) ?? []), fn]);
       },
