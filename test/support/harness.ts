@@ -75,7 +75,7 @@ export async function startHarness(
   };
   rt.engine.on('executionStatusChange', (detail) => {
     if (detail.status !== 'RUNNING') {
-      onEnd(detail.executionArn);
+      void onEnd(detail.executionArn);
       endedResolvers.get(detail.executionArn)?.();
     }
   });
@@ -105,7 +105,7 @@ export async function startHarness(
           input: JSON.stringify({ service: 'demo', version: '2.0.0', requestedBy: REQUESTER, ...input }),
         }),
       );
-      onEnd(executionArn!);
+      void onEnd(executionArn!);
       return executionArn!;
     },
     async finished(executionArn) {
