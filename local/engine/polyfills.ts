@@ -1,6 +1,10 @@
 // aws-local-stepfunctions@3 calls Promise.withResolvers, which Node 20 lacks. Without it every
 // Task fails with a catchable TypeError that a States.ALL catch would silently route to rollback.
-type Resolvers<T> = { promise: Promise<T>; resolve: (value: T | PromiseLike<T>) => void; reject: (reason?: unknown) => void };
+type Resolvers<T> = {
+  promise: Promise<T>;
+  resolve: (value: T | PromiseLike<T>) => void;
+  reject: (reason?: unknown) => void;
+};
 const promiseCtor = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> };
 if (typeof promiseCtor.withResolvers !== 'function') {
   promiseCtor.withResolvers = function withResolvers<T>(): Resolvers<T> {

@@ -1,0 +1,332 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+export type TokenStatus = 'OPEN' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'CLOSED';
+
+export interface StateMachineRow {
+  arn: string;
+  name: string;
+  definition: string;
+  roleArn: string;
+  creationDate: number;
+  updateDate: number;
+}
+
+export interface ExecutionRow {
+  arn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  input: string;
+  output: string | null;
+  error: string | null;
+  cause: string | null;
+  startDate: number;
+  stopDate: number | null;
+}
+
+export interface StoredEvent {
+  id: number;
+  previousEventId: number;
+  timestamp: number;
+  type: string;
+  /** The event's `<xxx>EventDetails` key and value, or null for detail-less events. */
+  detailsKey: string | null;
+  details: unknown;
+}
+
+export interface TokenRow {
+  token: string;
+  executionArn: string;
+  stateName: string;
+  status: TokenStatus;
+}
+
+interface RawExecution {
+  arn: string;
+  state_machine_arn: string;
+  name: string;
+  status: ExecutionStatus;
+  input: string;
+  output: string | null;
+  error: string | null;
+  cause: string | null;
+  start_date: number;
+  stop_date: number | null;
+}
+
+interface RawStateMachine {
+  arn: string;
+  name: string;
+  definition: string;
+  role_arn: string;
+  creation_date: number;
+  update_date: number;
+}
+
+interface RawEvent {
+  id: number;
+  previous_event_id: number;
+  timestamp: number;
+  type: string;
+  details_key: string | null;
+  details: string | null;
+}
+
+function toExecution(r: RawExecution): ExecutionRow {
+  return {
+    arn: r.arn,
+    stateMachineArn: r.state_machine_arn,
+    name: r.name,
+    status: r.status,
+    input: r.input,
+    output: r.output,
+    error: r.error,
+    cause: r.cause,
+    startDate: r.start_date,
+    stopDate: r.stop_date,
+  };
+}
+
+function toStateMachine(r: RawStateMachine): StateMachineRow {
+  return {
+    arn: r.arn,
+    name: r.name,
+    definition: r.definition,
+    roleArn: r.role_arn,
+    creationDate: r.creation_date,
+    updateDate: r.update_date,
+  };
+}
+
+/** SQLite persistence of state machines, executions, their history and task tokens (synchronous on purpose:
+ * an event is durable before the engine moves on, so a crash never loses recorded history). */
+export class EngineStore {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS state_machines (
+        arn TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        definition TEXT NOT NULL,
+        role_arn TEXT NOT NULL,
+        creation_date INTEGER NOT NULL,
+        update_date INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS executions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        arn TEXT NOT NULL UNIQUE,
+        state_machine_arn TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        input TEXT NOT NULL,
+        output TEXT,
+        error TEXT,
+        cause TEXT,
+        start_date INTEGER NOT NULL,
+        stop_date INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS executions_by_sm ON executions (state_machine_arn, start_date DESC, seq DESC);
+      CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status);
+      CREATE TABLE IF NOT EXISTS history (
+        execution_arn TEXT NOT NULL,
+        id INTEGER NOT NULL,
+        previous_event_id INTEGER NOT NULL,
+        timestamp INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        details_key TEXT,
+        details TEXT,
+        PRIMARY KEY (execution_arn, id)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS task_tokens (
+        token TEXT PRIMARY KEY,
+        execution_arn TEXT NOT NULL,
+        state_name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS task_tokens_open ON task_tokens (status);
+    `);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  // --- state machines ---
+
+  upsertStateMachine(row: StateMachineRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO state_machines (arn, name, definition, role_arn, creation_date, update_date)
+         VALUES (@arn, @name, @definition, @roleArn, @creationDate, @updateDate)
+         ON CONFLICT(arn) DO UPDATE SET definition = excluded.definition, role_arn = excluded.role_arn,
+           update_date = excluded.update_date`,
+      )
+      .run(row);
+  }
+
+  getStateMachine(arn: string): StateMachineRow | undefined {
+    const r = this.db.prepare('SELECT * FROM state_machines WHERE arn = ?').get(arn) as RawStateMachine | undefined;
+    return r && toStateMachine(r);
+  }
+
+  listStateMachines(): StateMachineRow[] {
+    return (this.db.prepare('SELECT * FROM state_machines ORDER BY name').all() as RawStateMachine[]).map(
+      toStateMachine,
+    );
+  }
+
+  // --- executions ---
+
+  insertExecution(row: ExecutionRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO executions (arn, state_machine_arn, name, status, input, output, error, cause, start_date, stop_date)
+         VALUES (@arn, @stateMachineArn, @name, @status, @input, @output, @error, @cause, @startDate, @stopDate)`,
+      )
+      .run(row);
+  }
+
+  finishExecution(
+    arn: string,
+    end: {
+      status: ExecutionStatus;
+      output: string | null;
+      error: string | null;
+      cause: string | null;
+      stopDate: number;
+    },
+  ): void {
+    this.db
+      .prepare(
+        `UPDATE executions SET status = @status, output = @output, error = @error, cause = @cause, stop_date = @stopDate
+         WHERE arn = @arn`,
+      )
+      .run({ arn, ...end });
+  }
+
+  getExecution(arn: string): ExecutionRow | undefined {
+    const r = this.db.prepare('SELECT * FROM executions WHERE arn = ?').get(arn) as RawExecution | undefined;
+    return r && toExecution(r);
+  }
+
+  listExecutions(
+    stateMachineArn: string,
+    status: ExecutionStatus | undefined,
+    offset: number,
+    limit: number,
+  ): ExecutionRow[] {
+    const rows = status
+      ? this.db
+          .prepare(
+            `SELECT * FROM executions WHERE state_machine_arn = ? AND status = ?
+             ORDER BY start_date DESC, seq DESC LIMIT ? OFFSET ?`,
+          )
+          .all(stateMachineArn, status, limit, offset)
+      : this.db
+          .prepare(
+            `SELECT * FROM executions WHERE state_machine_arn = ? ORDER BY start_date DESC, seq DESC LIMIT ? OFFSET ?`,
+          )
+          .all(stateMachineArn, limit, offset);
+    return (rows as RawExecution[]).map(toExecution);
+  }
+
+  runningExecutions(): ExecutionRow[] {
+    return (
+      this.db.prepare(`SELECT * FROM executions WHERE status = 'RUNNING' ORDER BY seq`).all() as RawExecution[]
+    ).map(toExecution);
+  }
+
+  // --- history ---
+
+  appendEvent(executionArn: string, event: StoredEvent): void {
+    this.db
+      .prepare(
+        `INSERT INTO history (execution_arn, id, previous_event_id, timestamp, type, details_key, details)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        executionArn,
+        event.id,
+        event.previousEventId,
+        event.timestamp,
+        event.type,
+        event.detailsKey,
+        event.details === undefined ? null : JSON.stringify(event.details),
+      );
+  }
+
+  lastEventId(executionArn: string): number {
+    const r = this.db.prepare('SELECT MAX(id) AS id FROM history WHERE execution_arn = ?').get(executionArn) as {
+      id: number | null;
+    };
+    return r.id ?? 0;
+  }
+
+  countEvents(executionArn: string): number {
+    const r = this.db.prepare('SELECT COUNT(*) AS n FROM history WHERE execution_arn = ?').get(executionArn) as {
+      n: number;
+    };
+    return r.n;
+  }
+
+  listEvents(executionArn: string, offset: number, limit: number, reverse: boolean): StoredEvent[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM history WHERE execution_arn = ? ORDER BY id ${reverse ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`)
+      .all(executionArn, limit, offset) as RawEvent[];
+    return rows.map((r) => ({
+      id: r.id,
+      previousEventId: r.previous_event_id,
+      timestamp: r.timestamp,
+      type: r.type,
+      detailsKey: r.details_key,
+      details: r.details === null ? undefined : (JSON.parse(r.details) as unknown),
+    }));
+  }
+
+  // --- task tokens ---
+
+  insertToken(row: TokenRow): void {
+    this.db
+      .prepare('INSERT INTO task_tokens (token, execution_arn, state_name, status, created) VALUES (?, ?, ?, ?, ?)')
+      .run(row.token, row.executionArn, row.stateName, row.status, Date.now());
+  }
+
+  getToken(token: string): TokenRow | undefined {
+    const r = this.db
+      .prepare('SELECT token, execution_arn, state_name, status FROM task_tokens WHERE token = ?')
+      .get(token) as { token: string; execution_arn: string; state_name: string; status: TokenStatus } | undefined;
+    return r && { token: r.token, executionArn: r.execution_arn, stateName: r.state_name, status: r.status };
+  }
+
+  setTokenStatus(token: string, status: TokenStatus): void {
+    this.db.prepare('UPDATE task_tokens SET status = ? WHERE token = ?').run(status, token);
+  }
+
+  /** Close every token still open (optionally of one execution): nothing can complete them any more. */
+  closeOpenTokens(executionArn?: string): void {
+    if (executionArn) {
+      this.db
+        .prepare(`UPDATE task_tokens SET status = 'CLOSED' WHERE status = 'OPEN' AND execution_arn = ?`)
+        .run(executionArn);
+    } else {
+      this.db.prepare(`UPDATE task_tokens SET status = 'CLOSED' WHERE status = 'OPEN'`).run();
+    }
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+}
