@@ -51,7 +51,7 @@ export interface Harness {
   stopAutoApprove(): void;
   /** Sends n real requests through the router and returns how many each slot served. */
   measureTraffic(n?: number): Promise<{ blue: number; green: number }>;
-  close(): Promise<void>;
+  close(options?: { keepHome?: boolean }): Promise<void>;
 }
 
 let counter = 0;
@@ -156,10 +156,10 @@ export async function startHarness(
       const after = router.stats();
       return { blue: after.blue.requests - before.blue.requests, green: after.green.requests - before.green.requests };
     },
-    async close() {
+    async close({ keepHome = false } = {}) {
       stops.forEach((stop) => stop());
       await rt.close();
-      if (ownHome) rmSync(home, { recursive: true, force: true });
+      if (ownHome && !keepHome) rmSync(home, { recursive: true, force: true });
     },
   };
   return harness;
