@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { ASL_FILE } from '../../local/runtime';
+import { FUNCTIONS, functionName } from '../../lambdas/catalog';
+import { localFunctions } from '../../local/functions';
+
+// asl-validator ships CommonJS without types: `module.exports = function validator(definition, opts)`.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const validator = require('asl-validator') as (
+  definition: unknown,
+  opts?: { checkArn?: boolean; checkPaths?: boolean },
+) => {
+  isValid: boolean;
+  errors: unknown[];
+};
+
+type State = Record<string, unknown> & { Type: string };
+const text = readFileSync(ASL_FILE, 'utf8');
+const asl = JSON.parse(text) as { States: Record<string, State> };
+const tasks = Object.entries(asl.States).filter(([, s]) => s.Type === 'Task');
+const rollbackPath = ['Rollback', 'UnmuteAfterRollback', 'ReleaseLockAfterRollback'];
+const notifications = ['NotifySuccess', 'NotifyRollback', 'NotifyRollbackFailed'];
+
+describe('state-machines/go-live.asl.json', () => {
+  it('is valid Amazon States Language (asl-validator)', () => {
+    const result = validator(asl, { checkArn: true, checkPaths: true });
+
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+
+  it('has a catalog substitution and a local handler for every ${Var}', () => {
+    const vars = new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    const substitutions = new Map(
+      Object.entries(FUNCTIONS).map(([key, f]) => [f.substitution as string, functionName(key)]),
+    );
+    const handlers = localFunctions(async () => {
+      throw new Error('not called');
+    });
+
+    expect([...vars].sort()).toEqual([...substitutions.keys()].sort());
+    for (const v of vars) expect(typeof handlers[substitutions.get(v)!]).toBe('function');
+  });
+
+  it.each(tasks)('%s has a timeout, retries transient faults with backoff, and a catch-all', (name, state) => {
+    expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath).toBeDefined();
+    const retry = state.Retry as { ErrorEquals: string[]; BackoffRate: number; MaxAttempts: number }[];
+    expect(retry[0].ErrorEquals).toEqual(
+      expect.arrayContaining(['ProviderUnavailable', 'Lambda.TooManyRequestsException']),
+    );
+    expect(retry[0].BackoffRate).toBeGreaterThan(1);
+    const catchAll = (state.Catch as { ErrorEquals: string[]; Next: string }[]).find((c) =>
+      c.ErrorEquals.includes('States.ALL'),
+    )!;
+    if (rollbackPath.includes(name)) expect(catchAll.Next).toBe('NotifyRollbackFailed');
+    else if (notifications.includes(name))
+      expect(['GoLiveSucceeded', 'GoLiveFailed', 'RollbackFailed']).toContain(catchAll.Next);
+    else expect(catchAll.Next).toBe('Rollback');
+  });
+
+  it('ends the failure path with the first error name and cause, and the rollback failure loudly', () => {
+    expect(asl.States.GoLiveFailed).toMatchObject({
+      Type: 'Fail',
+      ErrorPath: '$.error.Error',
+      CausePath: '$.error.Cause',
+    });
+    expect(asl.States.RollbackFailed).toMatchObject({ Type: 'Fail', Error: 'RollbackFailed' });
+    // Only forward states write $.error; the rollback path writes $.rollbackError, so the first error survives.
+    for (const name of rollbackPath) {
+      expect((asl.States[name].Catch as { ResultPath: string }[])[0].ResultPath).toBe('$.rollbackError');
+    }
+  });
+
+  it('bakes as callback tasks whose timeout means the bake passed', () => {
+    for (const name of ['Bake', 'PostPromotionBake']) {
+      const bake = asl.States[name];
+      expect(bake.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+      const catches = bake.Catch as { ErrorEquals: string[]; Next: string }[];
+      expect(catches[0].ErrorEquals).toEqual(['States.Timeout']);
+      expect(catches[0].Next).not.toBe('Rollback');
+    }
+    expect(asl.States.SignOff.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect((asl.States.SignOff.Catch as { ErrorEquals: string[]; Next: string }[])[0]).toMatchObject({
+      ErrorEquals: ['States.ALL'],
+      Next: 'Rollback',
+    });
+  });
+});
