@@ -1,0 +1,165 @@
+import { chainRecord, GENESIS_HASH, verifyChain } from '../../lambdas/core/audit';
+import { ConfigError, parseConfig } from '../../lambdas/core/config';
+import { checkVote } from '../../lambdas/core/steps/approval';
+import type { ApprovalRecord, AuditEntry, AuditRecord } from '../../lambdas/core/ports';
+import { planRollout, validateRequest } from '../../lambdas/core/request';
+import { testConfig } from '../support/harness';
+
+describe('config validation', () => {
+  it('names the field and the reason for every problem', () => {
+    const bad = {
+      ...testConfig(),
+      approval: { minApprovals: 5 },
+      services: { demo: { ...testConfig().services.demo, smokeTests: [] } },
+    };
+
+    const error = (() => {
+      try {
+        parseConfig(bad);
+      } catch (err) {
+        return err as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.issues).toEqual(
+      expect.arrayContaining([
+        'services.demo.smokeTests: define at least one smoke test',
+        'approval.minApprovals: is 5 but only 2 approver(s) are listed in slack.approvers',
+      ]),
+    );
+  });
+
+  it('rejects canary steps that do not increase', () => {
+    const cfg = testConfig();
+    expect(() =>
+      parseConfig({ ...cfg, services: { demo: { ...cfg.services.demo, strategy: { canarySteps: [50, 10] } } } }),
+    ).toThrow(/services\.demo\.strategy\.canarySteps: must be strictly increasing/);
+  });
+});
+
+describe('request validation and rollout plan', () => {
+  const config = testConfig();
+
+  it.each([
+    [{ service: 'nope', version: '1.0.0', requestedBy: 'U1' }, 'unknown service "nope"'],
+    [{ service: 'demo', version: '1.0', requestedBy: 'U1' }, 'is not a semantic version'],
+    [{ service: 'demo', version: '1.0.0', strategy: 'big-bang', requestedBy: 'U1' }, 'unknown strategy "big-bang"'],
+    [{ service: 'demo', version: '1.0.0' }, '"requestedBy" is missing'],
+  ])('refuses %j with InvalidRequest', (input, message) => {
+    expect(() => validateRequest(input, config)).toThrow(
+      expect.objectContaining({ name: 'InvalidRequest', message: expect.stringContaining(message) }),
+    );
+  });
+
+  it('plans canary steps, bakes and a run-time bound that covers every task budget', () => {
+    const request = validateRequest({ service: 'demo', version: '2.0.0', requestedBy: 'U1' }, config);
+    const plan = planRollout(request, config.services.demo, config, { stableSlot: 'blue', candidateSlot: 'green' });
+
+    expect(plan).toMatchObject({
+      strategy: 'canary',
+      steps: [10, 50],
+      stepCount: 2,
+      bakeSeconds: 1,
+      postPromotionBakeSeconds: 0,
+    });
+    // before traffic 1410 s + 2 × (120 + 1) + approval 900 + after 540 + rollback 420
+    expect(plan.maxRunSeconds).toBe(1410 + 2 * 121 + 900 + 540 + 420);
+    const blueGreen = planRollout({ ...request, strategy: 'blue-green' }, config.services.demo, config, {
+      stableSlot: 'green',
+      candidateSlot: 'blue',
+    });
+    expect(blueGreen).toMatchObject({ steps: [], stepCount: 0, postPromotionBakeSeconds: 1 });
+  });
+});
+
+describe('vote policy', () => {
+  const approval: ApprovalRecord = {
+    approvalId: 'apr-1',
+    executionId: 'arn:x',
+    service: 'demo',
+    version: '2.0.0',
+    requestedBy: 'U_RM',
+    approvers: ['U_A', 'U_B', 'U_RM'],
+    minApprovals: 2,
+    allowSelfApproval: false,
+    token: 't',
+    status: 'pending',
+    createdAt: '2026-01-01T00:00:00Z',
+    expiresAt: '2026-01-01T01:00:00Z',
+    votes: [{ voter: 'U_A', decision: 'approve', at: '2026-01-01T00:01:00Z' }],
+  };
+  const now = new Date('2026-01-01T00:10:00Z');
+  const vote = (voter: string, decision: 'approve' | 'reject' = 'approve', reason?: string) => ({
+    voter,
+    decision,
+    ...(reason ? { reason } : {}),
+    at: now.toISOString(),
+  });
+
+  it('lets a listed approver vote once', () => {
+    expect(checkVote(approval, vote('U_B'), now)).toBeUndefined();
+    expect(checkVote(approval, vote('U_A'), now)?.kind).toBe('duplicate');
+  });
+
+  it('refuses strangers, the requester, and rejections without a reason', () => {
+    expect(checkVote(approval, vote('U_X'), now)?.kind).toBe('refused');
+    expect(checkVote(approval, vote('U_RM'), now)?.message).toContain('cannot approve or reject it');
+    expect(checkVote({ ...approval, allowSelfApproval: true }, vote('U_RM'), now)).toBeUndefined();
+    expect(checkVote(approval, vote('U_B', 'reject', '  '), now)?.message).toContain('needs a reason');
+  });
+
+  it('answers a closed or expired approval without changing anything', () => {
+    expect(checkVote({ ...approval, status: 'rejected' }, vote('U_B'), now)).toMatchObject({
+      kind: 'closed',
+      status: 'rejected',
+    });
+    expect(checkVote(approval, vote('U_B'), new Date('2026-01-01T02:00:00Z'))).toMatchObject({
+      kind: 'closed',
+      status: 'expired',
+    });
+  });
+});
+
+describe('audit hash chain', () => {
+  const entry = (i: number): AuditEntry => ({
+    executionId: 'arn:x',
+    service: 'demo',
+    step: `Step${i}`,
+    action: 'a',
+    actor: 'system',
+    outcome: 'succeeded',
+    summary: `step ${i}`,
+    evidence: { i, nested: { b: 1, a: [1, 2] } },
+    at: `2026-01-01T00:00:0${i}Z`,
+  });
+  const chain = (): AuditRecord[] => {
+    const records: AuditRecord[] = [];
+    for (let i = 1; i <= 4; i++) records.push(chainRecord(entry(i), i, records.at(-1)?.hash ?? GENESIS_HASH));
+    return records;
+  };
+
+  it('verifies an untouched chain and returns the final hash', () => {
+    const records = chain();
+    expect(verifyChain(records)).toEqual({ intact: true, records: 4, finalHash: records[3].hash });
+  });
+
+  it('detects a modified, deleted, inserted or reordered record', () => {
+    const modified = chain();
+    modified[1] = { ...modified[1], summary: 'nothing to see' };
+    expect(verifyChain(modified)).toMatchObject({ intact: false, badSeq: 2 });
+
+    const deleted = chain();
+    deleted.splice(2, 1);
+    expect(verifyChain(deleted)).toMatchObject({ intact: false, badSeq: 3 });
+
+    const inserted = chain();
+    inserted.splice(1, 0, chainRecord(entry(9), 2, inserted[0].hash));
+    expect(verifyChain(inserted)).toMatchObject({ intact: false });
+
+    const reordered = chain();
+    [reordered[1], reordered[2]] = [reordered[2], reordered[1]];
+    expect(verifyChain(reordered)).toMatchObject({ intact: false, badSeq: 2 });
+  });
+});
