@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** Where the handler folders live: `lambdas/<name>/index.ts`, exporting `handler`. */
+export const LAMBDAS_DIR = path.join(__dirname, '..', 'lambdas');
+
+export interface GoLiveFunctionProps {
+  /** Folder under `lambdas/` whose `index.ts` exports `handler` (e.g. `lock`, `alarm-handler`). */
+  readonly name: string;
+  /**
+   * What the function does, shown in the Lambda console.
+   * @default - no description
+   */
+  readonly description?: string;
+  /**
+   * Hard limit of one invocation. Keep it at or below the TimeoutSeconds of the Task that invokes
+   * the function, so a function never keeps changing things after the workflow moved on.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Extra environment variables, merged over the pinned ones.
+   * @default - only the pinned variables
+   */
+  readonly environment?: Record<string, string>;
+}
+
+/**
+ * The one way golive builds a Lambda function, so every function is deployed alike:
+ * - Node.js 22 on ARM64, X-Ray tracing active, 256 MB, its own log group with retention;
+ * - bundled by the local esbuild (never Docker): minified, with source maps enabled at run time,
+ *   `@aws-sdk/*` left to the runtime, and `keepNames` so class and function names survive
+ *   minification (error names are the ASL ErrorEquals keys; stack traces stay readable).
+ */
+export class GoLiveFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: GoLiveFunctionProps) {
+    const entry = path.join(LAMBDAS_DIR, props.name, 'index.ts');
+    if (!existsSync(entry)) {
+      throw new Error(`GoLiveFunction "${props.name}": no handler at ${entry} (expected lambdas/<name>/index.ts)`);
+    }
+    // The log group is created before super() runs, so it is a sibling rather than a child.
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    super(scope, id, {
+      entry,
+      handler: 'handler',
+      ...(props.description === undefined ? {} : { description: props.description }),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'golive',
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        keepNames: true,
+        target: 'node22',
+        externalModules: ['@aws-sdk/*'],
+        // Bundle sizes for 11 functions drown the synth output; warnings and errors still show.
+        logLevel: LogLevel.WARNING,
+      },
+    });
+  }
+}
