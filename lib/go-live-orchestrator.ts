@@ -1,0 +1,246 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Annotations, Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { EVENT_FUNCTIONS, FUNCTIONS, type FunctionKey } from '../lambdas/catalog';
+import { GoLiveFunction } from './golive-function';
+
+/** The workflow shared by AWS and the local engine. */
+export const WORKFLOW_DEFINITION_FILE = path.join(__dirname, '..', 'state-machines', 'go-live.asl.json');
+
+/** Environment variable carrying the store's table name (set by `bindStore`). */
+export const STORE_TABLE_ENV = 'GOLIVE_TABLE';
+
+export type EventFunctionKey = keyof typeof EVENT_FUNCTIONS;
+export type GoLiveFunctionKey = FunctionKey | EventFunctionKey;
+
+const ALL_FUNCTION_KEYS = [...Object.keys(FUNCTIONS), ...Object.keys(EVENT_FUNCTIONS)] as GoLiveFunctionKey[];
+
+/** Defaults sized to the Task TimeoutSeconds in the ASL; restoring a backup takes longest. */
+const DEFAULT_TIMEOUTS: Partial<Record<GoLiveFunctionKey, Duration>> = { backup: Duration.minutes(5) };
+const DEFAULT_TIMEOUT = Duration.seconds(30);
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+
+export interface GoLiveOrchestratorProps {
+  /**
+   * CloudWatch alarms watched during bakes: their state changes reach the alarm handler, which
+   * fails the bakes watching them. Usually every `alerts.alarms` entry of every service.
+   */
+  readonly alarmNames: readonly string[];
+  /**
+   * Per-function timeout overrides, keyed like lambdas/catalog.ts. A workflow function's timeout
+   * may not exceed the TimeoutSeconds of any Task state invoking it.
+   * @default 30 seconds; `backup` 5 minutes
+   */
+  readonly functionTimeouts?: Partial<Record<GoLiveFunctionKey, Duration>>;
+  /**
+   * Retention of the functions' and the state machine's logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the store (locks, approvals, audit trail) when the stack is deleted.
+   * @default RemovalPolicy.RETAIN - the audit trail outlives the stack
+   */
+  readonly storeRemovalPolicy?: RemovalPolicy;
+}
+
+interface TaskState {
+  Type?: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  Parameters?: { FunctionName?: unknown };
+}
+type StatesMap = Record<
+  string,
+  TaskState & { Branches?: { States: StatesMap }[]; ItemProcessor?: { States: StatesMap } }
+>;
+
+/** Task states by name, including those nested in Parallel branches and Map processors. */
+function taskStates(states: StatesMap): [string, TaskState][] {
+  return Object.entries(states).flatMap(([name, state]) => [
+    ...(state.Type === 'Task' ? [[name, state] as [string, TaskState]] : []),
+    ...(state.Branches ?? []).flatMap((branch) => taskStates(branch.States)),
+    ...(state.ItemProcessor ? taskStates(state.ItemProcessor.States) : []),
+  ]);
+}
+
+/**
+ * golive on AWS: the go-live state machine (the shared ASL file), one Lambda function per
+ * workflow step and per event, the DynamoDB store, and the EventBridge rules that turn alarm
+ * state changes into failed bakes and clean up after aborted or timed-out executions.
+ */
+export class GoLiveOrchestrator extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  /** Every function, keyed like lambdas/catalog.ts (workflow and event functions). */
+  public readonly functions: Readonly<Record<GoLiveFunctionKey, GoLiveFunction>>;
+  /** The store: locks, callbacks, approvals, votes and the audit trail (`pk` / `sk`, TTL `expiresAt`). */
+  public readonly table: dynamodb.Table;
+  /** CloudWatch Alarm State Change of the watched alarms → alarm handler. */
+  public readonly alarmRule: events.Rule;
+  /** Executions of this state machine ending ABORTED or TIMED_OUT → janitor. */
+  public readonly executionEndedRule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: GoLiveOrchestratorProps) {
+    super(scope, id);
+    const definition = readFileSync(WORKFLOW_DEFINITION_FILE, 'utf8');
+    const timeouts = validateProps(props, definition);
+    warnUnusedFunctions(this, definition);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    this.table = new dynamodb.Table(this, 'Store', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: props.storeRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    const catalog: Record<GoLiveFunctionKey, { description: string }> = { ...FUNCTIONS, ...EVENT_FUNCTIONS };
+    const functions = {} as Record<GoLiveFunctionKey, GoLiveFunction>;
+    for (const key of ALL_FUNCTION_KEYS) {
+      functions[key] = new GoLiveFunction(this, pascalCase(key), {
+        name: key,
+        description: catalog[key].description,
+        timeout: timeouts[key],
+        logRetention,
+      });
+      // Every step appends to the audit trail, so every function reads and writes the store.
+      this.bindStore(functions[key]);
+    }
+    this.functions = functions;
+
+    const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
+      // The vended-logs prefix keeps CloudWatch Logs' resource policy from growing per log group.
+      logGroupName: `/aws/vendedlogs/states/golive-${Names.uniqueResourceName(this, { maxLength: 64 })}`,
+      retention: logRetention,
+    });
+    const substitutions = Object.fromEntries(
+      Object.entries(FUNCTIONS).map(([key, entry]) => [entry.substitution, functions[key as FunctionKey].functionArn]),
+    );
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      // Inline (not fromFile) so the definition is in the template, visible to template tests.
+      definitionBody: sfn.DefinitionBody.fromString(definition),
+      definitionSubstitutions: substitutions,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    // CDK cannot infer IAM from a definition file: each Task's function is granted explicitly.
+    for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
+      functions[key].grantInvoke(this.stateMachine);
+    }
+
+    this.alarmRule = new events.Rule(this, 'AlarmStateChange', {
+      description: 'golive: a watched alarm changed state -> fail the bakes watching it',
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        // Only ALARM fails a bake; filtering here saves invocations for OK / INSUFFICIENT_DATA.
+        detail: { alarmName: [...new Set(props.alarmNames)], state: { value: ['ALARM'] } },
+      },
+      targets: [new targets.LambdaFunction(functions['alarm-handler'])],
+    });
+    this.executionEndedRule = new events.Rule(this, 'ExecutionEnded', {
+      description: 'golive: an execution was aborted or timed out -> roll back what the catch path could not',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['ABORTED', 'TIMED_OUT'] },
+      },
+      targets: [new targets.LambdaFunction(functions.janitor)],
+    });
+    // The alarm handler fails waiting bakes (SendTaskFailure); the janitor may close the callback
+    // tasks an aborted or timed-out execution left behind.
+    this.stateMachine.grantTaskResponse(functions['alarm-handler']);
+    this.stateMachine.grantTaskResponse(functions.janitor);
+  }
+
+  /** Gives a function the store: sets `GOLIVE_TABLE` and grants least-privilege access in one call. */
+  public bindStore(fn: lambda.Function, access: 'read' | 'read-write' = 'read-write'): void {
+    fn.addEnvironment(STORE_TABLE_ENV, this.table.tableName);
+    if (access === 'read') this.table.grantReadData(fn);
+    else this.table.grantReadWriteData(fn);
+  }
+}
+
+/** `smoke-test` → `SmokeTest`: readable construct ids. */
+function pascalCase(key: string): string {
+  return key.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase());
+}
+
+/** Throws, naming the prop, before any resource is created; returns the resolved timeouts. */
+function validateProps(props: GoLiveOrchestratorProps, definition: string): Record<GoLiveFunctionKey, Duration> {
+  const problems: string[] = [];
+  if (!Array.isArray(props.alarmNames) || props.alarmNames.length === 0) {
+    problems.push('alarmNames: list at least one alarm, otherwise no alarm can stop a bake');
+  } else {
+    props.alarmNames.forEach((name, i) => {
+      if (typeof name !== 'string' || name.length === 0 || name.length > 255) {
+        problems.push(`alarmNames[${i}]: ${JSON.stringify(name)} is not a CloudWatch alarm name (1-255 characters)`);
+      }
+    });
+  }
+
+  const overrides = props.functionTimeouts ?? {};
+  for (const key of Object.keys(overrides)) {
+    if (!(ALL_FUNCTION_KEYS as string[]).includes(key)) {
+      problems.push(`functionTimeouts.${key}: unknown function; known: ${ALL_FUNCTION_KEYS.join(', ')}`);
+    }
+  }
+  const timeouts = Object.fromEntries(
+    ALL_FUNCTION_KEYS.map((key) => [key, overrides[key] ?? DEFAULT_TIMEOUTS[key] ?? DEFAULT_TIMEOUT]),
+  ) as Record<GoLiveFunctionKey, Duration>;
+
+  const asl = JSON.parse(definition) as { States: StatesMap };
+  const tasks = taskStates(asl.States);
+  const used = new Set([...definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]));
+  const known = new Set<string>(Object.values(FUNCTIONS).map((f) => f.substitution));
+  for (const name of used) {
+    if (!known.has(name)) problems.push(`the workflow uses \${${name}}, which no entry of lambdas/catalog.ts provides`);
+  }
+
+  for (const key of ALL_FUNCTION_KEYS) {
+    const seconds = timeouts[key].toSeconds();
+    if (seconds < 1 || seconds > LAMBDA_MAX_TIMEOUT_SECONDS) {
+      problems.push(`functionTimeouts.${key}: ${seconds} s is outside Lambda's 1-${LAMBDA_MAX_TIMEOUT_SECONDS} s`);
+      continue;
+    }
+    if (!(key in FUNCTIONS)) continue;
+    const reference = `\${${FUNCTIONS[key as FunctionKey].substitution}}`;
+    // A function outliving its Task would keep changing traffic or alerts while the rollback runs.
+    for (const [name, task] of tasks) {
+      if (task.Parameters?.FunctionName === reference && task.TimeoutSeconds !== undefined) {
+        if (seconds > task.TimeoutSeconds) {
+          problems.push(
+            `functionTimeouts.${key}: ${seconds} s exceeds TimeoutSeconds ${task.TimeoutSeconds} of Task ${name} that invokes it`,
+          );
+        }
+      }
+    }
+  }
+
+  if (problems.length > 0) {
+    throw new Error(`GoLiveOrchestrator: invalid props:\n  - ${problems.join('\n  - ')}`);
+  }
+  return timeouts;
+}
+
+/** Warns about catalog functions the workflow never invokes (granted but unused). */
+function warnUnusedFunctions(scope: Construct, definition: string): void {
+  for (const [key, entry] of Object.entries(FUNCTIONS)) {
+    if (!definition.includes(`\${${entry.substitution}}`)) {
+      Annotations.of(scope).addWarningV2(
+        'golive:unusedFunction',
+        `lambdas/catalog.ts lists ${key} but the workflow never uses \${${entry.substitution}}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import * as path from 'node:path';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { loadConfig, type GoLiveConfig } from '../lambdas/core/config';
+import { GoLiveOrchestrator } from './go-live-orchestrator';
+
+/** The config file at the repository root, used when no other is given. */
+export const DEFAULT_CONFIG_FILE = path.join(__dirname, '..', 'golive.config.yaml');
+
+export interface GoLiveStackProps extends StackProps {
+  /**
+   * golive.config.yaml to validate and deploy; the same file the local runtime reads.
+   * @default DEFAULT_CONFIG_FILE (golive.config.yaml at the repository root)
+   */
+  readonly configFile?: string;
+}
+
+/** The default deployment: the config validated at synth, and one GoLiveOrchestrator for it. */
+export class GoLiveStack extends Stack {
+  public readonly config: GoLiveConfig;
+  public readonly orchestrator: GoLiveOrchestrator;
+
+  constructor(scope: Construct, id: string, props: GoLiveStackProps = {}) {
+    super(scope, id, props);
+    // Throws ConfigError naming every bad field, so an invalid config never deploys.
+    this.config = loadConfig(props.configFile ?? DEFAULT_CONFIG_FILE);
+    const alarmNames = Object.values(this.config.services).flatMap((service) => service.alerts.alarms);
+
+    this.orchestrator = new GoLiveOrchestrator(this, 'Orchestrator', { alarmNames });
+
+    new CfnOutput(this, 'StateMachineArn', {
+      value: this.orchestrator.stateMachine.stateMachineArn,
+      description: 'Start go-lives here (golive start, the Slack app)',
+    });
+    new CfnOutput(this, 'StoreTableName', {
+      value: this.orchestrator.table.tableName,
+      description: 'Locks, approvals and the audit trail',
+    });
+  }
+}
