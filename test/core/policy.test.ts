@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chainRecord, GENESIS_HASH, verifyChain } from '../../lambdas/core/audit';
-import { ConfigError, parseConfig } from '../../lambdas/core/config';
+import { ConfigError, configJsonSchema, parseConfig } from '../../lambdas/core/config';
 import { checkVote } from '../../lambdas/core/steps/approval';
 import type { ApprovalRecord, AuditEntry, AuditRecord } from '../../lambdas/core/ports';
 import { planRollout, validateRequest } from '../../lambdas/core/request';
@@ -161,5 +163,13 @@ describe('audit hash chain', () => {
     const reordered = chain();
     [reordered[1], reordered[2]] = [reordered[2], reordered[1]];
     expect(verifyChain(reordered)).toMatchObject({ intact: false, badSeq: 2 });
+  });
+});
+
+describe('golive.config.schema.json', () => {
+  it('is the JSON Schema generated from the zod schema (run `npm run schema` after changing it)', () => {
+    const committed = readFileSync(join(__dirname, '..', '..', 'golive.config.schema.json'), 'utf8');
+
+    expect(committed).toBe(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
   });
 });
