@@ -155,6 +155,7 @@ function rewriteStates(states: unknown, acc: WalkResult): JsonObject {
   const out: JsonObject = {};
   for (const [name, raw] of Object.entries(states)) {
     if (!isObject(raw)) throw invalid(`State '${name}' must be an object.`);
+    if (raw.QueryLanguage === 'JSONata') throw invalid(`State '${name}': the local engine runs JSONPath states only.`);
     let state: JsonObject = raw;
     switch (raw.Type) {
       case 'Task':

@@ -111,6 +111,7 @@ interface TaskAttempt {
 interface PendingTaskEvent {
   type: string;
   details?: JsonObject;
+  timestamp: number;
 }
 
 interface RunningExecution {
@@ -121,6 +122,7 @@ interface RunningExecution {
   startDate: number;
   prepared: PreparedDefinition;
   lastEventId: number;
+  lastTimestamp: number;
   /** Set once the end is recorded (or the engine detached); later library activity is ignored. */
   closed: boolean;
   /** Token minted by a read of $$.Task.Token and not yet bound to a task attempt. */
@@ -230,17 +232,21 @@ function validateName(name: unknown, what: string): string {
   return value;
 }
 
-function encodePageToken(offset: number, key: string): string {
-  return Buffer.from(JSON.stringify({ o: offset, k: key })).toString('base64url');
+/** Paging tokens carry a cursor and the request they belong to, so a token from another query is refused. */
+function encodePageToken(cursor: number | string, key: string): string {
+  return Buffer.from(JSON.stringify({ c: cursor, k: key })).toString('base64url');
 }
 
-function decodePageToken(token: unknown, key: string): number {
-  if (token === undefined || token === null || token === '') return 0;
+function decodePageToken<T extends number | string>(
+  token: unknown,
+  key: string,
+  kind: 'number' | 'string',
+): T | undefined {
+  if (token === undefined || token === null || token === '') return undefined;
   if (typeof token !== 'string') throw new SfnError('InvalidToken', 'Invalid Token: nextToken must be a string');
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown; k?: unknown };
-    if (parsed.k === key && typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0)
-      return parsed.o;
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { c?: unknown; k?: unknown };
+    if (parsed.k === key && typeof parsed.c === kind) return parsed.c as T;
   } catch {
     // fall through: any undecodable token is invalid
   }
@@ -339,9 +345,9 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
 
   listStateMachines(input: { maxResults?: number; nextToken?: string } = {}): ListStateMachinesResult {
     const limit = pageSize(input.maxResults);
-    const offset = decodePageToken(input.nextToken, 'stateMachines');
-    const all = this.store.listStateMachines();
-    const page = all.slice(offset, offset + limit);
+    const after = decodePageToken<string>(input.nextToken, 'stateMachines', 'string');
+    const rows = this.store.listStateMachines(after, limit + 1);
+    const page = rows.slice(0, limit);
     return {
       stateMachines: page.map((r) => ({
         stateMachineArn: r.arn,
@@ -349,7 +355,7 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
         type: 'STANDARD',
         creationDate: new Date(r.creationDate),
       })),
-      nextToken: offset + limit < all.length ? encodePageToken(offset + limit, 'stateMachines') : undefined,
+      nextToken: rows.length > limit ? encodePageToken(page[page.length - 1].name, 'stateMachines') : undefined,
     };
   }
 
@@ -391,6 +397,7 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
       startDate,
       prepared,
       lastEventId: 0,
+      lastTimestamp: 0,
       closed: false,
       attempts: new Set(),
       buffered: new Map(),
@@ -435,15 +442,22 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
     const handlers = Object.fromEntries(
       prepared.taskStateNames.map((stateName) => [stateName, (raw: unknown) => this.invokeTask(exec, raw)]),
     );
-    const run = prepared.machine.run(parsedInput as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never },
-      noThrowOnAbort: true,
-      context: {
-        Execution: { Id: arn, Name: name, RoleArn: machineRow.roleArn, StartTime: new Date(startDate).toISOString() },
-        StateMachine: { Id: machineRow.arn, Name: machineRow.name },
-        Task: taskContext,
-      },
-    });
+    let run: ReturnType<PreparedDefinition['machine']['run']>;
+    try {
+      run = prepared.machine.run(parsedInput as never, {
+        overrides: { taskResourceLocalHandlers: handlers as never },
+        noThrowOnAbort: true,
+        context: {
+          Execution: { Id: arn, Name: name, RoleArn: machineRow.roleArn, StartTime: new Date(startDate).toISOString() },
+          StateMachine: { Id: machineRow.arn, Name: machineRow.name },
+          Task: taskContext,
+        },
+      });
+    } catch (err) {
+      // Never leave a RUNNING row behind for a run that could not start.
+      this.finalize(exec, 'FAILED', { error: 'States.Runtime', cause: `local runtime error: ${String(err)}` });
+      return { executionArn: arn, startDate: new Date(startDate) };
+    }
     exec.abortRun = run.abort;
     exec.consumed = this.consume(exec, run.eventLogs, run.result);
     return { executionArn: arn, startDate: new Date(startDate) };
@@ -487,11 +501,11 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
     }
     const limit = pageSize(input.maxResults);
     const key = `${machine.arn}|${status ?? ''}`;
-    const offset = decodePageToken(input.nextToken, key);
+    const before = decodePageToken<number>(input.nextToken, key, 'number');
     const rows = this.store.listExecutions(
       machine.arn,
       (status ?? undefined) as ExecutionStatus | undefined,
-      offset,
+      before,
       limit + 1,
     );
     const executions: ExecutionListItem[] = rows.slice(0, limit).map((r) => {
@@ -505,7 +519,7 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
       if (r.stopDate !== null) item.stopDate = new Date(r.stopDate);
       return item;
     });
-    return { executions, nextToken: rows.length > limit ? encodePageToken(offset + limit, key) : undefined };
+    return { executions, nextToken: rows.length > limit ? encodePageToken(rows[limit - 1].seq, key) : undefined };
   }
 
   getExecutionHistory(input: {
@@ -519,11 +533,12 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
     const limit = pageSize(input.maxResults);
     const reverse = input.reverseOrder === true;
     const key = `${row.arn}|${reverse ? 'r' : 'f'}`;
-    const offset = decodePageToken(input.nextToken, key);
-    const stored = this.store.listEvents(row.arn, offset, limit + 1, reverse);
+    const cursor = decodePageToken<number>(input.nextToken, key, 'number');
+    const stored = this.store.listEvents(row.arn, cursor, limit + 1, reverse);
+    const page = stored.slice(0, limit);
     return {
-      events: stored.slice(0, limit).map((e) => toHistoryEvent(e, input.includeExecutionData !== false)),
-      nextToken: stored.length > limit ? encodePageToken(offset + limit, key) : undefined,
+      events: page.map((e) => toHistoryEvent(e, input.includeExecutionData !== false)),
+      nextToken: stored.length > limit ? encodePageToken(page[page.length - 1].id, key) : undefined,
     };
   }
 
@@ -878,16 +893,18 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
 
   // ------------------------------------------------------------------ internals: history
 
-  private record(exec: RunningExecution, type: string, details?: JsonObject): HistoryEvent {
+  private record(exec: RunningExecution, type: string, details?: JsonObject, timestamp = Date.now()): HistoryEvent {
     const id = ++exec.lastEventId;
     const stored = {
       id,
       previousEventId: id - 1,
-      timestamp: Date.now(),
+      // Never earlier than the event before it: buffered task events keep the time they happened.
+      timestamp: Math.max(timestamp, exec.lastTimestamp),
       type,
       detailsKey: details ? detailsKeyFor(type) : null,
       details: details ? (JSON.parse(JSON.stringify(details)) as unknown) : undefined,
     };
+    exec.lastTimestamp = stored.timestamp;
     this.store.appendEvent(exec.arn, stored);
     const event = toHistoryEvent(stored);
     this.safeEmit('history', exec.arn, event);
@@ -906,7 +923,7 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
       return;
     }
     const queue = exec.buffered.get(stateName) ?? [];
-    queue.push({ type, details });
+    queue.push({ type, details, timestamp: Date.now() });
     exec.buffered.set(stateName, queue);
   }
 
@@ -914,7 +931,7 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
     const queue = exec.buffered.get(stateName);
     if (!queue) return;
     exec.buffered.delete(stateName);
-    for (const e of queue) this.record(exec, e.type, e.details);
+    for (const e of queue) this.record(exec, e.type, e.details, e.timestamp);
   }
 
   private async consume(
@@ -956,7 +973,12 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
       case 'StateEntered': {
         const { name, type, input } = event.state!;
         exec.lastFailState = type === 'Fail' ? name : undefined;
-        this.record(exec, `${type}StateEntered`, { name, input: jsonText(input), inputDetails: NOT_TRUNCATED });
+        this.record(
+          exec,
+          `${type}StateEntered`,
+          { name, input: jsonText(input), inputDetails: NOT_TRUNCATED },
+          event.timestamp,
+        );
         if (type === 'Task') this.anchor(exec, name);
         break;
       }
@@ -969,13 +991,18 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
       case 'StateExited': {
         const { name, type, output } = event.state!;
         if (type === 'Task') this.unanchor(exec, name);
-        this.record(exec, `${type}StateExited`, { name, output: jsonText(output), outputDetails: NOT_TRUNCATED });
+        this.record(
+          exec,
+          `${type}StateExited`,
+          { name, output: jsonText(output), outputDetails: NOT_TRUNCATED },
+          event.timestamp,
+        );
         break;
       }
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':
       case 'MapIterationFailed':
-        this.record(exec, event.type, { name: event.parentState?.name, index: event.index });
+        this.record(exec, event.type, { name: event.parentState?.name, index: event.index }, event.timestamp);
         break;
       case 'ExecutionSucceeded':
         this.finalize(exec, 'SUCCEEDED', { output: jsonText(event.output) });

@@ -182,10 +182,11 @@ export class EngineStore {
     return r && toStateMachine(r);
   }
 
-  listStateMachines(): StateMachineRow[] {
-    return (this.db.prepare('SELECT * FROM state_machines ORDER BY name').all() as RawStateMachine[]).map(
-      toStateMachine,
-    );
+  listStateMachines(afterName: string | undefined, limit: number): StateMachineRow[] {
+    const rows = this.db
+      .prepare('SELECT * FROM state_machines WHERE name > ? ORDER BY name LIMIT ?')
+      .all(afterName ?? '', limit) as RawStateMachine[];
+    return rows.map(toStateMachine);
   }
 
   // --- executions ---
@@ -222,25 +223,23 @@ export class EngineStore {
     return r && toExecution(r);
   }
 
+  /** Newest first; `beforeSeq` is the paging cursor (insertion order, stable while new executions start). */
   listExecutions(
     stateMachineArn: string,
     status: ExecutionStatus | undefined,
-    offset: number,
+    beforeSeq: number | undefined,
     limit: number,
-  ): ExecutionRow[] {
-    const rows = status
-      ? this.db
-          .prepare(
-            `SELECT * FROM executions WHERE state_machine_arn = ? AND status = ?
-             ORDER BY start_date DESC, seq DESC LIMIT ? OFFSET ?`,
-          )
-          .all(stateMachineArn, status, limit, offset)
-      : this.db
-          .prepare(
-            `SELECT * FROM executions WHERE state_machine_arn = ? ORDER BY start_date DESC, seq DESC LIMIT ? OFFSET ?`,
-          )
-          .all(stateMachineArn, limit, offset);
-    return (rows as RawExecution[]).map(toExecution);
+  ): Array<ExecutionRow & { seq: number }> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM executions WHERE state_machine_arn = @sm AND (@status IS NULL OR status = @status)
+           AND (@before IS NULL OR seq < @before)
+         ORDER BY seq DESC LIMIT @limit`,
+      )
+      .all({ sm: stateMachineArn, status: status ?? null, before: beforeSeq ?? null, limit }) as Array<
+      RawExecution & { seq: number }
+    >;
+    return rows.map((r) => ({ ...toExecution(r), seq: r.seq }));
   }
 
   runningExecutions(): ExecutionRow[] {
@@ -275,17 +274,17 @@ export class EngineStore {
     return r.id ?? 0;
   }
 
-  countEvents(executionArn: string): number {
-    const r = this.db.prepare('SELECT COUNT(*) AS n FROM history WHERE execution_arn = ?').get(executionArn) as {
-      n: number;
-    };
-    return r.n;
-  }
-
-  listEvents(executionArn: string, offset: number, limit: number, reverse: boolean): StoredEvent[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM history WHERE execution_arn = ? ORDER BY id ${reverse ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`)
-      .all(executionArn, limit, offset) as RawEvent[];
+  /** Events after (or, reversed, before) the cursor id; ids only grow, so paging is stable while events append. */
+  listEvents(executionArn: string, cursor: number | undefined, limit: number, reverse: boolean): StoredEvent[] {
+    const rows = (
+      reverse
+        ? this.db
+            .prepare(`SELECT * FROM history WHERE execution_arn = ? AND id < ? ORDER BY id DESC LIMIT ?`)
+            .all(executionArn, cursor ?? Number.MAX_SAFE_INTEGER, limit)
+        : this.db
+            .prepare(`SELECT * FROM history WHERE execution_arn = ? AND id > ? ORDER BY id ASC LIMIT ?`)
+            .all(executionArn, cursor ?? 0, limit)
+    ) as RawEvent[];
     return rows.map((r) => ({
       id: r.id,
       previousEventId: r.previous_event_id,

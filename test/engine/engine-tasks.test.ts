@@ -88,6 +88,32 @@ describe('lambda:invoke tasks', () => {
     expect(engine.describeStateMachineForExecution({ executionArn }).name).toBe('invoke-shape');
   });
 
+  it('runs a bare Lambda function ARN resource with the raw result and LambdaFunction* events', async () => {
+    const arn = machine(
+      'bare-arn',
+      {
+        Call: {
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:us-east-1:000000000000:function:echo',
+          TimeoutSeconds: 5,
+          End: true,
+        },
+      },
+      {},
+    );
+    const { result, history } = await run(arn, { x: 1 });
+    expect(JSON.parse(result.output!)).toEqual({ echoed: { x: 1 }, at: '1970-01-01T00:00:00.000Z' });
+    expect(types(history)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
+      'TaskStateExited',
+      'ExecutionSucceeded',
+    ]);
+  });
+
   it('gives the handler a deep copy: mutating the event does not leak into the state', async () => {
     const arn = machine(
       'copy',
@@ -359,6 +385,49 @@ describe('flow states', () => {
     expect(result.status).toBe('TIMED_OUT');
     expect(result.error).toBe('States.Timeout');
     expect(types(history).at(-1)).toBe('ExecutionTimedOut');
+  });
+});
+
+describe('nested states', () => {
+  it('runs Task states inside Parallel branches and a Map iterator', async () => {
+    const arn = machine(
+      'nested',
+      {
+        Fan: {
+          Type: 'Parallel',
+          Branches: [
+            { StartAt: 'Left', States: { Left: { ...invokeTask('Echo', {}, { side: 'left' }), End: true } } },
+            { StartAt: 'Right', States: { Right: { ...invokeTask('Echo', {}, { side: 'right' }), End: true } } },
+          ],
+          ResultSelector: { 'sides.$': '$[*].Payload.echoed.side' },
+          ResultPath: '$.fan',
+          Next: 'Each',
+        },
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: {
+            StartAt: 'Item',
+            States: {
+              Item: { ...invokeTask('Echo', {}, { 'item.$': '$' }), OutputPath: '$.Payload.echoed.item', End: true },
+            },
+          },
+          ResultPath: '$.mapped',
+          End: true,
+        },
+      },
+      { Echo: 'echo' },
+    );
+    const { result, history } = await run(arn, { items: [1, 2, 3] });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(JSON.parse(result.output!)).toEqual({
+      items: [1, 2, 3],
+      fan: { sides: ['left', 'right'] },
+      mapped: [1, 2, 3],
+    });
+    expect(types(history).filter((t) => t === 'TaskSucceeded')).toHaveLength(5);
+    expect(types(history).filter((t) => t === 'MapIterationSucceeded')).toHaveLength(3);
+    expect(types(history)).toEqual(expect.arrayContaining(['ParallelStateEntered', 'MapStateExited']));
   });
 });
 
