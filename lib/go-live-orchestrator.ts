@@ -23,7 +23,11 @@ export type GoLiveFunctionKey = FunctionKey | EventFunctionKey;
 const ALL_FUNCTION_KEYS = [...Object.keys(FUNCTIONS), ...Object.keys(EVENT_FUNCTIONS)] as GoLiveFunctionKey[];
 
 /** Defaults sized to the Task TimeoutSeconds in the ASL; restoring a backup takes longest. */
-const DEFAULT_TIMEOUTS: Partial<Record<GoLiveFunctionKey, Duration>> = { backup: Duration.minutes(5) };
+// Smoke tests run several HTTP checks with retries and latency budgets: they get the 5 min their Task allows.
+const DEFAULT_TIMEOUTS: Partial<Record<GoLiveFunctionKey, Duration>> = {
+  backup: Duration.minutes(5),
+  'smoke-test': Duration.minutes(5),
+};
 const DEFAULT_TIMEOUT = Duration.seconds(30);
 const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 

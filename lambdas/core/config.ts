@@ -67,6 +67,10 @@ const traffic = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('lambda-alias'), functionName: z.string().min(1), alias: z.string().min(1) }).strict(),
 ]);
 
+/** The ASL's top-level TimeoutSeconds and the sum of its per-Task timeouts outside bakes and sign-off. */
+export const EXECUTION_TIMEOUT_SECONDS = 86400;
+const WORST_CASE_TASK_SECONDS = 4000;
+
 export const STRATEGIES = ['all-at-once', 'blue-green', 'canary'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
@@ -141,6 +145,19 @@ export const configSchema = z
         path: ['approval', 'minApprovals'],
         message: `is ${cfg.approval.minApprovals} but only ${cfg.slack.approvers.length} approver(s) are listed in slack.approvers`,
       });
+    }
+    // The whole execution must fit in the state machine's own TimeoutSeconds (1 day): otherwise
+    // it would time out outside the catch path and leave the clean-up to the janitor.
+    for (const [name, svc] of Object.entries(cfg.services)) {
+      const bakes = svc.strategy.canarySteps.length * svc.strategy.bakeSeconds + svc.strategy.bakeSeconds;
+      const worst = WORST_CASE_TASK_SECONDS + bakes + cfg.approval.timeoutSeconds;
+      if (worst > EXECUTION_TIMEOUT_SECONDS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'strategy', 'bakeSeconds'],
+          message: `bakes (${bakes} s) plus approval.timeoutSeconds (${cfg.approval.timeoutSeconds} s) plus task budgets exceed the 24 h execution limit: shorten them`,
+        });
+      }
     }
     if (Object.keys(cfg.services).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['services'], message: 'describe at least one service' });

@@ -124,7 +124,7 @@ describe('GoLiveStack functions', () => {
       TracingConfig: { Mode: 'Active' },
       MemorySize: 256,
       Handler: 'index.handler',
-      Timeout: key === 'backup' ? 300 : 30,
+      Timeout: key === 'backup' || key === 'smoke-test' ? 300 : 30,
       LoggingConfig: { LogGroup: { Ref: logGroupId } },
       Environment: {
         Variables: {

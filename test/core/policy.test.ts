@@ -41,6 +41,17 @@ describe('config validation', () => {
   });
 });
 
+it('refuses bakes and sign-off windows that cannot fit in the 24 h execution', () => {
+  const cfg = testConfig();
+  expect(() =>
+    parseConfig({
+      ...cfg,
+      approval: { ...cfg.approval, timeoutSeconds: 80000 },
+      services: { demo: { ...cfg.services.demo, strategy: { canarySteps: [10, 50], bakeSeconds: 3600 } } },
+    }),
+  ).toThrow(/services\.demo\.strategy\.bakeSeconds: bakes \(10800 s\) plus approval\.timeoutSeconds \(80000 s\)/);
+});
+
 describe('request validation and rollout plan', () => {
   const config = testConfig();
 

@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { castVote } from '../../lambdas/core/steps/approval';
 import { startTrafficGenerator } from '../../local/demo';
 import { APPROVER, startHarness, testConfig, type Harness } from '../support/harness';
@@ -165,5 +165,18 @@ describe('rollback on the local engine', () => {
     expect((await h.rt.store.getLock('demo'))?.executionId).toBe(arn);
     await h.rt.store.releaseLock('demo', arn);
     await h.rt.deps.alerts.unmute((await h.rt.store.getExecutionValue(arn, 'mute'))!);
+  });
+
+  it('ends a malformed execution input as InvalidRequest, changing nothing', async () => {
+    const before = await alertsSnapshot(h);
+    const { executionArn } = await h.rt.sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: h.rt.stateMachineArn,
+        name: `malformed-${Date.now()}`,
+        input: '["demo", "2.0.0"]',
+      }),
+    );
+
+    await expectRolledBack(h, executionArn!, 'InvalidRequest', before);
   });
 });

@@ -17,7 +17,9 @@ export function acquire(deps: Deps, event: { executionId: string; request: unkno
     'ValidateAndLock',
     'acquire',
     async () => {
-      const request = validateRequest(event.request, deps.config);
+      const raw = event.request as Record<string, unknown>;
+      // A non-object execution input arrives wrapped as { input } by the payload parser.
+      const request = validateRequest(Object.keys(raw).length === 1 && 'input' in raw ? raw.input : raw, deps.config);
       const service = deps.config.services[request.service];
       const weights = await deps.traffic.readWeights(request.service);
       const stableSlot: Slot = weights.green === 100 ? 'green' : 'blue';

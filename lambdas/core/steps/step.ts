@@ -6,7 +6,12 @@ import type { GoLiveRequest, RolloutPlan } from '../request';
 /** The Payload every Task state sends (see state-machines/go-live.asl.json). */
 export const stepEventSchema = z.object({
   executionId: z.string().min(1),
-  request: z.record(z.string(), z.unknown()),
+  // Unvalidated until ValidateAndLock: a malformed execution input must end as InvalidRequest, not a parse error.
+  request: z
+    .unknown()
+    .transform((v) =>
+      v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { input: v },
+    ),
   plan: z.record(z.string(), z.unknown()).default({}),
   action: z.string().optional(),
   phase: z.string().optional(),
