@@ -4,6 +4,6 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] },
-  setupFiles: ['<rootDir>/local/engine/polyfills.ts'],
+  setupFiles: ['<rootDir>/local/engine/polyfills.ts', '<rootDir>/test/setup-env.ts'],
   testTimeout: 30000,
 };
