@@ -167,7 +167,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         if (failWith) throw new GoLiveError(failWith, `fault injected at ${stateName}`);
       },
     });
-    cleanups.push(() => engine.stopAll());
+    cleanups.push(() => engine.close());
     const endpoint = await startSfnEndpoint(engine, { port: ports.sfn });
     cleanups.push(() => endpoint.close());
     const sfn = sfnClient(endpoint.url);
@@ -222,13 +222,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const target of targets.values()) {
       target.alarms.on('stateChange', (event) => bus.publish(event as unknown as BusEvent));
     }
-    engine.on('executionStatusChange', (detail) =>
+    // Executions a previous runtime left RUNNING were marked ABORTED when the engine opened the
+    // database (before this listener existed): clean them up here, once, like the janitor rule would.
+    const recovered = new Set(engine.recoveredExecutionArns);
+    engine.on('executionStatusChange', (detail) => {
+      if (recovered.has(detail.executionArn)) return;
       bus.publish({
         'detail-type': 'Step Functions Execution Status Change',
         source: 'aws.states',
         detail: { ...detail },
-      }),
-    );
+      });
+    });
+    for (const executionArn of recovered) {
+      const described = engine.describeExecution({ executionArn });
+      log(`cleaning up ${described.name}: it was running when the previous local runtime stopped`);
+      bus.publish({
+        'detail-type': 'Step Functions Execution Status Change',
+        source: 'aws.states',
+        detail: {
+          executionArn,
+          status: described.status,
+          error: described.error ?? null,
+          cause: described.cause ?? null,
+        },
+      });
+    }
     cleanups.push(() => bus.drain());
 
     log(`local Step Functions endpoint ${endpoint.url}`);
@@ -250,7 +268,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       onTask(stateName, fn) {
         hooks.set(stateName, [...(hooks.get(stateName) ?? []), fn]);
       },
-      close: closeAll,
+      // A stopped runtime aborts its running go-lives; the janitor rolls them back before anything closes.
+      async close() {
+        await engine.stopAll('the local runtime was stopped');
+        await bus.drain();
+        await closeAll();
+      },
     };
   } catch (err) {
     await closeAll();

@@ -8,6 +8,8 @@ export interface StepLine {
 }
 export interface ExecutionEnd {
   status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+  /** From ExecutionStarted to this event, as recorded in the history. */
+  durationMs?: number;
   error?: string;
   cause?: string;
   output?: string;
@@ -22,6 +24,7 @@ export class ProgressTracker {
   /** States whose failure was already printed; their caught exit is not a success. */
   private readonly failed = new Set<string>();
   private current?: string;
+  private startedAt?: number;
 
   constructor(
     private readonly onLine: (line: StepLine) => void,
@@ -30,7 +33,12 @@ export class ProgressTracker {
 
   handle(event: HistoryEvent): ExecutionEnd | undefined {
     const at = event.timestamp ? new Date(event.timestamp).getTime() : Date.now();
+    const end = this.end(event);
+    if (end) return this.startedAt === undefined ? end : { ...end, durationMs: at - this.startedAt };
     switch (event.type) {
+      case 'ExecutionStarted':
+        this.startedAt = at;
+        return undefined;
       case 'TaskStateEntered': {
         const name = event.stateEnteredEventDetails?.name ?? '?';
         this.entered.set(name, at);
@@ -63,6 +71,13 @@ export class ProgressTracker {
         this.failed.add(name);
         return undefined;
       }
+      default:
+        return undefined;
+    }
+  }
+
+  private end(event: HistoryEvent): ExecutionEnd | undefined {
+    switch (event.type) {
       case 'ExecutionSucceeded':
         return {
           status: 'SUCCEEDED',

@@ -104,7 +104,7 @@ describe('golive CLI', () => {
     expect(watched.code).toBe(0);
     expect(watched.out).toMatch(/✓ ValidateAndLock\s+\d+ ms/);
     expect(watched.out).toMatch(/✓ Bake\s+[\d.]+ s\s+bake passed/);
-    expect(watched.out).toContain('SUCCEEDED');
+    expect(watched.out).toMatch(/SUCCEEDED after [\d.]+ s/);
     const status = await run(['status', name, '--json', ...common]);
     expect(JSON.parse(status.out)).toMatchObject({ status: 'SUCCEEDED', service: 'demo', version: '2.0.0' });
     const history = await run(['history', 'demo', ...common]);

@@ -51,7 +51,8 @@ export interface Harness {
   stopAutoApprove(): void;
   /** Sends n real requests through the router and returns how many each slot served. */
   measureTraffic(n?: number): Promise<{ blue: number; green: number }>;
-  close(options?: { keepHome?: boolean }): Promise<void>;
+  /** `crash` leaves running executions RUNNING in the database, as a killed process would. */
+  close(options?: { keepHome?: boolean; crash?: boolean }): Promise<void>;
 }
 
 let counter = 0;
@@ -156,8 +157,9 @@ export async function startHarness(
       const after = router.stats();
       return { blue: after.blue.requests - before.blue.requests, green: after.green.requests - before.green.requests };
     },
-    async close({ keepHome = false } = {}) {
+    async close({ keepHome = false, crash = false } = {}) {
       stops.forEach((stop) => stop());
+      if (crash) await rt.engine.close();
       await rt.close();
       if (ownHome && !keepHome) rmSync(home, { recursive: true, force: true });
     },

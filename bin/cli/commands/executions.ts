@@ -35,7 +35,6 @@ export function exitCodeFor(end: ExecutionEnd): number {
 
 /** Prints one line per step until the execution ends; returns the exit code. */
 export async function watchExecution(remote: Remote, executionArn: string, io: Io, json = false): Promise<number> {
-  const started = Date.now();
   const tracker = new ProgressTracker(
     (line) => io.out(json ? JSON.stringify({ type: 'step', ...line }) : formatLine(line)),
     (step) => {
@@ -47,8 +46,10 @@ export async function watchExecution(remote: Remote, executionArn: string, io: I
   );
   const end = await remote.call(() => followExecution(remote.sfn, executionArn, (e) => tracker.handle(e)));
   if (json) io.out(JSON.stringify({ type: 'end', ...end }));
-  else if (end.status === 'SUCCEEDED') io.out(`\nSUCCEEDED in ${formatDuration(Date.now() - started)}`);
-  else io.out(`\n${end.status}${end.error ? `: ${end.error}` : ''}${end.cause ? ` — ${end.cause}` : ''}`);
+  else {
+    const took = end.durationMs === undefined ? '' : ` after ${formatDuration(end.durationMs)}`;
+    io.out(`\n${end.status}${took}${end.error ? `: ${end.error}` : ''}${end.cause ? ` — ${end.cause}` : ''}`);
+  }
   return exitCodeFor(end);
 }
 
