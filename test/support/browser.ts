@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const ARTIFACTS_DIR = join(__dirname, '..', '..', 'test-artifacts');
 
@@ -9,10 +9,16 @@ export const ARTIFACTS_DIR = join(__dirname, '..', '..', 'test-artifacts');
  * Debian's Chromium (installed by .ci/run), driven by playwright-core: no browser download.
  * The flags keep it off the network this machine does not have, with a fresh profile each time.
  */
-export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
+export async function launchChromium(): Promise<{
+  context: BrowserContext;
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}> {
   const profile = mkdtempSync(join(tmpdir(), 'golive-chromium-'));
-  const browser = await chromium.launch({
+  // A persistent context is playwright's way of giving Chromium its own fresh --user-data-dir.
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
     args: [
       '--headless',
       '--no-sandbox',
@@ -22,13 +28,13 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${profile}`,
     ],
   });
   return {
-    browser,
+    context,
+    newPage: () => context.newPage(),
     async close() {
-      await browser.close();
+      await context.close();
       rmSync(profile, { recursive: true, force: true });
     },
   };
