@@ -1,6 +1,7 @@
-import { verifyBackup } from '../core/steps/backup';
+import { backupStep } from '../core/steps/backup';
 import { stepHandler } from '../handler';
 import { awsDeps } from '../providers/aws';
 
-export const createHandler = stepHandler(verifyBackup);
+/** StartRestore, CheckRestore and VerifyBackup: the ASL's `action` picks the phase. */
+export const createHandler = stepHandler(backupStep);
 export const handler = createHandler(awsDeps);

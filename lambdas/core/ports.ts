@@ -72,9 +72,52 @@ export interface BackupEvidence {
   durationMs: number;
   [extra: string]: unknown;
 }
+export interface RecoveryPoint {
+  id: string;
+  /** When the data was captured (ISO 8601): its age is checked against the service's RPO. */
+  at: string;
+}
+/**
+ * A restore in progress. Plain JSON: it is kept in the store between the workflow's status checks,
+ * which run in separate invocations (the workflow waits between them, never a Lambda).
+ */
+export interface RestoreHandle {
+  kind: string;
+  service: string;
+  recoveryPointId: string;
+  recoveryPointAt: string;
+  /** Name or ARN of the scratch target the restore writes to. */
+  restoredTo: string;
+  startedAt: string;
+  /** Provider state between checks (e.g. Aurora: cluster restored, instance being created). */
+  detail: Record<string, unknown>;
+}
+export interface RestoreProgress {
+  status: 'pending' | 'ready';
+  /** The handle, possibly moved on (a restore in several phases). */
+  handle: RestoreHandle;
+  /** What the provider saw, for the audit trail (e.g. `DescribeTable: CREATING`). */
+  detail: string;
+}
+/**
+ * Restore proof in phases so the workflow can poll: latest recovery point → start a restore into a
+ * scratch target → status checks → validate and delete the scratch target. A failed restore throws
+ * BackupVerificationFailed; transient faults throw ProviderUnavailable.
+ */
 export interface BackupProvider {
-  /** Latest recovery point, restored to a scratch target, validated, scratch deleted. */
-  verifyLatest(service: string): Promise<BackupEvidence>;
+  latestRecoveryPoint(service: string): Promise<RecoveryPoint>;
+  /** Starts restoring into a scratch target named after `scratchName`; returns at once. */
+  startRestore(
+    service: string,
+    point: RecoveryPoint,
+    scratchName: string,
+  ): Promise<{ handle: RestoreHandle; pollSeconds: number }>;
+  /** One status check; never waits. */
+  checkRestore(handle: RestoreHandle): Promise<RestoreProgress>;
+  /** Validates the ready scratch target (integrity, counts / sample) and deletes it, whatever the verdict. */
+  validateAndCleanUp(handle: RestoreHandle): Promise<BackupEvidence>;
+  /** Deletes whatever the restore created so far (restore abandoned); true when nothing is left. */
+  cleanUp(handle: RestoreHandle): Promise<boolean>;
 }
 
 export interface LockRecord {

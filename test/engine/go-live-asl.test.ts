@@ -58,9 +58,12 @@ const functions: Record<string, LambdaHandler> = {
     log.push(`alerts:${e.action}`);
     return { action: e.action };
   },
-  backup: async () => {
-    log.push('backup');
-    return { restored: true };
+  // StartRestore → CheckRestore (ready at the first check) → VerifyBackup, as the local SQLite provider does.
+  backup: async (e: { action: string }) => {
+    log.push(`backup:${e.action}`);
+    if (e.action === 'validate') return { restored: true };
+    const status = e.action === 'check' ? 'ready' : 'pending';
+    return { status, attempt: e.action === 'check' ? 1 : 0, maxAttempts: 3, pollSeconds: 0 };
   },
   smoke: async (e: { phase: string }) => {
     log.push(`smoke:${e.phase}`);
@@ -164,7 +167,9 @@ describe('state-machines/go-live.asl.json on the local engine', () => {
       'readiness',
       'readiness',
       'alerts:mute',
-      'backup',
+      'backup:start',
+      'backup:check',
+      'backup:validate',
       'smoke:pre-traffic',
       'traffic:shift:50',
       'bake:50',
@@ -209,7 +214,9 @@ describe('state-machines/go-live.asl.json on the local engine', () => {
       'lock:acquire',
       'readiness',
       'alerts:mute',
-      'backup',
+      'backup:start',
+      'backup:check',
+      'backup:validate',
       'traffic:rollback',
       'alerts:unmute',
       'lock:release',

@@ -1,24 +1,206 @@
-import { BackupVerificationFailed } from '../errors';
-import type { BackupEvidence, Deps } from '../ports';
+import { createHash } from 'node:crypto';
+import { BackupVerificationFailed, GoLiveAborted, errorMessage } from '../errors';
+import type { BackupEvidence, Deps, RestoreHandle } from '../ports';
 import { runStep, type StepEvent } from './step';
 
-/** VerifyBackup: the latest recovery point must be within RPO and must restore and validate. */
+/**
+ * Time the workflow gives a restore to become ready, polling included. It stays within the 900 s
+ * that the rollout plan (request.ts) and the config's 24 h check budget for the backup proof, so
+ * the mute window and the lock expiry still cover the whole go-live.
+ */
+export const RESTORE_BUDGET_SECONDS = 900;
+/** What one CheckRestore costs on top of its Wait (invocation and API calls), for the attempt bound. */
+const CHECK_OVERHEAD_SECONDS = 5;
+
+/** What the workflow keeps between the restore's status checks (the store's `restore` value). */
+export interface RestoreState {
+  handle: RestoreHandle;
+  status: 'pending' | 'ready';
+  attempt: number;
+  maxAttempts: number;
+  pollSeconds: number;
+  ageMinutes: number;
+  rpoMinutes: number;
+  detail: string;
+}
+
+/** The part of RestoreState the ASL's RestoreReady? Choice and WaitForRestore read. */
+export interface RestoreLoopView {
+  status: 'pending' | 'ready';
+  attempt: number;
+  maxAttempts: number;
+  pollSeconds: number;
+  restoredTo: string;
+  recoveryPointId: string;
+}
+
+const view = (state: RestoreState): RestoreLoopView => ({
+  status: state.status,
+  attempt: state.attempt,
+  maxAttempts: state.maxAttempts,
+  pollSeconds: state.pollSeconds,
+  restoredTo: state.handle.restoredTo,
+  recoveryPointId: state.handle.recoveryPointId,
+});
+
+/**
+ * A scratch target name every backend accepts (RDS: letters, digits, single hyphens, ≤ 63, starts
+ * with a letter; DynamoDB: 3-255 of `[A-Za-z0-9_.-]`), unique per execution.
+ */
+export function scratchName(service: string, executionId: string): string {
+  const suffix = createHash('sha256').update(executionId).digest('hex').slice(0, 10);
+  const base = `golive-scratch-${service}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-');
+  return `${base.slice(0, 63 - suffix.length - 1).replace(/-$/, '')}-${suffix}`;
+}
+
+/** Bounded attempts: the loop gives up once the budget is spent. */
+export function maxAttemptsFor(pollSeconds: number): number {
+  return Math.max(1, Math.floor(RESTORE_BUDGET_SECONDS / (Math.max(0, pollSeconds) + CHECK_OVERHEAD_SECONDS)));
+}
+
+async function loadState(deps: Deps, executionId: string): Promise<RestoreState> {
+  const state = await deps.store.getExecutionValue<RestoreState>(executionId, 'restore');
+  if (!state)
+    throw new BackupVerificationFailed('no restore was started for this execution (StartRestore did not run)');
+  return state;
+}
+
+/** Deletes the scratch target; a failure to delete is reported, never hidden. */
+async function cleanUp(deps: Deps, handle: RestoreHandle): Promise<string> {
+  try {
+    return (await deps.backup.cleanUp(handle)) ? 'scratch deleted' : 'scratch NOT fully deleted';
+  } catch (err) {
+    return `scratch NOT deleted (${errorMessage(err)}): delete ${handle.restoredTo} by hand`;
+  }
+}
+
+/** StartRestore: the latest recovery point must be within RPO; its restore into a scratch target starts. */
+export function startRestore(deps: Deps, event: StepEvent): Promise<RestoreLoopView> {
+  return runStep(deps, event, 'StartRestore', 'start', async () => {
+    const { service } = event.request;
+    const rpoMinutes = deps.config.services[service].backup.rpoMinutes;
+    const point = await deps.backup.latestRecoveryPoint(service);
+    const ageMinutes = Math.round(((deps.now().getTime() - Date.parse(point.at)) / 60000) * 10) / 10;
+    if (ageMinutes > rpoMinutes) {
+      throw new BackupVerificationFailed(
+        `latest recovery point of ${service} (${point.at}) is ${ageMinutes} min old, beyond the RPO of ${rpoMinutes} min: take a fresh backup and start again`,
+        { evidence: { recoveryPoint: point, ageMinutes, rpoMinutes } },
+      );
+    }
+    const { handle, pollSeconds } = await deps.backup.startRestore(
+      service,
+      point,
+      scratchName(service, event.executionId),
+    );
+    const state: RestoreState = {
+      handle,
+      status: 'pending',
+      attempt: 0,
+      maxAttempts: maxAttemptsFor(pollSeconds),
+      pollSeconds,
+      ageMinutes,
+      rpoMinutes,
+      detail: 'restore started',
+    };
+    // Kept in the store, not only in the execution's state: whoever cleans up later can find the scratch target.
+    await deps.store.putExecutionValue(event.executionId, 'restore', state);
+    return {
+      result: view(state),
+      summary: `restoring ${point.id} (${ageMinutes} min old, RPO ${rpoMinutes}) into ${handle.restoredTo}; checking every ${pollSeconds} s, at most ${state.maxAttempts} times`,
+      evidence: { recoveryPoint: point, handle, pollSeconds, maxAttempts: state.maxAttempts },
+    };
+  });
+}
+
+/**
+ * CheckRestore: one status check. Pending checks are not audited (a restore may take dozens); the
+ * check that finds the restore ready, or fails, is.
+ */
+export async function checkRestore(deps: Deps, event: StepEvent): Promise<RestoreLoopView> {
+  const state = await loadState(deps, event.executionId);
+  const abort = await deps.store.getExecutionValue<{ by: string; reason: string }>(event.executionId, 'abort');
+  if (abort) {
+    return runStep(
+      deps,
+      event,
+      'CheckRestore',
+      'check',
+      async () => {
+        const cleaned = await cleanUp(deps, state.handle);
+        throw new GoLiveAborted(`aborted by ${abort.by}: ${abort.reason} (restore abandoned, ${cleaned})`);
+      },
+      { checkAbort: false },
+    );
+  }
+  let progress;
+  try {
+    progress = await deps.backup.checkRestore(state.handle);
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ProviderUnavailable') throw err; // the ASL retries
+    return runStep(
+      deps,
+      event,
+      'CheckRestore',
+      'check',
+      async () => {
+        const cleaned = await cleanUp(deps, state.handle);
+        throw new BackupVerificationFailed(
+          `restore into ${state.handle.restoredTo} failed: ${errorMessage(err)} (${cleaned})`,
+          {
+            cause: err,
+          },
+        );
+      },
+      { checkAbort: false },
+    );
+  }
+  const next: RestoreState = {
+    ...state,
+    handle: progress.handle,
+    status: progress.status,
+    attempt: state.attempt + 1,
+    detail: progress.detail,
+  };
+  await deps.store.putExecutionValue(event.executionId, 'restore', next);
+  if (next.status === 'pending') return view(next);
+  return runStep(
+    deps,
+    event,
+    'CheckRestore',
+    'check',
+    async () => ({
+      result: view(next),
+      summary: `restore into ${next.handle.restoredTo} ready after ${next.attempt} check(s): ${next.detail}`,
+      evidence: { handle: next.handle, attempt: next.attempt },
+    }),
+    { checkAbort: false },
+  );
+}
+
+/**
+ * VerifyBackup: the ready scratch target is validated and deleted. A restore still pending when the
+ * attempts ran out is abandoned: its scratch target deleted, BackupVerificationFailed.
+ */
 export function verifyBackup(
   deps: Deps,
   event: StepEvent,
 ): Promise<BackupEvidence & { ageMinutes: number; rpoMinutes: number }> {
   return runStep(deps, event, 'VerifyBackup', 'verify', async () => {
-    const { service } = event.request;
-    const rpoMinutes = deps.config.services[service].backup.rpoMinutes;
-    const evidence = await deps.backup.verifyLatest(service);
-    const ageMinutes = Math.round(((deps.now().getTime() - Date.parse(evidence.recoveryPointAt)) / 60000) * 10) / 10;
-    const full = { ...evidence, ageMinutes, rpoMinutes };
-    if (ageMinutes > rpoMinutes) {
+    const state = await loadState(deps, event.executionId);
+    const { ageMinutes, rpoMinutes, handle } = state;
+    if (state.status !== 'ready') {
+      const cleaned = await cleanUp(deps, handle);
       throw new BackupVerificationFailed(
-        `latest recovery point of ${service} (${evidence.recoveryPointAt}) is ${ageMinutes} min old, beyond the RPO of ${rpoMinutes} min: take a fresh backup and start again`,
-        { evidence: full },
+        `restore of ${handle.recoveryPointId} into ${handle.restoredTo} was not ready after ${state.attempt} check(s) ` +
+          `(${RESTORE_BUDGET_SECONDS} s budget; last status: ${state.detail}); ${cleaned}. Restores this slow need a larger budget`,
+        { evidence: { handle, attempt: state.attempt, detail: state.detail } },
       );
     }
+    const evidence = await deps.backup.validateAndCleanUp(handle);
+    const full = { ...evidence, ageMinutes, rpoMinutes, checks: state.attempt };
     if (!evidence.ok) {
       const bad = evidence.tables
         .filter((t) => !t.match)
@@ -30,10 +212,27 @@ export function verifyBackup(
         { evidence: full },
       );
     }
+    const tables = evidence.tables.length ? `${evidence.tables.length} table(s) match, ` : '';
     return {
       result: full,
-      summary: `restored ${evidence.recoveryPointId} (${ageMinutes} min old, RPO ${rpoMinutes}) into a scratch copy: ${evidence.tables.length} table(s) match, integrity ${evidence.integrityCheck}, scratch deleted`,
+      summary: `restored ${evidence.recoveryPointId} (${ageMinutes} min old, RPO ${rpoMinutes}) into a scratch copy: ${tables}integrity ${evidence.integrityCheck}, ${evidence.scratchDeleted ? 'scratch deleted' : 'scratch NOT deleted'}`,
       evidence: full,
     };
   });
+}
+
+/** The backup function's entry: the ASL's `action` picks the phase. */
+export function backupStep(deps: Deps, event: StepEvent): Promise<unknown> {
+  switch (event.action) {
+    case 'start':
+      return startRestore(deps, event);
+    case 'check':
+      return checkRestore(deps, event);
+    case 'validate':
+      return verifyBackup(deps, event);
+    default:
+      throw new BackupVerificationFailed(
+        `unknown backup action ${JSON.stringify(event.action)} (start, check, validate)`,
+      );
+  }
 }
