@@ -24,6 +24,7 @@ import { LocalEngine } from './engine/engine';
 import { startSfnEndpoint } from './engine/sfn-endpoint';
 import { LocalEventBus, type BusEvent } from './event-bus';
 import { localFunctions } from './functions';
+import { DEFAULT_SLACK_PORT, startLocalSlack, type LocalSlack } from './slack-emulator/local-slack';
 
 export const ASL_FILE = join(__dirname, '..', 'state-machines', 'go-live.asl.json');
 export const STATE_MACHINE_NAME = 'golive-go-live';
@@ -40,6 +41,8 @@ export interface LocalRuntimeOptions {
   trafficPerSecond?: number;
   /** Fault injection for tests: Task state name → error name raised when that state runs. */
   failStates?: Record<string, string>;
+  /** The Slack emulator and the golive Slack app on one port (default 3000; 0 = ephemeral). Off when absent. */
+  slack?: { port?: number };
   log?: (line: string) => void;
 }
 
@@ -57,6 +60,8 @@ export interface LocalRuntime {
   notifier: LocalNotifier;
   deps: Deps;
   bus: LocalEventBus;
+  /** The Slack emulator + app, when started with `slack`. */
+  slack?: LocalSlack;
   /** Fault injection: Task state name → error name raised when that state runs. Mutable. */
   faults: Map<string, string>;
   /** Runs `fn` right before the named Task state runs (demo fault injection). */
@@ -180,13 +185,30 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       definition: readFileSync(ASL_FILE, 'utf8'),
       substitutions,
     });
+    // Slack: emulator + Bolt app on one port; its task callbacks are the runtime's, once deps exist.
+    const slack = options.slack
+      ? await startLocalSlack({
+          home,
+          config,
+          port: options.slack.port ?? DEFAULT_SLACK_PORT,
+          store,
+          sfn,
+          stateMachineArn,
+          callbacks: {
+            succeed: (token, output) => deps.callbacks.succeed(token, output),
+            fail: (token, error, cause) => deps.callbacks.fail(token, error, cause),
+          },
+          log,
+        })
+      : undefined;
+    if (slack) cleanups.push(() => slack.close());
     const deps: Deps = {
       config,
       store,
       traffic: new LocalRouterTraffic(targetOf),
       alerts,
       backup,
-      notifier,
+      notifier: slack ? slack.notifier(notifier) : notifier,
       callbacks: new SfnTaskCallbacks(sfn),
       now: () => new Date(),
       fetch,
@@ -250,6 +272,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     cleanups.push(() => bus.drain());
 
     log(`local Step Functions endpoint ${endpoint.url}`);
+    if (slack) log(`Slack emulator ${slack.url}`);
     return {
       home,
       config,
@@ -264,6 +287,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       notifier,
       deps,
       bus,
+      slack,
       faults,
       onTask(stateName, fn) {
         hooks.set(stateName, [...(hooks.get(stateName) ?? []), fn]);

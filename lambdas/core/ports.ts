@@ -210,8 +210,27 @@ export interface NotificationEvent {
   text: string;
   details?: Record<string, unknown>;
 }
+/** One step of a go-live starting, succeeding or failing (drives the live status card). */
+export interface ProgressEvent {
+  executionId: string;
+  service: string;
+  version: string;
+  step: string;
+  state: 'started' | 'succeeded' | 'failed';
+  /** The step's summary (succeeded) or `Error: message` (failed). */
+  summary?: string;
+  requestedBy?: string;
+  strategy?: string;
+  /** Traffic weight of a ShiftTraffic / Bake step. */
+  weight?: number;
+  /** The error that sent the execution down the rollback path (rollback steps only). */
+  error?: { Error: string; Cause?: string };
+  at: string;
+}
 export interface Notifier {
   notify(event: NotificationEvent): Promise<{ delivered: boolean; ref?: string }>;
+  /** Optional: step progress for a live status card. Failures are ignored by the caller. */
+  progress?(event: ProgressEvent): Promise<void>;
 }
 
 /** SendTaskSuccess / SendTaskFailure; `closed` means the task had already ended (timeout, decided). */

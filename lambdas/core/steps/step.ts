@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GoLiveAborted, GoLiveError } from '../errors';
-import type { AuditEntry, Deps } from '../ports';
+import type { AuditEntry, Deps, ProgressEvent } from '../ports';
 import type { GoLiveRequest, RolloutPlan } from '../request';
 
 /** The Payload every Task state sends (see state-machines/go-live.asl.json). */
@@ -72,14 +72,50 @@ export async function runStep<T>(
       const abort = await deps.store.getExecutionValue<{ by: string; reason: string }>(event.executionId, 'abort');
       if (abort) throw new GoLiveAborted(`aborted by ${abort.by}: ${abort.reason}`);
     }
+    await reportProgress(deps, event, step, 'started');
     const outcome = await fn();
     await deps.store.appendAudit(entry('succeeded', outcome.summary, outcome.evidence));
+    await reportProgress(deps, event, step, 'succeeded', outcome.summary);
     return outcome.result;
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
     const evidence = error instanceof GoLiveError ? error.evidence : undefined;
     await deps.store.appendAudit(entry('failed', `${error.name}: ${error.message}`, evidence));
+    await reportProgress(deps, event, step, 'failed', `${error.name}: ${error.message}`);
     throw error;
+  }
+}
+
+/** Live progress (the Slack status card). A notification failure never fails a step. */
+async function reportProgress(
+  deps: Deps,
+  event: { executionId: string; request: Record<string, unknown> | { service?: unknown } },
+  step: string,
+  state: ProgressEvent['state'],
+  summary?: string,
+): Promise<void> {
+  if (!deps.notifier.progress) return;
+  const request = event.request as Record<string, unknown>;
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const extra = event as { weight?: unknown; error?: ProgressEvent['error']; plan?: { strategy?: unknown } };
+  try {
+    await deps.notifier.progress({
+      executionId: event.executionId,
+      service: text(request.service) ?? 'unknown',
+      version: text(request.version) ?? '',
+      step,
+      state,
+      ...(summary ? { summary } : {}),
+      ...(text(request.requestedBy) ? { requestedBy: text(request.requestedBy) } : {}),
+      ...((text(extra.plan?.strategy) ?? text(request.strategy))
+        ? { strategy: text(extra.plan?.strategy) ?? text(request.strategy) }
+        : {}),
+      ...(typeof extra.weight === 'number' ? { weight: extra.weight } : {}),
+      ...(extra.error ? { error: extra.error } : {}),
+      at: deps.now().toISOString(),
+    });
+  } catch {
+    // The card is a view of the audit trail, which already has this step; production goes on.
   }
 }
 

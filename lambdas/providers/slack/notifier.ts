@@ -1,20 +1,218 @@
 import type { WebClient } from '@slack/web-api';
-import type { NotificationEvent, Notifier } from '../../core/ports';
+import type { NotificationEvent, Notifier, ProgressEvent, Store } from '../../core/ports';
+import { describeCause } from '../../core/steps/step';
+import { executionName } from '../../core/request';
+import {
+  APPROVAL_MESSAGE_KEY,
+  CARD_KEY,
+  approvalBlocks,
+  approvalText,
+  cardBlocks,
+  cardText,
+  formatDuration,
+  type ApprovalMessageRef,
+  type CardState,
+} from './messages';
+
+/** Where the notifier keeps its message refs (card ts, approval message ts): the golive store. */
+export type SlackRefStore = Pick<Store, 'getExecutionValue' | 'putExecutionValue' | 'getApproval'>;
 
 export interface SlackNotifierOptions {
   /** Release channel (name or id) from golive.config.yaml `slack.channel`. */
   channel: string;
+  /**
+   * Keeps the card and approval message refs with the execution, so every function (each its
+   * own Lambda on AWS) updates the same card. Without it refs live in this process only.
+   */
+  store?: SlackRefStore;
+  now?: () => Date;
+}
+
+const FINAL_KIND: Partial<Record<NotificationEvent['kind'], CardState['status']>> = {
+  succeeded: 'succeeded',
+  'rolled-back': 'rolled-back',
+  'rollback-failed': 'rollback-failed',
+};
+
+function memoryRefs(): SlackRefStore {
+  const values = new Map<string, unknown>();
+  return {
+    getExecutionValue: <T>(id: string, key: string) => Promise.resolve(values.get(`${id}\n${key}`) as T | undefined),
+    putExecutionValue: (id, key, value) => {
+      values.set(`${id}\n${key}`, value);
+      return Promise.resolve();
+    },
+    getApproval: () => Promise.resolve(undefined),
+  };
 }
 
 /**
- * Notifier over the Slack Web API. The same client works against Slack and against the local
+ * Notifier over the Slack Web API: one live status card per go-live (posted at its first step,
+ * updated in place with chat.update), thread replies on the card for notable events, and the
+ * approval message with its buttons. The same client works against Slack and against the local
  * Slack emulator (WebClient's `slackApiUrl` pointed at it).
  */
 export function slackNotifier(client: WebClient, options: SlackNotifierOptions): Notifier {
-  return {
-    async notify(event: NotificationEvent) {
+  const refs = options.store ?? memoryRefs();
+  const now = options.now ?? (() => new Date());
+  // Steps of one execution are sequential, but a card update must never overtake the previous one.
+  const queues = new Map<string, Promise<unknown>>();
+  const serial = <T>(executionId: string, fn: () => Promise<T>): Promise<T> => {
+    const next = (queues.get(executionId) ?? Promise.resolve()).then(fn, fn);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    queues.set(executionId, settled);
+    void settled.then(() => {
+      if (queues.get(executionId) === settled) queues.delete(executionId);
+    });
+    return next;
+  };
+
+  const getCard = (executionId: string) => refs.getExecutionValue<CardState>(executionId, CARD_KEY);
+  const saveCard = (card: CardState) => refs.putExecutionValue(card.executionId, CARD_KEY, card);
+  const updateCard = async (card: CardState) => {
+    await client.chat.update({
+      channel: card.channel,
+      ts: card.ts,
+      text: cardText(card),
+      blocks: cardBlocks(card, now()),
+    });
+  };
+  const reply = async (card: CardState | undefined, text: string) => {
+    if (card) await client.chat.postMessage({ channel: card.channel, thread_ts: card.ts, text });
+  };
+
+  async function createCard(event: ProgressEvent | NotificationEvent): Promise<CardState> {
+    const card: CardState = {
+      channel: options.channel,
+      ts: '',
+      executionId: event.executionId,
+      execution: executionName(event.executionId),
+      service: event.service,
+      version: event.version,
+      ...('strategy' in event && event.strategy ? { strategy: event.strategy } : {}),
+      ...('requestedBy' in event && event.requestedBy ? { requestedBy: event.requestedBy } : {}),
+      startedAt: 'at' in event ? event.at : now().toISOString(),
+      status: 'running',
+      steps: [],
+    };
+    const res = await client.chat.postMessage({
+      channel: options.channel,
+      text: cardText(card),
+      blocks: cardBlocks(card, now()),
+    });
+    card.channel = res.channel ?? options.channel;
+    card.ts = res.ts ?? '';
+    await saveCard(card);
+    return card;
+  }
+
+  async function onProgress(event: ProgressEvent): Promise<void> {
+    const card = (await getCard(event.executionId)) ?? (await createCard(event));
+    if (event.version && !card.version) card.version = event.version;
+    card.strategy ??= event.strategy;
+    card.requestedBy ??= event.requestedBy;
+    const last = card.steps[card.steps.length - 1];
+    if (last && last.step === event.step && last.weight === event.weight && last.state === 'started') {
+      last.state = event.state;
+    } else {
+      card.steps.push({
+        step: event.step,
+        state: event.state,
+        ...(event.weight !== undefined ? { weight: event.weight } : {}),
+        at: event.at,
+      });
+    }
+    const rollbackStarts = event.step === 'Rollback' && event.state === 'started' && event.error;
+    await saveCard(card);
+    await updateCard(card);
+    if (rollbackStarts && event.error) {
+      const cause = describeCause(event.error.Cause);
+      await reply(
+        card,
+        event.error.Error === 'AlarmTriggered'
+          ? `🚨 Alarm fired: ${cause}. Rolling back.`
+          : `↩️ Rolling back after ${event.error.Error}: ${cause}`,
+      );
+    }
+  }
+
+  /** Removes the buttons of a still-open approval message once the go-live has ended. */
+  async function finaliseApproval(executionId: string): Promise<void> {
+    const ref = await refs.getExecutionValue<ApprovalMessageRef>(executionId, APPROVAL_MESSAGE_KEY);
+    if (!ref || ref.final) return;
+    const record = await refs.getApproval(ref.approvalId);
+    if (!record) return;
+    const status = record.status === 'pending' ? 'expired' : record.status;
+    await client.chat.update({
+      channel: ref.channel,
+      ts: ref.ts,
+      text: approvalText({ ...record, status }),
+      blocks: approvalBlocks({ ...record, status }, ref, now()),
+    });
+    await refs.putExecutionValue(executionId, APPROVAL_MESSAGE_KEY, { ...ref, final: true });
+  }
+
+  async function postApproval(event: NotificationEvent): Promise<{ delivered: boolean; ref?: string }> {
+    const details = event.details ?? {};
+    const approvalId = String(details.approvalId ?? '');
+    const readiness = Array.isArray(details.readiness) ? (details.readiness as ApprovalMessageRef['readiness']) : [];
+    const execution = String(details.execution ?? executionName(event.executionId));
+    const card = await getCard(event.executionId);
+    const record = approvalId ? await refs.getApproval(approvalId) : undefined;
+    const blocks = record
+      ? approvalBlocks(record, { execution, readiness, ...(card?.strategy ? { strategy: card.strategy } : {}) }, now())
+      : undefined;
+    const res = await client.chat.postMessage({
+      channel: options.channel,
+      text: event.text,
+      ...(blocks ? { blocks } : {}),
+    });
+    if (res.ts && approvalId) {
+      const ref: ApprovalMessageRef = {
+        channel: res.channel ?? options.channel,
+        ts: res.ts,
+        approvalId,
+        execution,
+        readiness,
+      };
+      await refs.putExecutionValue(event.executionId, APPROVAL_MESSAGE_KEY, ref);
+    }
+    await reply(card, `🖊️ Sign-off requested: ${event.text}`);
+    return { delivered: Boolean(res.ok), ...(res.ts ? { ref: res.ts } : {}) };
+  }
+
+  async function onNotify(event: NotificationEvent): Promise<{ delivered: boolean; ref?: string }> {
+    if (event.kind === 'approval-requested') return postApproval(event);
+    const card = await getCard(event.executionId);
+    const final = FINAL_KIND[event.kind];
+    if (!card) {
+      // No card (the go-live never reported a step): the plain message is the notification.
       const res = await client.chat.postMessage({ channel: options.channel, text: event.text });
+      if (final) await finaliseApproval(event.executionId).catch(() => undefined);
       return { delivered: Boolean(res.ok), ...(res.ts ? { ref: res.ts } : {}) };
-    },
+    }
+    if (final) {
+      card.status = final;
+      card.endedAt = now().toISOString();
+      card.outcome = event.text;
+      await saveCard(card);
+      await updateCard(card);
+      await finaliseApproval(event.executionId).catch(() => undefined);
+    }
+    const took = final ? ` (took ${formatDuration(Date.parse(card.endedAt ?? '') - Date.parse(card.startedAt))})` : '';
+    const res = await client.chat.postMessage({
+      channel: card.channel,
+      thread_ts: card.ts,
+      text: `${event.text}${took}`,
+    });
+    return { delivered: Boolean(res.ok), ...(res.ts ? { ref: res.ts } : {}) };
+  }
+
+  return {
+    notify: (event) => serial(event.executionId, () => onNotify(event)),
+    progress: (event) => serial(event.executionId, () => onProgress(event)),
   };
 }

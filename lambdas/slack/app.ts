@@ -1,0 +1,24 @@
+import { App, LogLevel, type Receiver } from '@slack/bolt';
+import type { SlackAppContext } from './context';
+import { registerListeners } from './listeners';
+
+export interface SlackAppOptions {
+  receiver: Receiver;
+  botToken: string;
+  /** Web API base URL: Slack by default, the local emulator's `/api/` locally. */
+  slackApiUrl?: string;
+  logLevel?: LogLevel;
+}
+
+/** The golive Bolt app: the same listeners behind the Lambda receiver and the local HTTP receiver. */
+export function createSlackApp(ctx: SlackAppContext, options: SlackAppOptions): App {
+  const app = new App({
+    receiver: options.receiver,
+    // A single workspace: the bot token is known, so no auth.test round trip before the first ack.
+    authorize: () => Promise.resolve({ botToken: options.botToken, botId: 'B_GOLIVE', botUserId: 'U_GOLIVE' }),
+    logLevel: options.logLevel ?? LogLevel.ERROR,
+    ...(options.slackApiUrl ? { clientOptions: { slackApiUrl: options.slackApiUrl } } : {}),
+  });
+  registerListeners(app, ctx);
+  return app;
+}

@@ -1,0 +1,22 @@
+import type { CommandArgs, Listener, Subcommand } from '../types';
+import { abort } from './golive/abort';
+import { help } from './golive/help';
+import { history } from './golive/history';
+import { openStartModal } from './golive/open-start-modal';
+import { start } from './golive/start';
+import { status } from './golive/status';
+
+const SUBCOMMANDS: Record<string, Subcommand> = { status, abort, history, help };
+
+/** `/golive …`: a subcommand by its first word; anything else is a start request. */
+export const golive: Listener<CommandArgs> = (ctx) => {
+  const sub = Object.fromEntries(Object.entries(SUBCOMMANDS).map(([name, make]) => [name, make(ctx)]));
+  const startGoLive = start(ctx);
+  const modal = openStartModal(ctx);
+  return async (args) => {
+    const words = args.command.text.trim().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return modal(args, []);
+    const handler = sub[words[0].toLowerCase()];
+    return handler ? handler(args, words.slice(1)) : startGoLive(args, words);
+  };
+};

@@ -1,0 +1,9 @@
+import { USAGE } from '../../../context';
+import type { Subcommand } from '../../types';
+
+/** `/golive help`. */
+export const help: Subcommand =
+  () =>
+  async ({ ack }) => {
+    await ack({ response_type: 'ephemeral', text: USAGE });
+  };

@@ -1,0 +1,48 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HTTPReceiver, LogLevel } from '@slack/bolt';
+import type { SlackAppContext } from './context';
+import { createSlackApp } from './app';
+import { RequestGuard } from './request-guard';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface LocalSlackApp {
+  /** Serves one request to SLACK_EVENTS_PATH (mounted by the local runtime's HTTP server). */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/**
+ * The Bolt app on Bolt's HTTPReceiver (signature and staleness checks are Bolt's), mounted on the
+ * local runtime's server instead of a server of its own, behind the future-timestamp/replay guard.
+ */
+export function createLocalSlackApp(
+  ctx: SlackAppContext,
+  options: { signingSecret: string; botToken: string; slackApiUrl?: string; guard?: RequestGuard },
+): LocalSlackApp {
+  const receiver = new HTTPReceiver({
+    signingSecret: options.signingSecret,
+    endpoints: SLACK_EVENTS_PATH,
+    logLevel: LogLevel.ERROR,
+    unhandledRequestTimeoutMillis: 3001,
+  });
+  createSlackApp(ctx, {
+    receiver,
+    botToken: options.botToken,
+    ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+  });
+  const guard = options.guard ?? new RequestGuard();
+  return {
+    handle(req, res) {
+      const refused = guard.check((name) => {
+        const v = req.headers[name];
+        return Array.isArray(v) ? v[0] : v;
+      });
+      if (refused) {
+        req.resume();
+        res.writeHead(401).end();
+        return;
+      }
+      receiver.requestListener(req, res);
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import type { WebClient } from '@slack/web-api';
+import type { VoteOutcome } from '../core/steps/approval';
+import {
+  APPROVAL_MESSAGE_KEY,
+  CARD_KEY,
+  approvalBlocks,
+  approvalText,
+  type ApprovalMessageRef,
+  type CardState,
+} from '../providers/slack/messages';
+import type { SlackAppContext } from './context';
+
+/** Where the click came from, when the store has no ref for the approval message. */
+export interface VoteOrigin {
+  user: string;
+  channel?: string;
+  ts?: string;
+}
+
+/** Re-renders the approval message from the store: votes, N of M, buttons only while it is open. */
+export async function refreshApprovalMessage(
+  ctx: SlackAppContext,
+  client: WebClient,
+  approvalId: string,
+  origin: VoteOrigin,
+): Promise<void> {
+  const record = await ctx.store.getApproval(approvalId);
+  if (!record) return;
+  const stored = await ctx.store.getExecutionValue<ApprovalMessageRef>(record.executionId, APPROVAL_MESSAGE_KEY);
+  const channel = stored?.channel ?? origin.channel;
+  const ts = stored?.ts ?? origin.ts;
+  if (!channel || !ts) return;
+  const ref = stored ?? { execution: record.executionId.split(':').pop() ?? '', readiness: [] };
+  const card = await ctx.store.getExecutionValue<CardState>(record.executionId, CARD_KEY);
+  const now = ctx.now();
+  const status =
+    record.status === 'pending' && Date.parse(record.expiresAt) <= now.getTime() ? 'expired' : record.status;
+  await client.chat.update({
+    channel,
+    ts,
+    text: approvalText({ ...record, status }),
+    blocks: approvalBlocks(
+      { ...record, status },
+      { ...ref, ...(card?.strategy ? { strategy: card.strategy } : {}) },
+      now,
+    ),
+  });
+  if (stored && status !== 'pending') {
+    await ctx.store.putExecutionValue(record.executionId, APPROVAL_MESSAGE_KEY, { ...stored, final: true });
+  }
+}
+
+/**
+ * Tells the voter what happened and keeps the channel true: a refused click changes nothing but
+ * gets an ephemeral explanation; a closed approval (decided, expired, double click) says so and
+ * loses its buttons; a decision is posted in the go-live's thread.
+ */
+export async function reportVote(
+  ctx: SlackAppContext,
+  client: WebClient,
+  approvalId: string,
+  outcome: VoteOutcome,
+  origin: VoteOrigin,
+): Promise<void> {
+  const ephemeral = async (text: string) => {
+    const record = await ctx.store.getApproval(approvalId);
+    const stored =
+      record && (await ctx.store.getExecutionValue<ApprovalMessageRef>(record.executionId, APPROVAL_MESSAGE_KEY));
+    const channel = origin.channel ?? stored?.channel ?? ctx.config.slack.channel;
+    await client.chat.postEphemeral({ channel, user: origin.user, text });
+  };
+  switch (outcome.kind) {
+    case 'refused':
+      await ephemeral(`🚫 ${outcome.message}. Nothing changed.`);
+      return;
+    case 'duplicate':
+      await ephemeral(`ℹ️ ${outcome.message}.`);
+      return;
+    case 'closed':
+      await refreshApprovalMessage(ctx, client, approvalId, origin);
+      await ephemeral(`ℹ️ The sign-off is already closed (${outcome.status}): ${outcome.message}.`);
+      return;
+    case 'recorded':
+      await refreshApprovalMessage(ctx, client, approvalId, origin);
+      await ephemeral(`✅ Your ${outcome.message}.`);
+      return;
+    case 'decided': {
+      await refreshApprovalMessage(ctx, client, approvalId, origin);
+      const card = await ctx.store.getExecutionValue<CardState>(outcome.record.executionId, CARD_KEY);
+      const rejection = outcome.record.votes.find((v) => v.decision === 'reject');
+      const text =
+        outcome.status === 'approved'
+          ? `✅ Sign-off approved by ${outcome.record.votes
+              .filter((v) => v.decision === 'approve')
+              .map((v) => `<@${v.voter}>`)
+              .join(', ')}`
+          : `❌ Sign-off rejected by <@${rejection?.voter ?? origin.user}>: ${rejection?.reason ?? ''}`;
+      if (card) await client.chat.postMessage({ channel: card.channel, thread_ts: card.ts, text });
+      return;
+    }
+  }
+}

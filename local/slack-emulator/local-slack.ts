@@ -1,0 +1,95 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { WebClient } from '@slack/web-api';
+import type { GoLiveConfig } from '../../lambdas/core/config';
+import type { NotificationEvent, Notifier, ProgressEvent, Store, TaskCallbacks } from '../../lambdas/core/ports';
+import { slackNotifier } from '../../lambdas/providers/slack/notifier';
+import { createLocalSlackApp } from '../../lambdas/slack/local-receiver';
+import { localSlackCredentials } from './credentials';
+import { startSlackEmulator, type EmulatorUser, type SlackEmulator } from './server';
+
+export const DEFAULT_SLACK_PORT = 3000;
+
+export interface LocalSlack {
+  /** The emulator page (and the app's request URL under /slack/events). */
+  url: string;
+  emulator: SlackEmulator;
+  client: WebClient;
+  /** Records locally (the CLI's log) and posts to the emulator's channel. */
+  notifier(local: Notifier): Notifier;
+  close(): Promise<void>;
+}
+
+export function emulatorUsers(config: GoLiveConfig): EmulatorUser[] {
+  const users = new Map<string, EmulatorUser>();
+  const add = (id: string, role: string) => {
+    const existing = users.get(id);
+    users.set(id, {
+      id,
+      name: id.replace(/^U_/, '').toLowerCase().replace(/_/g, '-'),
+      role: existing ? `${existing.role}, ${role}` : role,
+    });
+  };
+  config.slack.releaseManagers.forEach((id) => add(id, 'release manager'));
+  config.slack.approvers.forEach((id) => add(id, 'approver'));
+  add('U_GUEST', 'guest');
+  return [...users.values()];
+}
+
+/**
+ * The Slack side of the local runtime on one port: the emulator (page + Web API) and the golive
+ * Bolt app on its HTTP receiver at /slack/events. The app's WebClient talks to the emulator, and
+ * the emulator signs what it sends with the same signing secret, so the app runs unchanged.
+ */
+export async function startLocalSlack(options: {
+  home: string;
+  config: GoLiveConfig;
+  port: number;
+  store: Store;
+  callbacks: TaskCallbacks;
+  sfn: SFNClient;
+  stateMachineArn: string;
+  log?: (line: string) => void;
+}): Promise<LocalSlack> {
+  const { signingSecret, botToken } = localSlackCredentials(options.home);
+  const handler: { app?: ReturnType<typeof createLocalSlackApp> } = {};
+  const emulator = await startSlackEmulator({
+    port: options.port,
+    signingSecret,
+    botToken,
+    channel: options.config.slack.channel,
+    users: emulatorUsers(options.config),
+    app: (req, res) => handler.app?.handle(req, res),
+  });
+  handler.app = createLocalSlackApp(
+    {
+      config: options.config,
+      store: options.store,
+      callbacks: options.callbacks,
+      sfn: options.sfn,
+      stateMachineArn: options.stateMachineArn,
+      now: () => new Date(),
+    },
+    { signingSecret, botToken, slackApiUrl: emulator.apiUrl },
+  );
+  const client = new WebClient(botToken, { slackApiUrl: emulator.apiUrl, retryConfig: { retries: 1 } });
+  const slack = slackNotifier(client, { channel: options.config.slack.channel, store: options.store });
+  const log = options.log ?? (() => {});
+  return {
+    url: emulator.url,
+    emulator,
+    client,
+    notifier(local) {
+      return {
+        async notify(event: NotificationEvent) {
+          const recorded = await local.notify(event);
+          await slack.notify(event).catch((err: Error) => log(`slack notification failed: ${err.message}`));
+          return recorded;
+        },
+        async progress(event: ProgressEvent) {
+          await slack.progress?.(event);
+        },
+      };
+    },
+    close: () => emulator.close(),
+  };
+}

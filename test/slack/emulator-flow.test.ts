@@ -1,0 +1,35 @@
+import { APPROVER, REQUESTER, startHarness, testConfig, type Harness } from '../support/harness';
+import { findApprovalMessage, findCard, messageText, threadOf } from './helpers';
+
+describe('Slack app on the local emulator', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ config: testConfig(), slack: { port: 0 } });
+  });
+  afterAll(() => h.close());
+
+  it('starts a go-live from /golive, updates one card and goes live after an approval', async () => {
+    const slack = h.rt.slack!.emulator;
+
+    const sent = await slack.command(REQUESTER, 'demo 2.0.0 canary');
+    const approval = await slack.waitFor(findApprovalMessage);
+    const click = await slack.click(APPROVER, approval.ts, 'golive_approve');
+    const card = await slack.waitFor((e) => {
+      const c = findCard(e);
+      return c && messageText(c).includes('✅ Live') && threadOf(e, c.ts).some((t) => t.includes('took'))
+        ? c
+        : undefined;
+    });
+
+    expect(sent.status).toBe(200);
+    expect(click.status).toBe(200);
+    expect(slack.messages().filter((m) => !m.thread_ts && messageText(m).includes('Go-live: demo'))).toHaveLength(1);
+    expect(card.edited).toBe(true);
+    const thread = threadOf(slack, card.ts);
+    expect(thread.some((t) => t.includes('approved by'))).toBe(true);
+    expect(thread.some((t) => /is live.*took/.test(t))).toBe(true);
+    const final = slack.messages().find((m) => m.ts === approval.ts)!;
+    expect(messageText(final)).not.toContain('golive_approve');
+    expect(messageText(final)).toContain('Approved');
+  });
+});
