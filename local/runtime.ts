@@ -42,7 +42,7 @@ export interface LocalRuntimeOptions {
   /** Fault injection for tests: Task state name → error name raised when that state runs. */
   failStates?: Record<string, string>;
   /** The Slack emulator and the golive Slack app on one port (default 3000; 0 = ephemeral). Off when absent. */
-  slack?: { port?: number };
+  slack?: { port?: number; fallbackToFreePort?: boolean };
   log?: (line: string) => void;
 }
 
@@ -191,6 +191,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           home,
           config,
           port: options.slack.port ?? DEFAULT_SLACK_PORT,
+          fallbackToFreePort: options.slack.fallbackToFreePort ?? false,
           store,
           sfn,
           stateMachineArn,

@@ -5,7 +5,8 @@ import type { NotificationEvent, Notifier, ProgressEvent, Store, TaskCallbacks }
 import { slackNotifier } from '../../lambdas/providers/slack/notifier';
 import { createLocalSlackApp } from '../../lambdas/slack/local-receiver';
 import { localSlackCredentials } from './credentials';
-import { startSlackEmulator, type EmulatorUser, type SlackEmulator } from './server';
+import { PortInUseError } from '../demo/net';
+import { startSlackEmulator, type EmulatorUser, type SlackEmulator, type SlackEmulatorOptions } from './server';
 
 export const DEFAULT_SLACK_PORT = 3000;
 
@@ -44,6 +45,8 @@ export async function startLocalSlack(options: {
   home: string;
   config: GoLiveConfig;
   port: number;
+  /** A busy port falls back to a free one (the one-shot demo) instead of failing (`local up`). */
+  fallbackToFreePort?: boolean;
   store: Store;
   callbacks: TaskCallbacks;
   sfn: SFNClient;
@@ -52,13 +55,19 @@ export async function startLocalSlack(options: {
 }): Promise<LocalSlack> {
   const { signingSecret, botToken } = localSlackCredentials(options.home);
   const handler: { app?: ReturnType<typeof createLocalSlackApp> } = {};
-  const emulator = await startSlackEmulator({
+  const log = options.log ?? (() => {});
+  const emulatorOptions: SlackEmulatorOptions = {
     port: options.port,
     signingSecret,
     botToken,
     channel: options.config.slack.channel,
     users: emulatorUsers(options.config),
     app: (req, res) => handler.app?.handle(req, res),
+  };
+  const emulator = await startSlackEmulator(emulatorOptions).catch((err: Error) => {
+    if (!(err instanceof PortInUseError && options.fallbackToFreePort)) throw err;
+    log(`${err.message}; using a free port for the Slack emulator instead`);
+    return startSlackEmulator({ ...emulatorOptions, port: 0 });
   });
   handler.app = createLocalSlackApp(
     {
@@ -73,7 +82,6 @@ export async function startLocalSlack(options: {
   );
   const client = new WebClient(botToken, { slackApiUrl: emulator.apiUrl, retryConfig: { retries: 1 } });
   const slack = slackNotifier(client, { channel: options.config.slack.channel, store: options.store });
-  const log = options.log ?? (() => {});
   return {
     url: emulator.url,
     emulator,

@@ -1,3 +1,4 @@
+import { signedHeaders } from '../../local/slack-emulator/signing';
 import type { EmulatorMessage, SlackEmulator } from '../../local/slack-emulator/server';
 
 /** Every text of a message: its fallback text and its blocks, flattened. */
@@ -20,4 +21,82 @@ export function threadOf(e: SlackEmulator, ts: string): string[] {
     .messages()
     .filter((m) => m.thread_ts === ts)
     .map((m) => m.text);
+}
+
+/** A request as Slack sends it: form-encoded body plus the signature headers. */
+export function slackRequest(
+  signingSecret: string,
+  body: string,
+  options: { timestamp?: number; retryNum?: number } = {},
+): Record<string, string> {
+  return {
+    'content-type': 'application/x-www-form-urlencoded',
+    ...signedHeaders(signingSecret, body, options.timestamp),
+    ...(options.retryNum
+      ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' }
+      : {}),
+  };
+}
+
+export function commandBody(user: string, text: string, triggerId = `trigger-${Math.random()}`): string {
+  return new URLSearchParams({
+    command: '/golive',
+    text,
+    user_id: user,
+    user_name: user,
+    team_id: 'T0GOLIVE',
+    team_domain: 'golive-local',
+    channel_id: 'C0RELEASES',
+    channel_name: 'releases',
+    api_app_id: 'A0GOLIVE',
+    response_url: 'http://127.0.0.1:9/unused',
+    trigger_id: triggerId,
+  }).toString();
+}
+
+/** A reject-modal submission (view_submission) for an approval. */
+export function rejectSubmissionBody(user: string, approvalId: string, reason: string): string {
+  const payload = {
+    type: 'view_submission',
+    team: { id: 'T0GOLIVE', domain: 'golive-local' },
+    user: { id: user, username: user, name: user, team_id: 'T0GOLIVE' },
+    api_app_id: 'A0GOLIVE',
+    trigger_id: `trigger-${Math.random()}`,
+    view: {
+      id: 'V0REJECT',
+      type: 'modal',
+      callback_id: 'golive_reject_modal',
+      private_metadata: JSON.stringify({ approvalId }),
+      blocks: [],
+      state: { values: { reason: { reason: { type: 'plain_text_input', value: reason } } } },
+    },
+    response_urls: [],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** An approve click (block_actions) on an approval message. */
+export function approveClickBody(user: string, approvalId: string, messageTs = '1.000001'): string {
+  const payload = {
+    type: 'block_actions',
+    user: { id: user, username: user, name: user, team_id: 'T0GOLIVE' },
+    api_app_id: 'A0GOLIVE',
+    container: { type: 'message', message_ts: messageTs, channel_id: 'C0RELEASES', is_ephemeral: false },
+    trigger_id: `trigger-${Math.random()}`,
+    team: { id: 'T0GOLIVE', domain: 'golive-local' },
+    channel: { id: 'C0RELEASES', name: 'releases' },
+    message: { type: 'message', ts: messageTs, text: '' },
+    response_url: 'http://127.0.0.1:9/unused',
+    actions: [
+      {
+        action_id: 'golive_approve',
+        block_id: `approval:${approvalId}`,
+        value: approvalId,
+        type: 'button',
+        text: { type: 'plain_text', text: 'Approve' },
+        action_ts: '1',
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }

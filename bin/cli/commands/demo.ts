@@ -10,7 +10,7 @@ import { CliError, EXIT, usageError } from '../errors';
 import type { Command, Io } from '../main';
 import { followExecution, formatDuration, formatLine, ProgressTracker } from '../progress';
 import { executionNameFor, exitCodeFor } from './executions';
-import { PORT_OPTIONS, portsFrom } from './local';
+import { PORT_OPTIONS, portsFrom, slackPortFrom } from './local';
 
 /** Faults `--fail-at` can inject into the demo, each a real fault of the demo target. */
 export const DEMO_FAULTS: Record<string, { what: string; apply: (rt: LocalRuntime, service: string) => void }> = {
@@ -44,16 +44,24 @@ export const DEMO_FAULTS: Record<string, { what: string; apply: (rt: LocalRuntim
   },
 };
 
-async function askApproval(io: Io): Promise<{ decision: 'approve' | 'reject'; reason?: string }> {
+async function askApproval(
+  io: Io,
+  signal: AbortSignal,
+): Promise<{ decision: 'approve' | 'reject'; reason?: string } | undefined> {
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   try {
-    const answer = (await rl.question('  Sign off this go-live? [a]pprove / [r]eject: ')).trim().toLowerCase();
+    const answer = (await rl.question('  Sign off this go-live? [a]pprove / [r]eject: ', { signal }))
+      .trim()
+      .toLowerCase();
     if (answer.startsWith('r')) {
-      const reason = (await rl.question('  Reason for rejecting: ')).trim() || 'rejected in the demo';
+      const reason = (await rl.question('  Reason for rejecting: ', { signal })).trim() || 'rejected in the demo';
       return { decision: 'reject', reason };
     }
     if (!answer.startsWith('a') && !answer.startsWith('y')) io.out('  (taking that as approve)');
     return { decision: 'approve' };
+  } catch (err) {
+    if (signal.aborted) return undefined;
+    throw err;
   } finally {
     rl.close();
   }
@@ -89,11 +97,19 @@ export const demoCommand: Command = {
     const requester = config.slack.releaseManagers[0];
 
     io.out('golive demo — booting the embedded local runtime (real HTTP services, weighted router, SQLite)…');
-    const rt = await startLocalRuntime({ home: homeDir(v), config, ports: portsFrom(v), trafficPerSecond: 20 }).catch(
-      (err: Error) => {
-        throw new CliError(err.message, EXIT.unreachable);
+    const slackPort = slackPortFrom(v);
+    const rt = await startLocalRuntime({
+      home: homeDir(v),
+      config,
+      ports: portsFrom(v),
+      trafficPerSecond: 20,
+      slack: { port: slackPort.port, fallbackToFreePort: !slackPort.explicit },
+      log: (line) => {
+        if (/already in use/.test(line)) io.out(`  ${line}`);
       },
-    );
+    }).catch((err: Error) => {
+      throw new CliError(err.message, EXIT.unreachable);
+    });
     const remote = new Remote(rt.endpointUrl);
     try {
       const target = rt.targets.get(service);
@@ -102,6 +118,8 @@ export const demoCommand: Command = {
         `  router ${target.router.url}  blue ${target.blue.url} (${target.blue.version})  green ${target.green.url}`,
       );
       io.out(`  Step Functions endpoint ${rt.endpointUrl}  state ${rt.home}`);
+      if (rt.slack)
+        io.out(`  Slack emulator ${rt.slack.url}  (open it to watch the status card and approve the sign-off)`);
       if (failAt) {
         DEMO_FAULTS[failAt].apply(rt, service);
         io.out(`  fault injected at ${failAt}: ${DEMO_FAULTS[failAt].what}`);
@@ -134,7 +152,24 @@ export const demoCommand: Command = {
         else if (v.yes) decision = { decision: 'approve' };
         else if (io.isTTY) {
           io.out(`  … SignOff: waiting for ${approver} (or run: golive approve ${name} --as ${approver})`);
-          decision = await askApproval(io);
+          if (rt.slack) io.out(`    or approve it in the browser: ${rt.slack.url} (choose ${approver})`);
+          // A decision taken in the Slack emulator moves the execution on: stop asking then.
+          const decidedElsewhere = new AbortController();
+          const onHistory = (eventArn: string, e: HistoryEvent) => {
+            if (
+              eventArn === arn &&
+              e.type !== 'TaskSubmitted' &&
+              e.type !== 'TaskScheduled' &&
+              e.type !== 'TaskStarted'
+            )
+              decidedElsewhere.abort();
+          };
+          rt.engine.on('history', onHistory);
+          const answer = await askApproval(io, decidedElsewhere.signal).finally(() =>
+            rt.engine.off('history', onHistory),
+          );
+          if (!answer) return;
+          decision = answer;
         } else {
           io.out(`  … SignOff: no terminal to ask and no --yes: approving as the demo approver ${approver}`);
           decision = { decision: 'approve' };

@@ -1,4 +1,5 @@
 import { DEFAULT_PORTS, startLocalRuntime } from '../../../local/runtime';
+import { DEFAULT_SLACK_PORT } from '../../../local/slack-emulator/local-slack';
 import { homeDir, readConfig, type GlobalOptions } from '../context';
 import { CliError, EXIT, usageError } from '../errors';
 import type { Command } from '../main';
@@ -8,7 +9,18 @@ export const PORT_OPTIONS = {
   'router-port': { type: 'string' as const },
   'blue-port': { type: 'string' as const },
   'green-port': { type: 'string' as const },
+  'slack-port': { type: 'string' as const },
 };
+
+/** --slack-port: the Slack emulator and the golive Slack app (default 3000). */
+export function slackPortFrom(values: Record<string, unknown>): { port: number; explicit: boolean } {
+  const raw = values['slack-port'];
+  if (raw === undefined) return { port: DEFAULT_SLACK_PORT, explicit: false };
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw usageError(`--slack-port must be a port number (0-65535), got "${String(raw)}"`);
+  return { port, explicit: true };
+}
 
 export function portsFrom(values: Record<string, unknown>): {
   sfn: number;
@@ -34,7 +46,7 @@ export function portsFrom(values: Record<string, unknown>): {
 
 export const localUpCommand: Command = {
   usage:
-    'golive local up [--sfn-port 8083] [--router-port 8080] [--blue-port 8081] [--green-port 8082] [--traffic <requests/s>]',
+    'golive local up [--sfn-port 8083] [--router-port 8080] [--blue-port 8081] [--green-port 8082] [--slack-port 3000] [--traffic <requests/s>]',
   summary: 'Keep the local runtime running (Step Functions endpoint, demo service, router, alarms) until Ctrl-C.',
   options: { ...PORT_OPTIONS, traffic: { type: 'string' } },
   async run({ values }, io) {
@@ -48,6 +60,7 @@ export const localUpCommand: Command = {
       config,
       ports: portsFrom(v),
       trafficPerSecond: traffic,
+      slack: { port: slackPortFrom(v).port },
       log: io.out,
     }).catch((err: Error) => {
       throw new CliError(err.message, EXIT.unreachable);
@@ -57,6 +70,7 @@ export const localUpCommand: Command = {
         `${service}: router ${t.router.url}  blue ${t.blue.url} (${t.blue.version})  green ${t.green.url} (${t.green.version})`,
       );
     }
+    if (rt.slack) io.out(`Slack emulator: open ${rt.slack.url} and type /golive demo 2.0.0 as the release manager`);
     io.out(`state in ${rt.home}. Try: golive start demo 2.0.0 --watch   (Ctrl-C stops the runtime)`);
     rt.notifier.on('notification', (n) => io.out(`[notify] ${n.text}`));
     await new Promise<void>((resolve) => {
