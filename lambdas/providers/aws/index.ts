@@ -1,13 +1,48 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { GoLiveConfig } from '../../core/config';
+import type { Deps } from '../../core/ports';
 import type { DepsResolver } from '../../handler';
+import { SfnTaskCallbacks } from '../sfn-callbacks';
+import { CloudWatchAlerts } from './alerts';
+import { AwsBackup } from './backup';
+import { bundledConfig } from './config';
+import { readEnv } from './env';
+import { CLIENT_CONFIG } from './errors';
+import { secretSlackNotifier, SlackSecret } from './notifier';
+import { DynamoStore } from './store';
+import { AwsTraffic } from './traffic';
 
-/**
- * AWS adapters (CloudWatch mute rules, ALB / Lambda alias weights, DynamoDB, RDS, AWS Backup,
- * Slack Web API) are the deploy-to-AWS work item. Until they land, a deployed function fails
- * loudly and by name rather than pretending to work.
- */
-export const awsDeps: DepsResolver = async () => {
-  throw new Error(
-    'golive AWS providers are not available in this build: the functions run on the local runtime only (npm start). ' +
-      'See the README section "Deploying to AWS".',
-  );
+/** Structured JSON logs (service name from POWERTOOLS_SERVICE_NAME). Never log secrets or tokens. */
+export const logger = new Logger();
+
+/** Builds the AWS providers from the bundled config and the environment, failing fast by name. */
+export function createAwsDeps(
+  config: GoLiveConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): Omit<Deps, 'readiness'> & Partial<Pick<Deps, never>> {
+  const { table, slackSecretArn } = readEnv(['table', 'slackSecretArn'], env);
+  return {
+    config,
+    store: new DynamoStore(table),
+    traffic: new AwsTraffic(config),
+    alerts: new CloudWatchAlerts(),
+    backup: new AwsBackup(config),
+    notifier: secretSlackNotifier(new SlackSecret(slackSecretArn), config.slack.channel),
+    callbacks: new SfnTaskCallbacks(new SFNClient(CLIENT_CONFIG)),
+    now: () => new Date(),
+    fetch: (...args) => fetch(...args),
+  };
+}
+
+let deps: Promise<Deps> | undefined;
+
+/** Built once per container, on the first invocation (module scope would fail the init phase less clearly). */
+export const awsDeps: DepsResolver = () => {
+  deps ??= Promise.resolve().then(() => {
+    const built = createAwsDeps(bundledConfig()) as Deps;
+    logger.info('golive providers ready', { services: Object.keys(built.config.services) });
+    return built;
+  });
+  return deps;
 };

@@ -1,0 +1,83 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { WebClient } from '@slack/web-api';
+import type { NotificationEvent, Notifier, ProgressEvent } from '../../core/ports';
+import { slackNotifier } from '../slack/notifier';
+import { awsCall, CLIENT_CONFIG, ProviderResourceMissing } from './errors';
+
+/** The Slack app's credentials, one JSON secret: `{ "botToken": "xoxb-…", "signingSecret": "…" }`. */
+export interface SlackCredentials {
+  botToken: string;
+  signingSecret: string;
+}
+
+/** How long a warm function trusts its copy of the secret (a rotated token is picked up after this). */
+export const SECRET_CACHE_MS = 5 * 60 * 1000;
+
+/**
+ * Reads the Slack credentials from Secrets Manager at run time and caches them per container.
+ * The values never go to environment variables or logs: only the secret's ARN is configured.
+ */
+export class SlackSecret {
+  private cached?: { at: number; value: Promise<SlackCredentials> };
+
+  constructor(
+    private readonly secretArn: string,
+    private readonly client: SecretsManagerClient = new SecretsManagerClient(CLIENT_CONFIG),
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  get(): Promise<SlackCredentials> {
+    if (!this.cached || this.clock() - this.cached.at > SECRET_CACHE_MS) {
+      const value = this.load();
+      this.cached = { at: this.clock(), value };
+      // A failed read is not cached: the next call tries again.
+      value.catch(() => (this.cached = undefined));
+    }
+    return this.cached.value;
+  }
+
+  private async load(): Promise<SlackCredentials> {
+    const res = await awsCall('secretsmanager:GetSecretValue (Slack credentials)', () =>
+      this.client.send(new GetSecretValueCommand({ SecretId: this.secretArn })),
+    );
+    let parsed: Partial<SlackCredentials> = {};
+    try {
+      parsed = JSON.parse(res.SecretString ?? '{}') as Partial<SlackCredentials>;
+    } catch {
+      // reported below without echoing the content
+    }
+    if (!parsed.botToken || !parsed.signingSecret) {
+      throw new ProviderResourceMissing(
+        'the Slack secret must be JSON with botToken and signingSecret (see README, "Deploying to AWS")',
+      );
+    }
+    return { botToken: parsed.botToken, signingSecret: parsed.signingSecret };
+  }
+}
+
+/**
+ * The Slack engineer's notifier (lambdas/providers/slack/notifier.ts) over a WebClient built from
+ * the secret on first use; the client is rebuilt only when the token changes.
+ */
+export function secretSlackNotifier(
+  secret: SlackSecret,
+  channel: string,
+  createClient: (token: string) => WebClient = (token) => new WebClient(token),
+): Notifier {
+  let current: { token: string; notifier: Notifier } | undefined;
+  const notifier = async (): Promise<Notifier> => {
+    const { botToken } = await secret.get();
+    if (current?.token !== botToken)
+      current = { token: botToken, notifier: slackNotifier(createClient(botToken), { channel }) };
+    return current.notifier;
+  };
+  return {
+    async notify(event: NotificationEvent) {
+      return (await notifier()).notify(event);
+    },
+    async progress(event: ProgressEvent) {
+      const n = await notifier();
+      if (n.progress) await n.progress(event);
+    },
+  };
+}

@@ -1,0 +1,387 @@
+import { createHash } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { chainRecord, GENESIS_HASH } from '../../core/audit';
+import type {
+  ApprovalRecord,
+  ApprovalStatus,
+  AuditEntry,
+  AuditRecord,
+  CallbackKind,
+  CallbackRecord,
+  LockRecord,
+  Slot,
+  Store,
+  Vote,
+} from '../../core/ports';
+import { ProviderUnavailable } from '../../core/errors';
+import { awsCall, classifyAwsError, CLIENT_CONFIG } from './errors';
+
+/** Concurrent appenders (a step and the alarm handler) race for the next seq; the loser retries. */
+const AUDIT_APPEND_ATTEMPTS = 5;
+
+const tokenKey = (token: string) => createHash('sha256').update(token).digest('hex');
+const seqKey = (seq: number) => `SEQ#${String(seq).padStart(10, '0')}`;
+const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+const isConditionFailure = (err: unknown) =>
+  (err as { name?: string })?.name === 'ConditionalCheckFailedException' ||
+  (err as { name?: string })?.name === 'TransactionCanceledException';
+
+/**
+ * The store on one DynamoDB table (`pk` / `sk`, TTL attribute `expiresAt` in epoch seconds).
+ * Records are kept as JSON strings (`data`) so the audit chain hashes exactly what was written.
+ *
+ * | item              | pk                  | sk                         |
+ * | lock              | LOCK#<service>      | LOCK                       |
+ * | execution value   | EXEC#<execution>    | VALUE#<key>                |
+ * | callback          | CALLBACK#<sha256>   | CALLBACK                   |
+ * |   by execution    | EXEC#<execution>    | CALLBACK#<sha256>          |
+ * |   by alarm        | ALARM#<alarm>       | CALLBACK#<sha256>          |
+ * | approval          | APPROVAL#<id>       | APPROVAL                   |
+ * |   by execution    | EXEC#<execution>    | APPROVAL#<createdAt>#<id>  |
+ * | vote              | APPROVAL#<id>       | VOTE#<voter>               |
+ * | audit record      | AUDIT#<execution>   | SEQ#<10-digit seq>         |
+ * | live version      | SERVICE#<service>   | LIVE                       |
+ *
+ * Lookups by execution and by alarm are Queries on extra items written in the same transaction,
+ * so they are strongly consistent and need no index.
+ */
+export class DynamoStore implements Store {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly tableName: string,
+    client: DynamoDBClient = new DynamoDBClient(CLIENT_CONFIG),
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  private async get<T>(pk: string, sk: string): Promise<T | undefined> {
+    const res = await awsCall(`dynamodb:GetItem ${pk}`, () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true })),
+    );
+    return res.Item ? (JSON.parse(res.Item.data as string) as T) : undefined;
+  }
+
+  private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const res = await awsCall(`dynamodb:Query ${String(input.ExpressionAttributeValues?.[':pk'])}`, () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            ConsistentRead: true,
+            ...input,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      items.push(...(res.Items ?? []));
+      startKey = input.Limit ? undefined : res.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  private queryPrefix(pk: string, prefix: string, options: { newestFirst?: boolean; limit?: number } = {}) {
+    return this.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+      ...(options.newestFirst ? { ScanIndexForward: false } : {}),
+      ...(options.limit ? { Limit: options.limit } : {}),
+    });
+  }
+
+  async acquireLock(
+    lock: LockRecord,
+    now: Date,
+  ): Promise<{ acquired: true } | { acquired: false; holder: LockRecord }> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: `LOCK#${lock.service}`,
+            sk: 'LOCK',
+            executionId: lock.executionId,
+            expiresAt: epochSeconds(lock.expiresAt),
+            data: JSON.stringify(lock),
+          },
+          // Free, ours already (a retried ValidateAndLock), or expired (TTL deletes lazily, so check it here).
+          ConditionExpression: 'attribute_not_exists(pk) OR executionId = :exec OR expiresAt < :now',
+          ExpressionAttributeValues: { ':exec': lock.executionId, ':now': Math.floor(now.getTime() / 1000) },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { acquired: true };
+    } catch (err) {
+      const item = (err as { Item?: Record<string, unknown> }).Item;
+      if (isConditionFailure(err)) {
+        const holder = item?.data ? (JSON.parse(item.data as string) as LockRecord) : await this.getLock(lock.service);
+        if (holder) return { acquired: false, holder };
+        return this.acquireLock(lock, now); // released in between
+      }
+      throw classifyAwsError(err, 'dynamodb:PutItem lock');
+    }
+  }
+
+  getLock(service: string): Promise<LockRecord | undefined> {
+    return this.get<LockRecord>(`LOCK#${service}`, 'LOCK');
+  }
+
+  async releaseLock(service: string, executionId: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: `LOCK#${service}`, sk: 'LOCK' },
+          ConditionExpression: 'executionId = :exec',
+          ExpressionAttributeValues: { ':exec': executionId },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw classifyAwsError(err, 'dynamodb:DeleteItem lock');
+    }
+  }
+
+  async putExecutionValue(executionId: string, key: string, value: unknown): Promise<void> {
+    await awsCall('dynamodb:PutItem execution value', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `EXEC#${executionId}`, sk: `VALUE#${key}`, data: JSON.stringify(value ?? null) },
+        }),
+      ),
+    );
+  }
+
+  getExecutionValue<T>(executionId: string, key: string): Promise<T | undefined> {
+    return this.get<T>(`EXEC#${executionId}`, `VALUE#${key}`);
+  }
+
+  async putCallback(record: CallbackRecord): Promise<void> {
+    const hash = tokenKey(record.token);
+    const data = JSON.stringify(record);
+    const items = [
+      { pk: `CALLBACK#${hash}`, sk: 'CALLBACK' },
+      { pk: `EXEC#${record.executionId}`, sk: `CALLBACK#${hash}` },
+      ...[...new Set(record.alarms)].map((alarm) => ({ pk: `ALARM#${alarm}`, sk: `CALLBACK#${hash}` })),
+    ];
+    await awsCall('dynamodb:TransactWriteItems callback', () =>
+      this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: items.map((key) => ({ Put: { TableName: this.tableName, Item: { ...key, data } } })),
+        }),
+      ),
+    );
+  }
+
+  async findCallbacks(filter: {
+    executionId?: string;
+    alarmName?: string;
+    kind?: CallbackKind;
+  }): Promise<CallbackRecord[]> {
+    if (!filter.executionId && !filter.alarmName) {
+      throw new Error('findCallbacks needs an executionId or an alarmName on DynamoDB (no table scans)');
+    }
+    const pk = filter.executionId ? `EXEC#${filter.executionId}` : `ALARM#${filter.alarmName}`;
+    const records = (await this.queryPrefix(pk, 'CALLBACK#')).map(
+      (i) => JSON.parse(i.data as string) as CallbackRecord,
+    );
+    return records.filter(
+      (r) =>
+        (!filter.kind || r.kind === filter.kind) &&
+        (!filter.alarmName || r.alarms.includes(filter.alarmName)) &&
+        (!filter.executionId || r.executionId === filter.executionId),
+    );
+  }
+
+  async deleteCallback(token: string): Promise<void> {
+    const hash = tokenKey(token);
+    const record = await this.get<CallbackRecord>(`CALLBACK#${hash}`, 'CALLBACK');
+    if (!record) return;
+    const keys = [
+      { pk: `CALLBACK#${hash}`, sk: 'CALLBACK' },
+      { pk: `EXEC#${record.executionId}`, sk: `CALLBACK#${hash}` },
+      ...[...new Set(record.alarms)].map((alarm) => ({ pk: `ALARM#${alarm}`, sk: `CALLBACK#${hash}` })),
+    ];
+    await awsCall('dynamodb:TransactWriteItems delete callback', () =>
+      this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: keys.map((Key) => ({ Delete: { TableName: this.tableName, Key } })),
+        }),
+      ),
+    );
+  }
+
+  async createApproval(record: ApprovalRecord): Promise<void> {
+    const stored = { ...record, votes: [] };
+    await awsCall('dynamodb:TransactWriteItems approval', () =>
+      this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk: `APPROVAL#${record.approvalId}`,
+                  sk: 'APPROVAL',
+                  status: record.status,
+                  data: JSON.stringify(stored),
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk: `EXEC#${record.executionId}`,
+                  sk: `APPROVAL#${record.createdAt}#${record.approvalId}`,
+                  approvalId: record.approvalId,
+                  data: JSON.stringify({ approvalId: record.approvalId }),
+                },
+              },
+            },
+          ],
+        }),
+      ),
+    );
+  }
+
+  async getApproval(approvalId: string): Promise<ApprovalRecord | undefined> {
+    const items = await this.query({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `APPROVAL#${approvalId}` },
+    });
+    const main = items.find((i) => i.sk === 'APPROVAL');
+    if (!main) return undefined;
+    const record = JSON.parse(main.data as string) as ApprovalRecord;
+    const votes = items
+      .filter((i) => String(i.sk).startsWith('VOTE#'))
+      .map((i) => JSON.parse(i.data as string) as Vote & { seq?: number })
+      .sort((a, b) => a.at.localeCompare(b.at));
+    return {
+      ...record,
+      status: main.status as ApprovalStatus,
+      votes,
+      ...(typeof main.closedAt === 'string' ? { closedAt: main.closedAt } : {}),
+    };
+  }
+
+  async findApprovalByExecution(executionId: string): Promise<ApprovalRecord | undefined> {
+    const [latest] = await this.queryPrefix(`EXEC#${executionId}`, 'APPROVAL#', { newestFirst: true, limit: 1 });
+    return latest ? this.getApproval(latest.approvalId as string) : undefined;
+  }
+
+  async addVote(approvalId: string, vote: Vote): Promise<{ added: boolean; record: ApprovalRecord }> {
+    let added = true;
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              ConditionCheck: {
+                TableName: this.tableName,
+                Key: { pk: `APPROVAL#${approvalId}`, sk: 'APPROVAL' },
+                ConditionExpression: '#status = :pending',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: { ':pending': 'pending' },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk: `APPROVAL#${approvalId}`, sk: `VOTE#${vote.voter}`, data: JSON.stringify(vote) },
+                // One vote per approver: a second click is refused, not counted twice.
+                ConditionExpression: 'attribute_not_exists(sk)',
+              },
+            },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw classifyAwsError(err, 'dynamodb:TransactWriteItems vote');
+      added = false;
+    }
+    const record = await this.getApproval(approvalId);
+    if (!record) throw new Error(`approval ${approvalId} does not exist`);
+    return { added, record };
+  }
+
+  async closeApproval(approvalId: string, status: Exclude<ApprovalStatus, 'pending'>, at: Date): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `APPROVAL#${approvalId}`, sk: 'APPROVAL' },
+          UpdateExpression: 'SET #status = :status, closedAt = :at',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':at': at.toISOString(), ':pending': 'pending' },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw classifyAwsError(err, 'dynamodb:UpdateItem approval');
+    }
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<AuditRecord> {
+    const pk = `AUDIT#${entry.executionId}`;
+    for (let attempt = 1; attempt <= AUDIT_APPEND_ATTEMPTS; attempt++) {
+      const [last] = await this.queryPrefix(pk, 'SEQ#', { newestFirst: true, limit: 1 });
+      const prev = last ? (JSON.parse(last.data as string) as AuditRecord) : undefined;
+      const record = chainRecord(entry, (prev?.seq ?? 0) + 1, prev?.hash ?? GENESIS_HASH);
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { pk, sk: seqKey(record.seq), data: JSON.stringify(record) },
+            // The chain never forks: a seq is written once; a concurrent append makes this one re-read.
+            ConditionExpression: 'attribute_not_exists(sk)',
+          }),
+        );
+        return record;
+      } catch (err) {
+        if (!isConditionFailure(err)) throw classifyAwsError(err, 'dynamodb:PutItem audit');
+      }
+    }
+    throw new ProviderUnavailable(
+      `audit of ${entry.executionId}: ${AUDIT_APPEND_ATTEMPTS} concurrent appends in a row`,
+    );
+  }
+
+  async listAudit(executionId: string): Promise<AuditRecord[]> {
+    return (await this.queryPrefix(`AUDIT#${executionId}`, 'SEQ#')).map(
+      (i) => JSON.parse(i.data as string) as AuditRecord,
+    );
+  }
+
+  async setLiveVersion(service: string, version: string, slot: Slot, at: Date): Promise<void> {
+    await awsCall('dynamodb:PutItem live version', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `SERVICE#${service}`, sk: 'LIVE', data: JSON.stringify({ version, slot, at: at.toISOString() }) },
+        }),
+      ),
+    );
+  }
+
+  getLiveVersion(service: string): Promise<{ version: string; slot: Slot; at: string } | undefined> {
+    return this.get(`SERVICE#${service}`, 'LIVE');
+  }
+}
