@@ -124,9 +124,11 @@ export class DynamoStore implements Store {
       );
       return { acquired: true };
     } catch (err) {
-      const item = (err as { Item?: Record<string, unknown> }).Item;
       if (isConditionFailure(err)) {
-        const holder = item?.data ? (JSON.parse(item.data as string) as LockRecord) : await this.getLock(lock.service);
+        // The old item comes back marshalled (the document client does not convert error payloads).
+        const old = (err as { Item?: { data?: { S?: string } | string } }).Item?.data;
+        const text = typeof old === 'string' ? old : old?.S;
+        const holder = text ? (JSON.parse(text) as LockRecord) : await this.getLock(lock.service);
         if (holder) return { acquired: false, holder };
         return this.acquireLock(lock, now); // released in between
       }

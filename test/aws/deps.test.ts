@@ -1,0 +1,106 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { WebClient } from '@slack/web-api';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createAwsDeps } from '../../lambdas/providers/aws';
+import { bundledConfig } from '../../lambdas/providers/aws/config';
+import { readEnv } from '../../lambdas/providers/aws/env';
+import { SECRET_CACHE_MS, secretSlackNotifier, SlackSecret } from '../../lambdas/providers/aws/notifier';
+import { awsConfig } from './helpers';
+
+const sm = mockClient(SecretsManagerClient);
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:golive/slack-AbCdEf';
+const secretValue = (botToken: string) => ({ SecretString: JSON.stringify({ botToken, signingSecret: 'shh' }) });
+
+beforeEach(() => sm.reset());
+
+describe('SlackSecret', () => {
+  it('reads the secret once and serves it from cache until it is stale', async () => {
+    sm.on(GetSecretValueCommand).resolvesOnce(secretValue('xoxb-1')).resolves(secretValue('xoxb-2'));
+    let now = 0;
+    const secret = new SlackSecret(SECRET_ARN, new SecretsManagerClient({}), () => now);
+
+    const first = await secret.get();
+    const cached = await secret.get();
+    now = SECRET_CACHE_MS + 1;
+    const refreshed = await secret.get();
+
+    expect([first.botToken, cached.botToken, refreshed.botToken]).toEqual(['xoxb-1', 'xoxb-1', 'xoxb-2']);
+    expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([
+      { SecretId: SECRET_ARN },
+      { SecretId: SECRET_ARN },
+    ]);
+  });
+
+  it('does not cache a failed read, and never echoes a malformed secret', async () => {
+    sm.on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: 'xoxb-leaked-if-echoed' })
+      .resolves(secretValue('xoxb-1'));
+    const secret = new SlackSecret(SECRET_ARN, new SecretsManagerClient({}));
+
+    const failure = await secret.get().catch((err: Error) => err);
+    const retried = await secret.get();
+
+    expect(failure).toMatchObject({ name: 'ProviderResourceMissing' });
+    expect((failure as Error).message).not.toContain('xoxb-leaked');
+    expect(retried.botToken).toBe('xoxb-1');
+  });
+});
+
+describe('secretSlackNotifier', () => {
+  it('posts to the release channel with a WebClient built from the secret’s bot token', async () => {
+    sm.on(GetSecretValueCommand).resolves(secretValue('xoxb-1'));
+    const posted: unknown[] = [];
+    const tokens: string[] = [];
+    const createClient = (token: string) => {
+      tokens.push(token);
+      return {
+        chat: { postMessage: async (args: unknown) => (posted.push(args), { ok: true, ts: '1.2' }) },
+      } as unknown as WebClient;
+    };
+    const notifier = secretSlackNotifier(
+      new SlackSecret(SECRET_ARN, new SecretsManagerClient({})),
+      '#releases',
+      createClient,
+    );
+    const event = {
+      kind: 'succeeded' as const,
+      executionId: 'e',
+      service: 'orders',
+      version: '2.4.0',
+      text: 'orders 2.4.0 is live',
+    };
+
+    const first = await notifier.notify(event);
+    await notifier.notify(event);
+
+    expect(first).toEqual({ delivered: true, ref: '1.2' });
+    expect(tokens).toEqual(['xoxb-1']);
+    expect(posted[0]).toMatchObject({ channel: '#releases', text: 'orders 2.4.0 is live' });
+  });
+});
+
+describe('AWS deps from the environment', () => {
+  it('fails fast naming the first missing variable', () => {
+    expect(() => readEnv(['table', 'slackSecretArn'], { GOLIVE_TABLE: 't' })).toThrow(
+      /environment variable GOLIVE_SLACK_SECRET_ARN is not set/,
+    );
+    expect(() => createAwsDeps(awsConfig(), {})).toThrow(/GOLIVE_TABLE is not set/);
+  });
+
+  it('builds every provider from the environment and the bundled config, reading no secret yet', () => {
+    const deps = createAwsDeps(awsConfig(), { GOLIVE_TABLE: 'store', GOLIVE_SLACK_SECRET_ARN: SECRET_ARN });
+
+    expect(Object.keys(deps).sort()).toEqual(
+      ['alerts', 'backup', 'callbacks', 'config', 'fetch', 'notifier', 'now', 'store', 'traffic'].sort(),
+    );
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('validates the bundled config, and says how to build a bundle that has none', () => {
+    const json = JSON.stringify(awsConfig());
+
+    expect(bundledConfig(json).services.orders.backup.kind).toBe('dynamodb-pitr');
+    expect(() => bundledConfig(undefined)).toThrow(/carries no golive config: build it through the GoLiveOrchestrator/);
+    expect(() => bundledConfig(JSON.stringify({ slack: {} }))).toThrow(/the bundled golive config is invalid/);
+  });
+});

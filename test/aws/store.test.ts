@@ -1,0 +1,265 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { chainRecord, GENESIS_HASH, verifyChain } from '../../lambdas/core/audit';
+import type { AuditEntry, LockRecord } from '../../lambdas/core/ports';
+import { DynamoStore } from '../../lambdas/providers/aws/store';
+import { accessDenied, throttled } from './helpers';
+
+const doc = mockClient(DynamoDBDocumentClient);
+const TABLE = 'golive-store';
+const store = () => new DynamoStore(TABLE, new DynamoDBClient({}));
+const conditionFailed = (item?: Record<string, unknown>) =>
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    ...(item ? { Item: item as never } : {}),
+  });
+
+const lock: LockRecord = {
+  service: 'orders',
+  executionId: 'exec-1',
+  version: '2.4.0',
+  requestedBy: 'U_RM',
+  acquiredAt: '2026-11-26T10:00:00.000Z',
+  expiresAt: '2026-11-26T12:00:00.000Z',
+};
+const entry = (summary: string): AuditEntry => ({
+  executionId: 'exec-1',
+  service: 'orders',
+  step: 'MuteAlerts',
+  action: 'mute',
+  actor: 'system',
+  outcome: 'succeeded',
+  summary,
+  at: '2026-11-26T10:00:00.000Z',
+});
+
+beforeEach(() => doc.reset());
+
+describe('DynamoStore locks', () => {
+  it('takes a lock with a conditional put whose TTL attribute is epoch seconds', async () => {
+    doc.on(PutCommand).resolves({});
+
+    const result = await store().acquireLock(lock, new Date('2026-11-26T10:00:00.000Z'));
+
+    expect(result).toEqual({ acquired: true });
+    expect(doc.commandCalls(PutCommand)[0].args[0].input).toEqual({
+      TableName: TABLE,
+      Item: {
+        pk: 'LOCK#orders',
+        sk: 'LOCK',
+        executionId: 'exec-1',
+        expiresAt: Date.parse('2026-11-26T12:00:00.000Z') / 1000,
+        data: JSON.stringify(lock),
+      },
+      ConditionExpression: 'attribute_not_exists(pk) OR executionId = :exec OR expiresAt < :now',
+      ExpressionAttributeValues: { ':exec': 'exec-1', ':now': Date.parse('2026-11-26T10:00:00.000Z') / 1000 },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('reports the holder when another execution holds an unexpired lock', async () => {
+    const holder = { ...lock, executionId: 'exec-0' };
+    doc.on(PutCommand).rejects(conditionFailed({ data: { S: JSON.stringify(holder) } }));
+
+    const result = await store().acquireLock(lock, new Date('2026-11-26T10:00:00.000Z'));
+
+    expect(result).toEqual({ acquired: false, holder });
+  });
+
+  it('releases only its own lock (conditional delete)', async () => {
+    doc.on(DeleteCommand).rejectsOnce(conditionFailed()).resolves({});
+
+    const notOurs = await store().releaseLock('orders', 'exec-2');
+    const ours = await store().releaseLock('orders', 'exec-1');
+
+    expect([notOurs, ours]).toEqual([false, true]);
+    expect(doc.commandCalls(DeleteCommand)[1].args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: 'LOCK#orders', sk: 'LOCK' },
+      ConditionExpression: 'executionId = :exec',
+      ExpressionAttributeValues: { ':exec': 'exec-1' },
+    });
+  });
+
+  it.each([
+    ['throttling', 'ProviderUnavailable', throttled],
+    ['AccessDenied', 'ProviderAccessDenied', accessDenied],
+  ])('turns %s into %s', async (_what, name, error) => {
+    doc.on(PutCommand).rejects(error());
+
+    await expect(store().acquireLock(lock, new Date())).rejects.toMatchObject({ name });
+  });
+});
+
+describe('DynamoStore approvals and votes', () => {
+  it('records one vote per approver while pending, in one transaction with the status check', async () => {
+    doc
+      .on(TransactWriteCommand)
+      .resolvesOnce({})
+      .rejects(
+        new TransactionCanceledException({
+          message: 'Transaction cancelled',
+          $metadata: {},
+          CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }],
+        }),
+      );
+    doc.on(QueryCommand).resolves({
+      Items: [
+        {
+          pk: 'APPROVAL#ap-1',
+          sk: 'APPROVAL',
+          status: 'pending',
+          data: JSON.stringify({ approvalId: 'ap-1', votes: [] }),
+        },
+        {
+          pk: 'APPROVAL#ap-1',
+          sk: 'VOTE#U_A',
+          data: JSON.stringify({ voter: 'U_A', decision: 'approve', at: '2026-11-26T10:01:00Z' }),
+        },
+      ],
+    });
+    const vote = { voter: 'U_A', decision: 'approve' as const, at: '2026-11-26T10:01:00Z' };
+
+    const first = await store().addVote('ap-1', vote);
+    const again = await store().addVote('ap-1', vote);
+
+    expect([first.added, again.added]).toEqual([true, false]);
+    expect(first.record.votes).toEqual([vote]);
+    expect(doc.commandCalls(TransactWriteCommand)[0].args[0].input).toEqual({
+      TransactItems: [
+        {
+          ConditionCheck: {
+            TableName: TABLE,
+            Key: { pk: 'APPROVAL#ap-1', sk: 'APPROVAL' },
+            ConditionExpression: '#status = :pending',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':pending': 'pending' },
+          },
+        },
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { pk: 'APPROVAL#ap-1', sk: 'VOTE#U_A', data: JSON.stringify(vote) },
+            ConditionExpression: 'attribute_not_exists(sk)',
+          },
+        },
+      ],
+    });
+  });
+
+  it('closes an approval only while it is pending', async () => {
+    doc.on(UpdateCommand).resolvesOnce({}).rejects(conditionFailed());
+    const at = new Date('2026-11-26T11:00:00.000Z');
+
+    const closed = await store().closeApproval('ap-1', 'approved', at);
+    const late = await store().closeApproval('ap-1', 'expired', at);
+
+    expect([closed, late]).toEqual([true, false]);
+    expect(doc.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({
+      Key: { pk: 'APPROVAL#ap-1', sk: 'APPROVAL' },
+      ConditionExpression: '#status = :pending',
+      ExpressionAttributeValues: { ':status': 'approved', ':at': at.toISOString(), ':pending': 'pending' },
+    });
+  });
+});
+
+describe('DynamoStore audit chain', () => {
+  it('appends the next hash-chained record with a conditional put on its seq, re-reading after a race', async () => {
+    const first = chainRecord(entry('one'), 1, GENESIS_HASH);
+    const raced = chainRecord(entry('raced'), 2, first.hash);
+    doc
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [{ data: JSON.stringify(first) }] })
+      .resolves({ Items: [{ data: JSON.stringify(raced) }] });
+    doc.on(PutCommand).rejectsOnce(conditionFailed()).resolves({});
+
+    const record = await store().appendAudit(entry('two'));
+
+    expect(record).toMatchObject({ seq: 3, prevHash: raced.hash });
+    expect(verifyChain([first, raced, record])).toMatchObject({ intact: true });
+    const puts = doc.commandCalls(PutCommand).map((c) => c.args[0].input);
+    expect(puts[1]).toEqual({
+      TableName: TABLE,
+      Item: { pk: 'AUDIT#exec-1', sk: 'SEQ#0000000003', data: JSON.stringify(record) },
+      ConditionExpression: 'attribute_not_exists(sk)',
+    });
+    expect(doc.commandCalls(QueryCommand)[0].args[0].input).toEqual({
+      TableName: TABLE,
+      ConsistentRead: true,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': 'AUDIT#exec-1', ':prefix': 'SEQ#' },
+      ScanIndexForward: false,
+      Limit: 1,
+    });
+  });
+});
+
+describe('DynamoStore callbacks', () => {
+  const callback = {
+    token: 'task-token-1',
+    executionId: 'exec-1',
+    service: 'orders',
+    kind: 'bake' as const,
+    alarms: ['orders-5xx', 'orders-latency'],
+    createdAt: '2026-11-26T10:00:00.000Z',
+  };
+
+  it('writes the callback with one lookup item per execution and per alarm, in one transaction', async () => {
+    doc.on(TransactWriteCommand).resolves({});
+
+    await store().putCallback(callback);
+
+    const keys = doc
+      .commandCalls(TransactWriteCommand)[0]
+      .args[0].input.TransactItems!.map((t) => [t.Put!.Item!.pk, t.Put!.Item!.sk]);
+    expect(keys).toEqual([
+      [expect.stringMatching(/^CALLBACK#[0-9a-f]{64}$/), 'CALLBACK'],
+      ['EXEC#exec-1', expect.stringMatching(/^CALLBACK#/)],
+      ['ALARM#orders-5xx', expect.stringMatching(/^CALLBACK#/)],
+      ['ALARM#orders-latency', expect.stringMatching(/^CALLBACK#/)],
+    ]);
+  });
+
+  it('finds the bakes watching an alarm with a consistent query, no scan', async () => {
+    doc.on(QueryCommand).resolves({ Items: [{ data: JSON.stringify(callback) }] });
+
+    const found = await store().findCallbacks({ alarmName: 'orders-5xx', kind: 'bake' });
+
+    expect(found).toEqual([callback]);
+    expect(doc.commandCalls(QueryCommand)[0].args[0].input).toMatchObject({
+      ConsistentRead: true,
+      ExpressionAttributeValues: { ':pk': 'ALARM#orders-5xx', ':prefix': 'CALLBACK#' },
+    });
+  });
+
+  it('deletes every item of a callback', async () => {
+    doc.on(GetCommand).resolves({ Item: { data: JSON.stringify(callback) } });
+    doc.on(TransactWriteCommand).resolves({});
+
+    await store().deleteCallback('task-token-1');
+
+    const deletes = doc
+      .commandCalls(TransactWriteCommand)[0]
+      .args[0].input.TransactItems!.map((t) => t.Delete!.Key!.pk);
+    expect(deletes).toEqual([
+      expect.stringMatching(/^CALLBACK#/),
+      'EXEC#exec-1',
+      'ALARM#orders-5xx',
+      'ALARM#orders-latency',
+    ]);
+  });
+});
