@@ -108,6 +108,23 @@ export function cardBlocks(card: CardState, now = new Date()): KnownBlock[] {
   return blocks;
 }
 
+const READINESS_ICON: Record<string, string> = { pass: '✅', passed: '✅', waived: '⚠️', 'to-attest': '🖊️' };
+const READINESS_SHOWN = 12;
+
+/** Counts per status, then the items that did not simply pass (what an approver should look at). */
+export function readinessSummary(items: { title: string; status: string }[]): string {
+  if (items.length === 0) return '(no readiness evidence was attached)';
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item.status, (counts.get(item.status) ?? 0) + 1);
+  const line = [...counts].map(([status, n]) => `${READINESS_ICON[status] ?? '❌'} ${n} ${status}`).join(' · ');
+  const open = items.filter((i) => i.status !== 'pass' && i.status !== 'passed');
+  const shown = open
+    .slice(0, READINESS_SHOWN)
+    .map((i) => `${READINESS_ICON[i.status] ?? '❌'} ${i.title} (${i.status})`);
+  if (open.length > READINESS_SHOWN) shown.push(`… and ${open.length - READINESS_SHOWN} more`);
+  return [line, ...shown].join('\n');
+}
+
 const DECIDED: Partial<Record<ApprovalStatus, string>> = {
   approved: '✅ Approved',
   rejected: '❌ Rejected',
@@ -127,12 +144,7 @@ export function approvalBlocks(
   const approvals = record.votes.filter((v) => v.decision === 'approve');
   const expired = record.status === 'pending' && Date.parse(record.expiresAt) <= now.getTime();
   const status: ApprovalStatus = expired ? 'expired' : record.status;
-  const readiness = ref.readiness.length
-    ? ref.readiness.map(
-        (r) =>
-          `${r.status === 'pass' || r.status === 'passed' ? '✅' : r.status === 'waived' ? '⚠️' : '❌'} ${r.title}`,
-      )
-    : ['(no readiness evidence was attached)'];
+  const readiness = readinessSummary(ref.readiness);
   const votes = record.votes.map(
     (v) => `${v.decision === 'approve' ? '✅' : '❌'} <@${v.voter}>${v.reason ? `: ${v.reason}` : ''}`,
   );
@@ -150,7 +162,7 @@ export function approvalBlocks(
         md(`*Execution*\n\`${ref.execution}\``),
       ],
     },
-    { type: 'section', text: md(`*Readiness evidence*\n${readiness.join('\n')}`) },
+    { type: 'section', text: md(`*Readiness evidence*\n${readiness}`) },
   ];
   if (votes.length) blocks.push({ type: 'context', elements: [md(votes.join(' · '))] });
   blocks.push({ type: 'divider' });

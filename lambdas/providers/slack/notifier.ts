@@ -158,7 +158,9 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
   async function postApproval(event: NotificationEvent): Promise<{ delivered: boolean; ref?: string }> {
     const details = event.details ?? {};
     const approvalId = String(details.approvalId ?? '');
-    const readiness = Array.isArray(details.readiness) ? (details.readiness as ApprovalMessageRef['readiness']) : [];
+    const readiness = (
+      Array.isArray(details.readiness) ? (details.readiness as ApprovalMessageRef['readiness']) : []
+    ).map((i) => ({ title: String(i.title), status: String(i.status) }));
     const execution = String(details.execution ?? executionName(event.executionId));
     const card = await getCard(event.executionId);
     const record = approvalId ? await refs.getApproval(approvalId) : undefined;
