@@ -8,6 +8,7 @@ import { GoLiveError } from '../lambdas/core/errors';
 import type { Deps, Slot } from '../lambdas/core/ports';
 import { LocalAlerts } from '../lambdas/providers/local/alerts';
 import { LocalNotifier } from '../lambdas/providers/local/notifier';
+import { LocalReadiness } from '../lambdas/providers/local/readiness';
 import { LocalRouterTraffic, type LocalServiceTarget } from '../lambdas/providers/local/router-traffic';
 import { LocalSqliteBackup } from '../lambdas/providers/local/sqlite-backup';
 import { SqliteStore } from '../lambdas/providers/local/sqlite-store';
@@ -209,6 +210,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       traffic: new LocalRouterTraffic(targetOf),
       alerts,
       backup,
+      readiness: new LocalReadiness({
+        home,
+        config,
+        publish: Object.fromEntries(names.map((service) => [service, targetOf(service).endpoints])),
+      }),
       notifier: slack ? slack.notifier(notifier) : notifier,
       callbacks: new SfnTaskCallbacks(sfn),
       now: () => new Date(),

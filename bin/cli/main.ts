@@ -11,6 +11,7 @@ import {
 import { configCommand } from './commands/config';
 import { demoCommand } from './commands/demo';
 import { localUpCommand } from './commands/local';
+import { readinessCommand } from './commands/readiness';
 
 export interface Io {
   out: (line: string) => void;
@@ -45,6 +46,7 @@ const COMMANDS: Record<string, Command> = {
   abort: abortCommand,
   history: historyCommand,
   config: configCommand,
+  readiness: readinessCommand,
 };
 
 const GLOBAL_HELP = `Global options:

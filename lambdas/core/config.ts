@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { policyProblems, readinessPolicySchema, serviceReadinessSchema } from './readiness/policy';
 
 const slackUserId = z.string().min(1, 'must be a Slack user id such as U0123ABCD');
 const url = z.string().url();
@@ -106,6 +107,8 @@ const service = z
       })
       .strict()
       .default({ default: 'canary', canarySteps: [10, 50], bakeSeconds: 30 }),
+    /** Links, the resources the readiness checks look at, and per-service overrides of the checklist. */
+    readiness: serviceReadinessSchema.prefault({}),
   })
   .strict();
 
@@ -132,6 +135,8 @@ export const configSchema = z
       })
       .strict()
       .default({ minApprovals: 1, allowSelfApproval: false, timeoutSeconds: 3600, position: 'before-promotion' }),
+    /** The production-readiness checklist every service gets (README: Readiness). */
+    readiness: readinessPolicySchema.prefault({}),
     services: z.record(
       z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'service names are lowercase, digits and dashes'),
       service,
@@ -159,6 +164,7 @@ export const configSchema = z
         });
       }
     }
+    for (const [path, message] of policyProblems(cfg)) ctx.addIssue({ code: 'custom', path, message });
     if (Object.keys(cfg.services).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['services'], message: 'describe at least one service' });
     }

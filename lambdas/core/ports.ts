@@ -239,12 +239,73 @@ export interface TaskCallbacks {
   fail(token: string, error: string, cause: string): Promise<{ closed: boolean }>;
 }
 
+/** What the readiness checks observe about a service; core judges it (lambdas/core/readiness). */
+export interface ObservedAlarm {
+  name: string;
+  /** Metric names the alarm watches (one, or several for metric math). */
+  metrics: string[];
+  actions: string[];
+  actionsEnabled: boolean;
+  state?: string;
+}
+export interface ObservedMetricFilter {
+  logGroup: string;
+  filterName: string;
+  pattern: string;
+  metricName?: string;
+}
+export interface ObservedRecoveryPoint {
+  id: string;
+  at: string;
+  source: string;
+}
+export interface ObservedDatabase {
+  id: string;
+  kind: 'rds-instance' | 'rds-cluster' | 'dynamodb' | 'sqlite';
+  multiAz?: boolean;
+  replicas: string[];
+  publiclyAccessible?: boolean;
+  pointInTimeRecovery?: boolean;
+}
+export interface ObservedEnvironment {
+  component: string;
+  variables: { name: string; value?: string; valueFrom?: string }[];
+}
+export interface ObservedSecret {
+  id: string;
+  rotationEnabled: boolean;
+  rotationDays?: number;
+  lastRotatedAt?: string;
+}
+export interface ObservedCapacity {
+  component: string;
+  /** Every limit this component should have; undefined or null = not set. */
+  limits: Record<string, number | null | undefined>;
+}
+export interface ObservedArtifact {
+  exists: boolean;
+  ref: string;
+  detail?: unknown;
+}
+/** Facts for the automated readiness checks; `undefined` = nothing of that kind is declared for the service. */
+export interface ReadinessProvider {
+  alarms(service: string): Promise<ObservedAlarm[]>;
+  metricFilters(service: string): Promise<ObservedMetricFilter[] | undefined>;
+  latestRecoveryPoint(service: string): Promise<ObservedRecoveryPoint | undefined>;
+  databases(service: string): Promise<ObservedDatabase[]>;
+  environments(service: string): Promise<ObservedEnvironment[]>;
+  secrets(service: string): Promise<ObservedSecret[]>;
+  capacity(service: string): Promise<ObservedCapacity[]>;
+  artifact(service: string, version: string): Promise<ObservedArtifact | undefined>;
+}
+
 export interface Deps {
   config: GoLiveConfig;
   store: Store;
   traffic: TrafficProvider;
   alerts: AlertsProvider;
   backup: BackupProvider;
+  readiness: ReadinessProvider;
   notifier: Notifier;
   callbacks: TaskCallbacks;
   now: () => Date;

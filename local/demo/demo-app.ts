@@ -59,6 +59,16 @@ function validateFaults(f: Partial<DemoFaults>): void {
   }
 }
 
+const DEMO_DOCS: Record<string, string> = {
+  '/docs/runbook':
+    '# Orders API runbook\n\n## Common issues\n- 5xx rate up: check the database file and roll back with golive.\n\n' +
+    '## Production management\n- Deploy with `golive start demo <version>`; abort with `golive abort`.\n',
+  '/docs/disaster-recovery':
+    '# Orders API disaster recovery\n\n| level | action | ETA |\n|---|---|---|\n| service | redeploy the stable slot | 5 min |\n' +
+    '| database | restore the latest online backup | 15 min |\n| cluster | rebuild the host from the image | 1 h |\n' +
+    '| region | restore backups in the second location | 4 h |\n',
+};
+
 /** The demo "orders" service: one instance per slot, reading the shared SQLite database read-only. */
 export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
   const { slot, dbFile } = options;
@@ -88,6 +98,13 @@ export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     if (isGet && path === '/health') {
       if (faults.healthFailing) sendJson(res, 503, { status: 'failing', slot, version }, headers);
       else sendJson(res, 200, { status: 'ok', slot, version }, headers);
+      return;
+    }
+    // The demo's support documents, linked from golive.config.yaml (readiness: runbook and DR plan reachable).
+    const doc = DEMO_DOCS[path];
+    if (isGet && doc) {
+      res.writeHead(200, { 'content-type': 'text/markdown; charset=utf-8', ...headers });
+      res.end(doc);
       return;
     }
     if (isGet && path === '/version') {

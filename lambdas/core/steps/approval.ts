@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalRecord, ApprovalStatus, Deps, Vote } from '../ports';
+import { applyDecision, validateDecision, type ReadinessDecision } from '../readiness/evaluate';
+import { checklistDigest } from '../readiness/render';
 import { executionName } from '../request';
-import type { ReadinessReport } from './readiness';
+import { READINESS_VALUE, type ReadinessReport } from './readiness';
 import { runStep, type StepEvent } from './step';
 
 /** SignOff (a callback task): records the approval request with its policy and asks the approvers. */
@@ -43,11 +45,29 @@ export function requestApproval(deps: Deps, event: StepEvent): Promise<{ approva
       version: record.version,
       text:
         `Sign-off needed: ${record.service} ${record.version} (${event.plan.strategy}) requested by ${record.requestedBy}. ` +
-        `${record.minApprovals} of ${record.approvers.length} approver(s) needed before ${record.expiresAt}.`,
+        `${record.minApprovals} of ${record.approvers.length} approver(s) needed before ${record.expiresAt}.` +
+        (readiness ? ` Readiness: ${checklistDigest(readiness)}.` : '') +
+        (readiness?.items.some((i) => i.status === 'to-attest')
+          ? ' Approving confirms the items to attest that you are named for.'
+          : ''),
       details: {
         approvalId: record.approvalId,
         approvers: record.approvers,
-        readiness: readiness ? readiness.items.map((i) => ({ title: i.title, status: i.status })) : [],
+        // The checklist with its evidence: what the approvers sign off on.
+        readiness: readiness
+          ? readiness.items.map((i) => ({
+              id: i.id,
+              category: i.category,
+              title: i.title,
+              status: i.status,
+              level: i.level,
+              summary: i.summary,
+              ...(i.status === 'to-attest' ? { attesters: i.attesters } : {}),
+              ...(i.waiver ? { waiver: i.waiver } : {}),
+              ...(i.fix ? { fix: i.fix } : {}),
+            }))
+          : [],
+        awaitingAttestation: readiness?.awaitingAttestation ?? [],
         execution: executionName(event.executionId),
       },
     });
@@ -116,18 +136,21 @@ export function checkVote(record: ApprovalRecord, vote: Vote, now: Date): VoteOu
 export async function castVote(
   deps: Pick<Deps, 'store' | 'callbacks' | 'now'>,
   target: { approvalId?: string; executionId?: string },
-  vote: Omit<Vote, 'at'>,
+  vote: Omit<Vote, 'at'> & ChecklistAnswers,
 ): Promise<VoteOutcome> {
-  const record = target.approvalId
-    ? await deps.store.getApproval(target.approvalId)
-    : target.executionId
-      ? await deps.store.findApprovalByExecution(target.executionId)
-      : undefined;
+  const record = await findApproval(deps, target);
   if (!record) return { kind: 'refused', message: 'no sign-off has been requested for this go-live (yet)' };
   const now = deps.now();
-  const full: Vote = { ...vote, ...(vote.reason ? { reason: vote.reason.trim() } : {}), at: now.toISOString() };
+  const { attest, waive, ...plain } = vote;
+  const full: Vote = { ...plain, ...(plain.reason ? { reason: plain.reason.trim() } : {}), at: now.toISOString() };
   const early = checkVote(record, full, now);
   if (early) return early;
+  // Approving confirms the items the voter is named to attest (or those listed) and applies their waivers.
+  const checklist =
+    full.decision === 'approve'
+      ? await prepareAnswers(deps, record, full.voter, { attest, waive }, full.at, attest === undefined)
+      : undefined;
+  if (checklist && 'refused' in checklist) return { kind: 'refused', message: checklist.refused };
   const { added, record: updated } = await deps.store.addVote(record.approvalId, full);
   if (!added) {
     return updated.status === 'pending'
@@ -149,6 +172,7 @@ export async function castVote(
     evidence: { approvalId: record.approvalId, vote: full },
     at: full.at,
   });
+  const report = checklist ? await recordAnswers(deps, record, checklist) : undefined;
   const approvals = updated.votes.filter((v) => v.decision === 'approve');
   const rejected = full.decision === 'reject';
   if (!rejected && approvals.length < updated.minApprovals) {
@@ -158,6 +182,24 @@ export async function castVote(
       record: updated,
     };
   }
+  if (!rejected && report && report.awaitingAttestation.length > 0) {
+    return { kind: 'recorded', message: awaitingMessage(report), record: updated };
+  }
+  return decide(deps, record, updated, full, report);
+}
+
+/** Closes the approval and resumes (approved) or fails (rejected) the SignOff task. */
+async function decide(
+  deps: Pick<Deps, 'store' | 'callbacks' | 'now'>,
+  record: ApprovalRecord,
+  updated: ApprovalRecord,
+  vote: Vote,
+  report: ReadinessReport | undefined,
+): Promise<VoteOutcome> {
+  const now = deps.now();
+  const full = vote;
+  const approvals = updated.votes.filter((v) => v.decision === 'approve');
+  const rejected = full.decision === 'reject';
   const status = rejected ? 'rejected' : 'approved';
   if (!(await deps.store.closeApproval(record.approvalId, status, now))) {
     const current = await deps.store.getApproval(record.approvalId);
@@ -173,6 +215,8 @@ export async function castVote(
         approvalId: record.approvalId,
         approvedBy: approvals.map((v) => v.voter),
         votes: updated.votes,
+        // The checklist as signed off (attestations and waivers included): part of the execution output.
+        ...(report ? { readiness: report } : {}),
       });
   await deps.store.deleteCallback(record.token);
   if (callback.closed) {
@@ -199,5 +243,132 @@ export async function castVote(
       ? `rejected: ${record.service} ${record.version} will roll back`
       : `approved: ${record.service} ${record.version} goes on`,
     record: updated,
+  };
+}
+
+/** Answers to the readiness checklist given at the sign-off (optional on a vote). */
+export interface ChecklistAnswers {
+  /** Attest items confirmed (default on approve: every open item the voter is named for). */
+  attest?: string[];
+  /** Waivers, each with its reason. */
+  waive?: { item: string; reason: string }[];
+}
+
+async function findApproval(
+  deps: Pick<Deps, 'store'>,
+  target: { approvalId?: string; executionId?: string },
+): Promise<ApprovalRecord | undefined> {
+  return target.approvalId
+    ? deps.store.getApproval(target.approvalId)
+    : target.executionId
+      ? deps.store.findApprovalByExecution(target.executionId)
+      : undefined;
+}
+
+interface PreparedAnswers {
+  report: ReadinessReport;
+  decisions: ReadinessDecision[];
+}
+
+/** Validates the answers against the execution's checklist; nothing is written. */
+async function prepareAnswers(
+  deps: Pick<Deps, 'store'>,
+  record: ApprovalRecord,
+  by: string,
+  answers: ChecklistAnswers,
+  at: string,
+  attestAllNamed: boolean,
+): Promise<PreparedAnswers | { refused: string } | undefined> {
+  const report = await deps.store.getExecutionValue<ReadinessReport>(record.executionId, READINESS_VALUE);
+  if (!report) {
+    return answers.attest?.length || answers.waive?.length
+      ? { refused: 'this go-live has no readiness checklist to answer' }
+      : undefined;
+  }
+  const attest = attestAllNamed
+    ? report.items.filter((i) => i.status === 'to-attest' && i.attesters.includes(by)).map((i) => i.id)
+    : (answers.attest ?? []);
+  const decisions: ReadinessDecision[] = [
+    ...(answers.waive ?? []).map((w) => ({ item: w.item, kind: 'waiver' as const, by, reason: w.reason, at })),
+    ...attest.map((item) => ({ item, kind: 'attestation' as const, by, at })),
+  ];
+  for (const decision of decisions) {
+    const problem = validateDecision(report, decision);
+    if (problem) return { refused: problem };
+    applyDecision(report, decision);
+  }
+  return { report, decisions };
+}
+
+/** Keeps the answered checklist with the execution and records each answer, with who and why, in the audit trail. */
+async function recordAnswers(
+  deps: Pick<Deps, 'store'>,
+  record: ApprovalRecord,
+  { report, decisions }: PreparedAnswers,
+): Promise<ReadinessReport> {
+  if (decisions.length === 0) return report;
+  await deps.store.putExecutionValue(record.executionId, READINESS_VALUE, report);
+  for (const d of decisions) {
+    const item = report.items.find((i) => i.id === d.item)!;
+    await deps.store.appendAudit({
+      executionId: record.executionId,
+      service: record.service,
+      step: 'SignOff',
+      action: d.kind === 'waiver' ? 'waive' : 'attest',
+      actor: d.by,
+      outcome: 'info',
+      summary:
+        d.kind === 'waiver'
+          ? `${d.by} waived "${item.title}" [${item.id}]: ${d.reason}`
+          : `${d.by} attested "${item.title}" [${item.id}]`,
+      evidence: { approvalId: record.approvalId, decision: d, item },
+      at: d.at,
+    });
+  }
+  return report;
+}
+
+function awaitingMessage(report: ReadinessReport): string {
+  const waiting = report.items
+    .filter((i) => report.awaitingAttestation.includes(i.id))
+    .map((i) => `${i.id} (${i.attestRole}: ${i.attesters.join(', ')})`);
+  return `approval recorded; the sign-off completes once these required items are attested or waived: ${waiting.join('; ')}`;
+}
+
+/**
+ * Attestations and waivers during the sign-off by anyone named for them (not only approvers;
+ * `golive attest`/Slack). When they complete a sign-off that already has its approvals, it decides.
+ */
+export async function answerChecklist(
+  deps: Pick<Deps, 'store' | 'callbacks' | 'now'>,
+  target: { approvalId?: string; executionId?: string },
+  by: string,
+  answers: ChecklistAnswers,
+): Promise<VoteOutcome> {
+  const record = await findApproval(deps, target);
+  if (!record) return { kind: 'refused', message: 'no sign-off has been requested for this go-live (yet)' };
+  const now = deps.now();
+  if (record.status !== 'pending' || Date.parse(record.expiresAt) <= now.getTime()) {
+    const status = record.status === 'pending' ? 'expired' : record.status;
+    return { kind: 'closed', status, message: `this approval is already ${status}: nothing changed` };
+  }
+  if (!answers.attest?.length && !answers.waive?.length) {
+    return { kind: 'refused', message: 'name the items to attest (--attest) or to waive (--waive with --reason)' };
+  }
+  const prepared = await prepareAnswers(deps, record, by, answers, now.toISOString(), false);
+  if (!prepared) return { kind: 'refused', message: 'this go-live has no readiness checklist to answer' };
+  if ('refused' in prepared) return { kind: 'refused', message: prepared.refused };
+  const report = await recordAnswers(deps, record, prepared);
+  const approvals = record.votes.filter((v) => v.decision === 'approve');
+  if (approvals.length >= record.minApprovals && report.awaitingAttestation.length === 0) {
+    return decide(deps, record, record, approvals[approvals.length - 1], report);
+  }
+  return {
+    kind: 'recorded',
+    message:
+      report.awaitingAttestation.length > 0
+        ? `recorded; still awaiting: ${awaitingMessage(report).split(': ').slice(1).join(': ')}`
+        : `recorded: ${approvals.length} of ${record.minApprovals} approval(s) so far`,
+    record,
   };
 }
