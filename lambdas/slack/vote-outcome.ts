@@ -69,6 +69,12 @@ export async function reportVote(
     const channel = origin.channel ?? stored?.channel ?? ctx.config.slack.channel;
     await client.chat.postEphemeral({ channel, user: origin.user, text });
   };
+  // The vote stands whatever happens to the message: a failed refresh is logged, not turned into an error
+  // that Slack would show the voter (on Lambda the response waits for the listener).
+  const refresh = () =>
+    refreshApprovalMessage(ctx, client, approvalId, origin).catch((err: Error) =>
+      console.error(`golive: could not update the approval message of ${approvalId}: ${err.message}`),
+    );
   switch (outcome.kind) {
     case 'refused':
       await ephemeral(`🚫 ${outcome.message}. Nothing changed.`);
@@ -77,15 +83,15 @@ export async function reportVote(
       await ephemeral(`ℹ️ ${outcome.message}.`);
       return;
     case 'closed':
-      await refreshApprovalMessage(ctx, client, approvalId, origin);
+      await refresh();
       await ephemeral(`ℹ️ The sign-off is already closed (${outcome.status}): ${outcome.message}.`);
       return;
     case 'recorded':
-      await refreshApprovalMessage(ctx, client, approvalId, origin);
+      await refresh();
       await ephemeral(`✅ Your ${outcome.message}.`);
       return;
     case 'decided': {
-      await refreshApprovalMessage(ctx, client, approvalId, origin);
+      await refresh();
       const card = await ctx.store.getExecutionValue<CardState>(outcome.record.executionId, CARD_KEY);
       const rejection = outcome.record.votes.find((v) => v.decision === 'reject');
       const text =
