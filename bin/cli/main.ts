@@ -8,6 +8,7 @@ import {
   statusCommand,
   watchCommand,
 } from './commands/executions';
+import { auditCommand } from './commands/audit';
 import { configCommand } from './commands/config';
 import { demoCommand } from './commands/demo';
 import { localUpCommand } from './commands/local';
@@ -47,6 +48,7 @@ const COMMANDS: Record<string, Command> = {
   history: historyCommand,
   config: configCommand,
   readiness: readinessCommand,
+  audit: auditCommand,
 };
 
 const GLOBAL_HELP = `Global options:

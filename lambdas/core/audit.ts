@@ -38,3 +38,36 @@ export function verifyChain(records: AuditRecord[]): ChainVerdict {
   }
   return { intact: true, records: records.length, finalHash: prevHash };
 }
+
+/**
+ * The chain checked against the final hash the execution recorded in its own output (its seal).
+ * The chain alone cannot see records cut off its end, nor records appended after the end; the
+ * seal can.
+ */
+export function verifySealedChain(
+  records: AuditRecord[],
+  seal: { finalHash: string; records?: number } | undefined,
+): ChainVerdict & { sealed: boolean } {
+  const verdict = verifyChain(records);
+  if (!verdict.intact || !seal) return { ...verdict, sealed: false };
+  const at = records.findIndex((r) => r.hash === seal.finalHash);
+  if (at === -1) {
+    // Fewer records than sealed: the first missing one; otherwise the sealed record was rewritten.
+    const sealedSeq = seal.records !== undefined && seal.records <= records.length ? seal.records : records.length + 1;
+    return {
+      intact: false,
+      badSeq: sealedSeq,
+      reason: `the execution's final hash ${seal.finalHash.slice(0, 16)}… is not in the chain: records were removed or rewritten at its end`,
+      sealed: true,
+    };
+  }
+  if (at < records.length - 1) {
+    return {
+      intact: false,
+      badSeq: records[at + 1].seq,
+      reason: `record ${records[at + 1].seq} was appended after the execution sealed its chain at record ${records[at].seq}`,
+      sealed: true,
+    };
+  }
+  return { ...verdict, sealed: true };
+}

@@ -1,14 +1,16 @@
+import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { STRATEGIES } from '../../../lambdas/core/config';
 import { castVote } from '../../../lambdas/core/steps/approval';
 import { SEMVER } from '../../../lambdas/core/request';
-import { verifyChain } from '../../../lambdas/core/audit';
+import { renderHtml } from '../../../lambdas/core/report/html';
 import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
 import { homeDir, readConfig, Remote, type GlobalOptions } from '../context';
 import { CliError, EXIT, usageError } from '../errors';
 import type { Command, Io } from '../main';
 import { followExecution, formatDuration, formatLine, ProgressTracker } from '../progress';
+import { auditReportFor, writeReport } from './audit';
 import { executionNameFor, exitCodeFor } from './executions';
 import { PORT_OPTIONS, portsFrom, slackPortFrom } from './local';
 
@@ -196,12 +198,16 @@ export const demoCommand: Command = {
       io.out(
         `alerts: ${mutes.length === 0 ? 'no golive mute rule left' : `${mutes.length} mute rule(s) active`}; lock: ${(await rt.store.getLock(service)) ? 'HELD' : 'released'}`,
       );
-      const audit = await rt.store.listAudit(executionArn);
-      const chain = verifyChain(audit);
+      const report = await auditReportFor(remote, rt.store, executionArn);
+      const chain = report.chain;
       io.out(
-        `audit: ${audit.length} records, chain ${chain.intact ? `intact, final hash ${chain.finalHash.slice(0, 16)}…` : 'BROKEN'}`,
+        `audit: ${report.records.length} records, chain ${chain.intact ? `intact, final hash ${chain.finalHash}` : `BROKEN at record ${chain.badSeq}`}`,
       );
-      io.out(`state kept in ${rt.home}; replay it with: golive local up, then golive status ${name}`);
+      const reportPath = writeReport(join(rt.home, 'reports', `${name}.html`), renderHtml(report));
+      io.out(`audit report (HTML, opens offline): ${reportPath}`);
+      io.out(
+        `state kept in ${rt.home}; replay it with: golive audit show ${name} (or golive local up, then golive status ${name})`,
+      );
       return exitCodeFor(end);
     } finally {
       remote.close();

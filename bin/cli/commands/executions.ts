@@ -8,6 +8,7 @@ import {
   type ExecutionListItem,
 } from '@aws-sdk/client-sfn';
 import { InvalidRequest } from '../../../lambdas/core/errors';
+import { finalHashFromHistory, finalHashFromOutput } from '../../../lambdas/core/report/history';
 import { requestAbort } from '../../../lambdas/core/steps/abort';
 import { castVote } from '../../../lambdas/core/steps/approval';
 import { validateRequest } from '../../../lambdas/core/request';
@@ -158,6 +159,8 @@ export const statusCommand: Command = {
         stopDate: exec.stopDate?.toISOString(),
         error: exec.error,
         cause: exec.cause,
+        // The audit chain's final hash, as the execution's last step recorded it (FAILED ones too).
+        auditHash: finalHashFromOutput(exec.output) ?? finalHashFromHistory(history.events ?? [])?.finalHash,
       };
       if (v.json) io.out(JSON.stringify(summary));
       else

@@ -1,3 +1,4 @@
+import { verifyChain } from '../audit';
 import type { Deps, NotificationEvent } from '../ports';
 import { executionName } from '../request';
 import { describeCause, runStep, type StepEvent } from './step';
@@ -23,15 +24,27 @@ function message(event: StepEvent): Pick<NotificationEvent, 'kind' | 'text'> {
   }
 }
 
-/** NotifySuccess / NotifyRollback / NotifyRollbackFailed. */
-export function notify(deps: Deps, event: StepEvent): Promise<{ delivered: boolean; ref?: string }> {
+/** The audit chain as it stands once the last step recorded itself: part of the execution's output. */
+export interface AuditSeal {
+  records: number;
+  intact: boolean;
+  finalHash?: string;
+  /** Set when the chain is broken: the first record that does not verify. */
+  firstBadRecord?: number;
+}
+
+/** NotifySuccess / NotifyRollback / NotifyRollbackFailed: the last step, so it also returns the final chain hash. */
+export async function notify(
+  deps: Deps,
+  event: StepEvent,
+): Promise<{ delivered: boolean; ref?: string; audit: AuditSeal }> {
   const step =
     event.event === 'succeeded'
       ? 'NotifySuccess'
       : event.event === 'rollback-failed'
         ? 'NotifyRollbackFailed'
         : 'NotifyRollback';
-  return runStep(
+  const sent = await runStep(
     deps,
     event,
     step,
@@ -54,4 +67,10 @@ export function notify(deps: Deps, event: StepEvent): Promise<{ delivered: boole
     },
     { checkAbort: false },
   );
+  const records = await deps.store.listAudit(event.executionId);
+  const chain = verifyChain(records);
+  const audit: AuditSeal = chain.intact
+    ? { records: records.length, intact: true, finalHash: chain.finalHash }
+    : { records: records.length, intact: false, firstBadRecord: chain.badSeq };
+  return { ...sent, audit };
 }

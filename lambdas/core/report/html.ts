@@ -1,0 +1,252 @@
+import type { AuditReport, StepResult, TimelineStep } from './report';
+
+/**
+ * The auditor's HTML report: one self-contained file (inline CSS and SVG, no script, no font, no
+ * network) that opens anywhere, years later.
+ */
+
+const esc = (value: unknown): string =>
+  String(value ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+
+const ms = (s: string | undefined) => (s ? Date.parse(s) : NaN);
+
+export function formatMs(value: number | undefined): string {
+  if (value === undefined || Number.isNaN(value)) return '—';
+  if (value < 1000) return `${Math.round(value)} ms`;
+  if (value < 60_000) return `${(value / 1000).toFixed(1)} s`;
+  return `${Math.floor(value / 60_000)} min ${Math.round((value % 60_000) / 1000)} s`;
+}
+
+const RESULT_COLOR: Record<StepResult, string> = {
+  succeeded: '#2e7d32',
+  'bake passed': '#43a047',
+  recorded: '#607d8b',
+  failed: '#c62828',
+  expired: '#ef6c00',
+  'timed out': '#ef6c00',
+  running: '#1565c0',
+  interrupted: '#8e24aa',
+};
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+main{max-width:1100px;margin:0 auto;padding:24px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d8dce3;padding-bottom:4px}
+section{background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:12px 16px;margin:12px 0}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eceef2;vertical-align:top}
+th{font-weight:600;color:#4a5263;font-size:12px;text-transform:uppercase;letter-spacing:.03em}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600}
+.ok{background:#2e7d32}.bad{background:#c62828}.warn{background:#ef6c00}.muted{color:#69718a}
+code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}pre{white-space:pre-wrap;word-break:break-all;margin:4px 0;max-height:320px;overflow:auto;background:#f3f4f7;padding:6px;border-radius:4px}
+details summary{cursor:pointer;color:#3557a5}
+.meta td:first-child{color:#69718a;width:160px}
+svg text{font:11px system-ui,sans-serif;fill:#394150}
+`;
+
+function badge(text: string, kind: 'ok' | 'bad' | 'warn'): string {
+  return `<span class="badge ${kind}">${esc(text)}</span>`;
+}
+
+function statusBadge(status: string): string {
+  return badge(status, status === 'SUCCEEDED' ? 'ok' : status === 'RUNNING' ? 'warn' : 'bad');
+}
+
+function evidenceBlock(evidence: unknown): string {
+  if (evidence === undefined) return '<span class="muted">—</span>';
+  return `<details><summary>evidence</summary><pre>${esc(JSON.stringify(evidence, null, 2))}</pre></details>`;
+}
+
+/** Time axis shared by both charts: execution start to end (or now). */
+function axis(report: AuditReport): { t0: number; t1: number } {
+  const times = [
+    ms(report.execution.startedAt),
+    ms(report.execution.stoppedAt),
+    ...report.steps.flatMap((s) => [ms(s.startedAt), ms(s.endedAt)]),
+    ...report.records.map((r) => ms(r.at)),
+  ].filter((t) => !Number.isNaN(t));
+  const t0 = Math.min(...times);
+  const t1 = Math.max(...times, t0 + 1);
+  return { t0, t1 };
+}
+
+function timelineSvg(report: AuditReport): string {
+  const steps = report.steps;
+  if (steps.length === 0) return '<p class="muted">No step ran.</p>';
+  const { t0, t1 } = axis(report);
+  const left = 190;
+  const width = 860;
+  const row = 22;
+  const height = steps.length * row + 30;
+  // Room on the right for the last bar's duration label.
+  const x = (t: number) => left + ((t - t0) / (t1 - t0)) * (width - left - 70);
+  const bars = steps.map((s, i) => {
+    const start = Number.isNaN(ms(s.startedAt)) ? ms(s.endedAt) : ms(s.startedAt);
+    const end = Number.isNaN(ms(s.endedAt)) ? t1 : ms(s.endedAt);
+    const bx = x(start);
+    const bw = Math.max(3, x(end) - bx);
+    const y = i * row + 4;
+    return (
+      `<g data-step="${esc(s.name)}"><text x="${left - 8}" y="${y + 14}" text-anchor="end">${esc(s.name)}</text>` +
+      `<rect x="${bx.toFixed(1)}" y="${y + 3}" width="${bw.toFixed(1)}" height="${row - 8}" rx="3" fill="${RESULT_COLOR[s.result]}">` +
+      `<title>${esc(`${s.name}: ${s.result}, ${formatMs(s.durationMs)}`)}</title></rect>` +
+      `<text x="${(bx + bw + 4).toFixed(1)}" y="${y + 14}">${esc(formatMs(s.durationMs))}</text></g>`
+    );
+  });
+  const axisY = steps.length * row + 12;
+  return (
+    `<svg data-testid="timeline-chart" role="img" aria-label="Timeline of the steps" viewBox="0 0 ${width} ${height}" width="100%">` +
+    bars.join('') +
+    `<line x1="${left}" y1="${axisY}" x2="${x(t1)}" y2="${axisY}" stroke="#9aa1b1"/>` +
+    `<text x="${left}" y="${axisY + 14}">0 s</text>` +
+    `<text x="${x(t1)}" y="${axisY + 14}" text-anchor="end">${esc(formatMs(t1 - t0))}</text></svg>`
+  );
+}
+
+function trafficSvg(report: AuditReport): string {
+  const { points, alarms, candidateSlot } = report.traffic;
+  if (points.length === 0) return '<p class="muted">Traffic was never changed.</p>';
+  const { t0, t1 } = axis(report);
+  const left = 50;
+  const width = 860;
+  const top = 10;
+  const plotH = 180;
+  const x = (t: number) => left + ((t - t0) / (t1 - t0)) * (width - left - 10);
+  const y = (pct: number) => top + plotH - (pct / 100) * plotH;
+  const line = (slot: 'blue' | 'green') => {
+    let d = '';
+    points.forEach((p, i) => {
+      const px = x(ms(p.at)).toFixed(1);
+      d += i === 0 ? `M${px},${y(p[slot])}` : `H${px}V${y(p[slot])}`;
+    });
+    d += `H${x(t1).toFixed(1)}`;
+    return `<path data-series="${slot}" d="${d}" fill="none" stroke="${slot === 'blue' ? '#1e63c8' : '#1f9d55'}" stroke-width="2.5"/>`;
+  };
+  const grid = [0, 50, 100]
+    .map(
+      (p) =>
+        `<line x1="${left}" x2="${width - 10}" y1="${y(p)}" y2="${y(p)}" stroke="#e1e4ea"/><text x="${left - 6}" y="${y(p) + 4}" text-anchor="end">${p}%</text>`,
+    )
+    .join('');
+  const marks = alarms
+    .map((a) => {
+      const ax = x(ms(a.at)).toFixed(1);
+      return (
+        `<g data-testid="alarm-marker"><line x1="${ax}" x2="${ax}" y1="${top}" y2="${top + plotH}" stroke="#c62828" stroke-width="2" stroke-dasharray="4 3"/>` +
+        `<text x="${ax}" y="${top + 10}" dx="4" fill="#c62828">⚠ ${esc(a.name)}</text><title>${esc(a.summary)}</title></g>`
+      );
+    })
+    .join('');
+  const dots = points
+    .map(
+      (p) =>
+        `<circle cx="${x(ms(p.at)).toFixed(1)}" cy="${y(p.green)}" r="3" fill="#1f9d55"><title>${esc(`${p.step} at ${p.at}: blue ${p.blue}% / green ${p.green}%`)}</title></circle>`,
+    )
+    .join('');
+  return (
+    `<svg data-testid="traffic-chart" role="img" aria-label="Traffic weights over time" viewBox="0 0 ${width} ${plotH + 40}" width="100%">` +
+    grid +
+    line('blue') +
+    line('green') +
+    dots +
+    marks +
+    `<text x="${left}" y="${plotH + 30}">0 s</text><text x="${width - 10}" y="${plotH + 30}" text-anchor="end">${esc(formatMs(t1 - t0))}</text>` +
+    `<text x="${left + 60}" y="${plotH + 30}" fill="#1e63c8">— blue${candidateSlot === 'blue' ? ' (candidate)' : ''}</text>` +
+    `<text x="${left + 180}" y="${plotH + 30}" fill="#1f9d55">— green${candidateSlot === 'green' ? ' (candidate)' : ''}</text></svg>`
+  );
+}
+
+function stepRow(s: TimelineStep, t0: number): string {
+  const offset = Number.isNaN(ms(s.startedAt)) ? '—' : `+${formatMs(ms(s.startedAt) - t0)}`;
+  const color = RESULT_COLOR[s.result];
+  return (
+    `<tr data-testid="timeline-row"><td>${esc(s.name)}</td><td title="${esc(s.startedAt)}">${esc(s.startedAt ?? '—')}<br><span class="muted">${esc(offset)}</span></td>` +
+    `<td>${esc(formatMs(s.durationMs))}</td><td><span class="badge" style="background:${color}">${esc(s.result)}</span>` +
+    `${s.attempts > 1 ? ` <span class="muted">(${s.attempts} attempts)</span>` : ''}` +
+    `${s.error ? `<br><code>${esc(s.error)}</code>` : ''}</td>` +
+    `<td>${esc(s.summary ?? s.cause ?? '')}${s.actor && s.actor !== 'system' ? ` <span class="muted">by ${esc(s.actor)}</span>` : ''}${evidenceBlock(s.evidence)}</td></tr>`
+  );
+}
+
+export function renderHtml(report: AuditReport): string {
+  const e = report.execution;
+  const { t0 } = axis(report);
+  const chain = report.chain;
+  const chainHtml = chain.intact
+    ? `${badge('chain intact', 'ok')} ${chain.recordCount} records; final hash <code data-testid="final-hash">${esc(chain.finalHash)}</code>`
+    : `${badge('chain ALTERED', 'bad')} first bad record: #${chain.badSeq} (${esc(chain.reason)})`;
+  const readiness = report.readiness
+    ? `<p>${report.readiness.passed ? badge('ready', 'ok') : badge('not ready', 'bad')} checked ${esc(report.readiness.checkedAt ?? '')}</p>
+<table data-testid="readiness"><tr><th>item</th><th>category</th><th>required</th><th>status</th><th>evidence</th></tr>
+${report.readiness.items
+  .map(
+    (i) =>
+      `<tr><td>${esc(i.title)}${i.fix ? `<br><span class="muted">fix: ${esc(i.fix)}</span>` : ''}</td><td>${esc(i.category)}</td><td>${i.required ? 'yes' : 'no'}</td>` +
+      `<td>${badge(i.status, i.status === 'pass' ? 'ok' : 'bad')}</td><td>${evidenceBlock(i.evidence)}</td></tr>`,
+  )
+  .join('\n')}</table>`
+    : '<p class="muted">The readiness checklist did not run.</p>';
+  const a = report.approval;
+  const approvals =
+    a.requestedAt === undefined && a.votes.length === 0
+      ? '<p class="muted">No sign-off was requested.</p>'
+      : `<p>Requested ${esc(a.requestedAt ?? '—')} from ${esc(a.approvers.join(', '))}; ${esc(a.minApprovals ?? '?')} approval(s) needed before ${esc(a.expiresAt ?? '—')}.
+${a.outcome ? ` Outcome: ${badge(a.outcome.status, a.outcome.status === 'approved' ? 'ok' : 'bad')} at ${esc(a.outcome.at)}${a.outcome.by !== 'system' ? ` by ${esc(a.outcome.by)}` : ''}.` : ''}</p>
+<table data-testid="approvals"><tr><th>who</th><th>decision</th><th>when</th><th>reason</th></tr>
+${a.votes.map((v) => `<tr data-testid="vote"><td>${esc(v.voter)}</td><td>${badge(v.decision, v.decision === 'approve' ? 'ok' : 'bad')}</td><td>${esc(v.at)}</td><td>${esc(v.reason ?? '—')}</td></tr>`).join('\n')}</table>`;
+  const rollback = report.rollback
+    ? `<section data-testid="rollback"><p>${badge(`rollback ${report.rollback.outcome}`, report.rollback.outcome === 'succeeded' ? 'warn' : 'bad')} at ${esc(report.rollback.at)} after <code>${esc(report.rollback.error ?? e.error ?? '?')}</code></p><p>${esc(report.rollback.summary)}</p>${
+        report.rollback.weights
+          ? `<p>traffic after the rollback: blue ${report.rollback.weights.blue}% / green ${report.rollback.weights.green}%</p>`
+          : ''
+      }</section>`
+    : '<section data-testid="rollback"><p class="muted">No rollback: nothing failed.</p></section>';
+  const decisions = report.decisions.length
+    ? `<table><tr><th>when</th><th>who</th><th>step</th><th>what</th></tr>${report.decisions
+        .map(
+          (d) =>
+            `<tr><td>${esc(d.at)}</td><td>${esc(d.actor)}</td><td>${esc(d.step)}</td><td>${esc(d.summary)}</td></tr>`,
+        )
+        .join('')}</table>`
+    : '<p class="muted">No human or alarm decision.</p>';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>golive audit report — ${esc(e.name)}</title><style>${CSS}</style></head>
+<body><main>
+<h1>Go-live audit report: ${esc(e.service ?? '?')} ${esc(e.version ?? '')} ${statusBadge(e.status)}</h1>
+<p class="muted">execution ${esc(e.executionArn)} — report generated ${esc(report.generatedAt)}</p>
+<section><table class="meta">
+<tr><td>requested by</td><td>${esc(e.requestedBy ?? '—')}</td></tr>
+<tr><td>strategy</td><td>${esc(e.strategy ?? '—')}</td></tr>
+<tr><td>started</td><td>${esc(e.startedAt ?? '—')}</td></tr>
+<tr><td>ended</td><td>${esc(e.stoppedAt ?? '—')} (${esc(formatMs(e.durationMs))})</td></tr>
+${e.error ? `<tr><td>error</td><td><code>${esc(e.error)}</code> ${esc(e.cause ?? '')}</td></tr>` : ''}
+<tr><td>audit chain</td><td data-testid="chain">${chainHtml}</td></tr>
+<tr><td>sources</td><td>${report.sources.auditRecords} audit records, ${report.sources.historyEvents} Step Functions history events${report.sources.historyUnavailable ? ` — history unavailable: ${esc(report.sources.historyUnavailable)}` : ''}</td></tr>
+</table></section>
+<h2>Timeline</h2>
+<section data-testid="timeline">${timelineSvg(report)}
+<table><tr><th>step</th><th>start</th><th>duration</th><th>result</th><th>what happened</th></tr>
+${report.steps.map((s) => stepRow(s, t0)).join('\n')}</table></section>
+<h2>Readiness checklist</h2>
+<section>${readiness}</section>
+<h2>Approvals</h2>
+<section data-testid="approval">${approvals}</section>
+<h2>Traffic</h2>
+<section>${trafficSvg(report)}
+${report.traffic.alarms.length ? `<ul>${report.traffic.alarms.map((al) => `<li>⚠ ${esc(al.at)} ${esc(al.name)}: ${esc(al.summary)}</li>`).join('')}</ul>` : '<p class="muted">No alarm fired.</p>'}</section>
+<h2>Rollback</h2>
+${rollback}
+<h2>Decisions</h2>
+<section>${decisions}</section>
+<h2>Audit chain</h2>
+<section><p>${chainHtml}</p>
+<table><tr><th>#</th><th>at</th><th>step</th><th>action</th><th>actor</th><th>outcome</th><th>hash</th></tr>
+${report.records.map((r) => `<tr><td>${r.seq}</td><td>${esc(r.at)}</td><td>${esc(r.step)}</td><td>${esc(r.action)}</td><td>${esc(r.actor)}</td><td>${esc(r.outcome)}</td><td><code title="${esc(r.hash)}">${esc(r.hash.slice(0, 12))}…</code></td></tr>`).join('\n')}</table></section>
+</main></body></html>
+`;
+}

@@ -1,0 +1,351 @@
+import { verifyChain, type ChainVerdict } from '../audit';
+import type { AuditRecord, Vote, Weights } from '../ports';
+import type { ReadinessItem } from '../steps/readiness';
+import { describeCause } from '../steps/step';
+import type { ExecutionLike, HistoryEventLike } from './history';
+
+export type StepResult =
+  'succeeded' | 'failed' | 'bake passed' | 'expired' | 'timed out' | 'running' | 'interrupted' | 'recorded';
+
+/** One Task state as it ran: from the history (timings) joined with its audit records (evidence). */
+export interface TimelineStep {
+  name: string;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  result: StepResult;
+  error?: string;
+  cause?: string;
+  /** Attempts the Task made (Retry), from the history. */
+  attempts: number;
+  summary?: string;
+  actor?: string;
+  evidence?: unknown;
+  /** Sequence numbers of the audit records of this step. */
+  records: number[];
+}
+
+export interface Decision {
+  at: string;
+  step: string;
+  action: string;
+  actor: string;
+  summary: string;
+  reason?: string;
+}
+
+export interface TrafficPoint {
+  at: string;
+  blue: number;
+  green: number;
+  step: string;
+}
+
+export interface AuditReport {
+  generatedAt: string;
+  execution: {
+    executionArn: string;
+    name: string;
+    status: string;
+    service?: string;
+    version?: string;
+    strategy?: string;
+    requestedBy?: string;
+    startedAt?: string;
+    stoppedAt?: string;
+    durationMs?: number;
+    error?: string;
+    cause?: string;
+  };
+  sources: { auditRecords: number; historyEvents: number; historyUnavailable?: string };
+  steps: TimelineStep[];
+  decisions: Decision[];
+  readiness?: { passed: boolean; checkedAt?: string; items: ReadinessItem[] };
+  approval: {
+    requestedAt?: string;
+    approvers: string[];
+    minApprovals?: number;
+    expiresAt?: string;
+    votes: Vote[];
+    outcome?: { status: string; at: string; by: string };
+  };
+  traffic: {
+    candidateSlot?: string;
+    points: TrafficPoint[];
+    alarms: { at: string; name: string; summary: string }[];
+  };
+  rollback?: { at: string; summary: string; error?: string; weights?: Weights; outcome: string };
+  chain: ChainVerdict & { recordCount: number };
+  records: AuditRecord[];
+}
+
+const TERMINAL = ['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'];
+const iso = (d: Date | undefined) => (d ? new Date(d).toISOString() : undefined);
+const ms = (s: string | undefined) => (s ? Date.parse(s) : NaN);
+const obj = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/** Task spans from the history: StateEntered → StateExited, with the Task's last outcome. */
+function spansFromHistory(events: HistoryEventLike[], executionStatus: string): TimelineStep[] {
+  const steps: TimelineStep[] = [];
+  let current: TimelineStep | undefined;
+  for (const e of events) {
+    const at = iso(e.timestamp);
+    if (e.type === 'TaskStateEntered') {
+      current = {
+        name: e.stateEnteredEventDetails?.name ?? '?',
+        startedAt: at,
+        result: 'running',
+        attempts: 0,
+        records: [],
+      };
+      steps.push(current);
+    } else if (!current) {
+      continue;
+    } else if (e.type === 'TaskScheduled') {
+      current.attempts++;
+    } else if (e.type === 'TaskSucceeded') {
+      current.result = 'succeeded';
+      delete current.error;
+      delete current.cause;
+    } else if (e.type === 'TaskFailed' || e.type === 'TaskTimedOut') {
+      const d = e.taskFailedEventDetails ?? e.taskTimedOutEventDetails;
+      const timedOut = e.type === 'TaskTimedOut';
+      // A bake's timeout is the design's "bake passed"; a sign-off's is its expiry.
+      current.result = !timedOut
+        ? 'failed'
+        : /Bake$/.test(current.name)
+          ? 'bake passed'
+          : current.name === 'SignOff'
+            ? 'expired'
+            : 'timed out';
+      if (current.result !== 'bake passed') {
+        current.error = d?.error ?? (timedOut ? 'States.Timeout' : undefined);
+        if (d?.cause) current.cause = describeCause(d.cause);
+      }
+    } else if (e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === current.name) {
+      current.endedAt = at;
+      current.durationMs = ms(at) - ms(current.startedAt);
+      current = undefined;
+    }
+  }
+  for (const s of steps) if (s.result === 'running' && TERMINAL.includes(executionStatus)) s.result = 'interrupted';
+  return steps;
+}
+
+/**
+ * Without history (past its retention, or unreachable): one step per audit outcome record, at the
+ * time it was recorded. No durations: a record marks when a step's work ended, not when it began.
+ */
+function spansFromRecords(records: AuditRecord[]): TimelineStep[] {
+  return records
+    .filter((r) => r.outcome !== 'info')
+    .map((r) => ({
+      name: r.step,
+      endedAt: r.at,
+      result: r.outcome === 'failed' ? 'failed' : 'recorded',
+      attempts: 1,
+      records: [],
+    }));
+}
+
+/** Attaches each outcome record to the latest span of its step that had started by then. */
+function attachRecords(steps: TimelineStep[], records: AuditRecord[], fromHistory: boolean): void {
+  let fallbackIndex = 0;
+  for (const r of records) {
+    let target: TimelineStep | undefined;
+    if (fromHistory) {
+      // One second of tolerance: on AWS the Lambda's clock and Step Functions' may differ slightly.
+      const candidates = steps.filter((s) => s.name === r.step && ms(s.startedAt) <= ms(r.at) + 1000);
+      target = candidates[candidates.length - 1] ?? steps.find((s) => s.name === r.step);
+    } else if (r.outcome !== 'info') {
+      target = steps[fallbackIndex++];
+    } else {
+      target = [...steps].reverse().find((s) => s.name === r.step);
+    }
+    if (!target) continue;
+    target.records.push(r.seq);
+    if (r.outcome === 'info') continue;
+    target.summary = r.summary;
+    target.actor = r.actor;
+    if (r.evidence !== undefined) target.evidence = r.evidence;
+  }
+}
+
+function decisionsOf(records: AuditRecord[]): Decision[] {
+  return records
+    .filter((r) => r.outcome === 'info')
+    .map((r) => {
+      const vote = obj(obj(r.evidence).vote);
+      const reason = typeof vote.reason === 'string' ? vote.reason : undefined;
+      return {
+        at: r.at,
+        step: r.step,
+        action: r.action,
+        actor: r.actor,
+        summary: r.summary,
+        ...(reason ? { reason } : {}),
+      };
+    });
+}
+
+function approvalOf(records: AuditRecord[], steps: TimelineStep[]): AuditReport['approval'] {
+  const approval: AuditReport['approval'] = { approvers: [], votes: [] };
+  for (const r of records.filter((x) => x.step === 'SignOff')) {
+    const ev = obj(r.evidence);
+    if (r.action === 'request-approval' && r.outcome === 'succeeded') {
+      approval.requestedAt = r.at;
+      approval.approvers = Array.isArray(ev.approvers) ? (ev.approvers as string[]) : [];
+      if (typeof ev.minApprovals === 'number') approval.minApprovals = ev.minApprovals;
+      if (typeof ev.expiresAt === 'string') approval.expiresAt = ev.expiresAt;
+    } else if ((r.action === 'approve' || r.action === 'reject') && ev.vote) {
+      approval.votes.push(ev.vote as Vote);
+    } else if (r.action === 'approved' || r.action === 'rejected') {
+      approval.outcome = { status: r.action, at: r.at, by: r.actor };
+    }
+  }
+  const signOff = steps.find((s) => s.name === 'SignOff' && (s.result === 'expired' || s.error === 'GoLiveAborted'));
+  if (!approval.outcome && signOff?.endedAt) {
+    approval.outcome = {
+      status: signOff.result === 'expired' ? 'expired' : 'aborted',
+      at: signOff.endedAt,
+      by: 'system',
+    };
+  }
+  return approval;
+}
+
+function weightsOf(evidence: unknown): Weights | undefined {
+  const w = obj(obj(evidence).weights);
+  return typeof w.blue === 'number' && typeof w.green === 'number' ? { blue: w.blue, green: w.green } : undefined;
+}
+
+function trafficOf(records: AuditRecord[], steps: TimelineStep[]): AuditReport['traffic'] {
+  const lock = records.find((r) => r.step === 'ValidateAndLock' && r.outcome === 'succeeded');
+  const candidateSlot = obj(obj(lock?.evidence).plan).candidateSlot;
+  const points: TrafficPoint[] = [];
+  for (const r of records) {
+    if (r.outcome !== 'succeeded') continue;
+    if (!['ValidateAndLock', 'ShiftTraffic', 'Promote', 'Rollback'].includes(r.step)) continue;
+    const weights = weightsOf(r.evidence);
+    if (weights) points.push({ at: r.at, ...weights, step: r.step });
+  }
+  const alarms = records
+    .filter((r) => r.action === 'alarm')
+    .map((r) => ({ at: r.at, name: r.actor.replace(/^alarm:/, ''), summary: r.summary }));
+  // An alarm already firing when a bake started fails that bake without an alarm record.
+  for (const s of steps) {
+    if (s.error === 'AlarmTriggered' && s.endedAt && !alarms.some((a) => Math.abs(ms(a.at) - ms(s.endedAt)) < 2000)) {
+      alarms.push({ at: s.endedAt, name: 'AlarmTriggered', summary: s.cause ?? s.name });
+    }
+  }
+  return { ...(typeof candidateSlot === 'string' ? { candidateSlot } : {}), points, alarms };
+}
+
+function readinessOf(records: AuditRecord[]): AuditReport['readiness'] {
+  const r = [...records].reverse().find((x) => x.step === 'CheckReadiness' && x.outcome !== 'info');
+  const ev = obj(r?.evidence);
+  if (!Array.isArray(ev.items)) return undefined;
+  return {
+    passed: ev.passed === true,
+    ...(typeof ev.checkedAt === 'string' ? { checkedAt: ev.checkedAt } : {}),
+    items: ev.items as ReadinessItem[],
+  };
+}
+
+function rollbackOf(records: AuditRecord[]): AuditReport['rollback'] {
+  const r = records.find((x) => x.step === 'Rollback' && x.outcome !== 'info');
+  if (!r) return undefined;
+  const ev = obj(r.evidence);
+  const error = obj(ev.error).Error;
+  const weights = weightsOf(r.evidence);
+  return {
+    at: r.at,
+    summary: r.summary,
+    outcome: r.outcome,
+    ...(typeof error === 'string' ? { error } : {}),
+    ...(weights ? { weights } : {}),
+  };
+}
+
+/**
+ * The auditor's view of one go-live: the audit store (who, what, evidence, hash chain) merged
+ * with the Step Functions history (when each step entered and left, retries, timeouts). Either
+ * source may be missing: history expires after 90 days; the store outlives it.
+ */
+export function buildAuditReport(input: {
+  executionArn: string;
+  records: AuditRecord[];
+  execution?: ExecutionLike;
+  history?: HistoryEventLike[];
+  historyUnavailable?: string;
+  now?: Date;
+}): AuditReport {
+  const { records, execution } = input;
+  const history = input.history ?? [];
+  const requestInput = obj(safeJson(execution?.input));
+  const lock = records.find((r) => r.step === 'ValidateAndLock');
+  const request = { ...requestInput, ...obj(obj(lock?.evidence).request) };
+  const status = execution?.status ?? statusFromRecords(records);
+  const fromHistory = history.some((e) => e.type === 'TaskStateEntered');
+  const steps = fromHistory ? spansFromHistory(history, status) : spansFromRecords(records);
+  attachRecords(steps, records, fromHistory);
+  const startedAt = iso(execution?.startDate) ?? records[0]?.at;
+  const stoppedAt =
+    iso(execution?.stopDate) ?? (TERMINAL.includes(status) ? records[records.length - 1]?.at : undefined);
+  const verdict = verifyChain(records);
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const failedStep = steps.find((s) => s.result === 'failed' || s.result === 'expired');
+  return {
+    generatedAt: (input.now ?? new Date()).toISOString(),
+    execution: {
+      executionArn: input.executionArn,
+      name: execution?.name ?? input.executionArn.split(':').pop() ?? input.executionArn,
+      status,
+      ...defined({
+        service: str(request.service) ?? records[0]?.service,
+        version: str(request.version),
+        strategy: str(request.strategy),
+        requestedBy: str(request.requestedBy),
+        startedAt,
+        stoppedAt,
+        durationMs: startedAt && stoppedAt ? ms(stoppedAt) - ms(startedAt) : undefined,
+        error: execution?.error ?? failedStep?.error,
+        cause: execution?.cause ? describeCause(execution.cause) : failedStep?.cause,
+      }),
+    },
+    sources: {
+      auditRecords: records.length,
+      historyEvents: history.length,
+      ...(input.historyUnavailable ? { historyUnavailable: input.historyUnavailable } : {}),
+    },
+    steps,
+    decisions: decisionsOf(records),
+    ...defined({ readiness: readinessOf(records), rollback: rollbackOf(records) }),
+    approval: approvalOf(records, steps),
+    traffic: trafficOf(records, steps),
+    chain: { ...verdict, recordCount: records.length },
+    records,
+  };
+}
+
+function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function safeJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Best guess when Step Functions no longer knows the execution: how the audit trail ends. */
+export function statusFromRecords(records: AuditRecord[]): string {
+  const steps = new Set(records.filter((r) => r.outcome === 'succeeded').map((r) => r.step));
+  if (steps.has('NotifySuccess')) return 'SUCCEEDED';
+  if (steps.has('NotifyRollback') || steps.has('NotifyRollbackFailed')) return 'FAILED';
+  return records.length ? 'UNKNOWN' : 'NOT_FOUND';
+}
