@@ -30,6 +30,7 @@ export const FUNCTIONS = {
 export const EVENT_FUNCTIONS = {
   'alarm-handler': { description: 'Alarm state change → fail the bakes watching that alarm (AlarmTriggered)' },
   janitor: { description: 'Execution ABORTED / TIMED_OUT → roll back what the catch path could not' },
+  'audit-export': { description: 'Execution ended → its complete audit record into the Object Lock archive' },
 } as const;
 
 export type FunctionKey = keyof typeof FUNCTIONS;

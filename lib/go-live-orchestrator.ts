@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EVENT_FUNCTIONS, FUNCTIONS, type FunctionKey } from '../lambdas/catalog';
+import { AuditArchive } from './audit-archive';
 import { GoLiveFunction } from './golive-function';
 
 /** The workflow shared by AWS and the local engine. */
@@ -165,6 +166,13 @@ export class GoLiveOrchestrator extends Construct {
     // tasks an aborted or timed-out execution left behind.
     this.stateMachine.grantTaskResponse(functions['alarm-handler']);
     this.stateMachine.grantTaskResponse(functions.janitor);
+
+    // Audit trail: every ended execution archived write-once for auditors (AuditArchive.of(this) finds it).
+    new AuditArchive(this, 'AuditArchive', {
+      stateMachine: this.stateMachine,
+      exportFunction: functions['audit-export'],
+      table: this.table,
+    });
   }
 
   /** Gives a function the store: sets `GOLIVE_TABLE` and grants least-privilege access in one call. */

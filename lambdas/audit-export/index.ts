@@ -1,0 +1,43 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { exportExecutionAudit, type ArchiveDeps, type ExecutionSource } from '../core/report/archive';
+import { readAllHistory } from '../core/report/history';
+import { awsDeps } from '../providers/aws';
+import { S3AuditArchive } from './s3-archive';
+
+/** The EventBridge "Step Functions Execution Status Change" event, as much as the export reads. */
+const statusChangeSchema = z.object({
+  detail: z.object({ executionArn: z.string().min(1), status: z.string().min(1) }),
+});
+
+export const AUDIT_BUCKET_ENV = 'GOLIVE_AUDIT_BUCKET';
+
+/** DescribeExecution and every page of GetExecutionHistory, through one SFN client. */
+export function sfnExecutionSource(sfn: SFNClient): ExecutionSource {
+  return {
+    describe: (executionArn) => sfn.send(new DescribeExecutionCommand({ executionArn })),
+    history: (executionArn) =>
+      readAllHistory((nextToken) =>
+        sfn.send(
+          new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }),
+        ),
+      ),
+  };
+}
+
+/** EventBridge rule target: an execution ended (any status) → its complete audit record into the archive. */
+export const createHandler = (resolveDeps: () => Promise<ArchiveDeps>) => async (event: unknown) => {
+  const { detail } = statusChangeSchema.parse(event);
+  return exportExecutionAudit(await resolveDeps(), detail);
+};
+
+const s3 = new S3Client({});
+const sfn = new SFNClient({});
+
+export const handler = createHandler(async () => {
+  const bucket = process.env[AUDIT_BUCKET_ENV];
+  if (!bucket) throw new Error(`environment variable ${AUDIT_BUCKET_ENV} is not set`);
+  const { store } = await awsDeps();
+  return { store, archive: new S3AuditArchive(bucket, s3), executions: sfnExecutionSource(sfn), now: () => new Date() };
+});
