@@ -1,22 +1,44 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Annotations, Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { EVENT_FUNCTIONS, FUNCTIONS, type FunctionKey } from '../lambdas/catalog';
+import type { GoLiveConfig } from '../lambdas/core/config';
 import { AuditArchive } from './audit-archive';
 import { GoLiveFunction } from './golive-function';
+import { acknowledgeFunctionFindings, acknowledgeWildcards } from './nag';
+import { ProviderGrants, type ProviderAccess } from './provider-grants';
+import { SlackIngress, type SlackApiThrottling } from './slack-ingress';
 
 /** The workflow shared by AWS and the local engine. */
 export const WORKFLOW_DEFINITION_FILE = path.join(__dirname, '..', 'state-machines', 'go-live.asl.json');
 
 /** Environment variable carrying the store's table name (set by `bindStore`). */
 export const STORE_TABLE_ENV = 'GOLIVE_TABLE';
+/** Environment variable carrying the Slack secret's ARN (never the secret itself). */
+export const SLACK_SECRET_ENV = 'GOLIVE_SLACK_SECRET_ARN';
+/** CloudWatch alarm mute rules are newer than the SDK some Lambda runtimes ship: bundled where used. */
+const ALERTS_SDK = ['@aws-sdk/client-cloudwatch'];
+
+/** What each function's AWS providers touch (lib/provider-grants.ts), on top of the store and the Slack secret. */
+const PROVIDER_ACCESS: Partial<Record<string, ProviderAccess[]>> = {
+  lock: ['traffic-read'],
+  alerts: ['alerts-write'],
+  backup: ['backup'],
+  traffic: ['traffic-write'],
+  bake: ['alerts-read'],
+  janitor: ['traffic-write', 'alerts-write'],
+};
 
 export type EventFunctionKey = keyof typeof EVENT_FUNCTIONS;
 export type GoLiveFunctionKey = FunctionKey | EventFunctionKey;
@@ -34,10 +56,26 @@ const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 
 export interface GoLiveOrchestratorProps {
   /**
-   * CloudWatch alarms watched during bakes: their state changes reach the alarm handler, which
-   * fails the bakes watching them. Usually every `alerts.alarms` entry of every service.
+   * The validated golive.config.yaml (`loadConfig`): bundled into every function, and the source
+   * of every IAM resource the providers are granted (alarms, listeners, aliases, tables, databases).
    */
-  readonly alarmNames: readonly string[];
+  readonly config: GoLiveConfig;
+  /**
+   * CloudWatch alarms watched during bakes: their state changes reach the alarm handler, which
+   * fails the bakes watching them.
+   * @default every `services.*.alerts.alarms` entry of `config`
+   */
+  readonly alarmNames?: readonly string[];
+  /**
+   * The Slack app's credentials: a secret holding JSON `{"botToken": "xoxb-…", "signingSecret": "…"}`.
+   * @default - a new secret (`golive/slack-…`) with placeholder values to replace after the first deploy
+   */
+  readonly slackSecret?: secretsmanager.ISecret;
+  /**
+   * Throttling of the Slack endpoint (the only public ingress).
+   * @default { rateLimit: 10, burstLimit: 20 } requests per second
+   */
+  readonly apiThrottling?: SlackApiThrottling;
   /**
    * Per-function timeout overrides, keyed like lambdas/catalog.ts. A workflow function's timeout
    * may not exceed the TimeoutSeconds of any Task state invoking it.
@@ -91,13 +129,22 @@ export class GoLiveOrchestrator extends Construct {
   public readonly alarmRule: events.Rule;
   /** Executions of this state machine ending ABORTED or TIMED_OUT → janitor. */
   public readonly executionEndedRule: events.Rule;
+  /** The Slack credentials every function reads at run time. */
+  public readonly slackSecret: secretsmanager.ISecret;
+  /** The Slack endpoint: API Gateway → the Bolt app (lambdas/slack). */
+  public readonly slack: SlackIngress;
+  /** Events the alarm handler or the janitor could not process after retries (EventBridge and Lambda failures). */
+  public readonly eventDeadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: GoLiveOrchestratorProps) {
     super(scope, id);
     const definition = readFileSync(WORKFLOW_DEFINITION_FILE, 'utf8');
-    const timeouts = validateProps(props, definition);
+    const { timeouts, alarmNames } = validateProps(props, definition);
     warnUnusedFunctions(this, definition);
+    warnLocalOnlyServices(this, props.config);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const grants = new ProviderGrants(this, props.config);
+    this.slackSecret = props.slackSecret ?? createSlackSecret(this);
 
     this.table = new dynamodb.Table(this, 'Store', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -111,14 +158,21 @@ export class GoLiveOrchestrator extends Construct {
     const catalog: Record<GoLiveFunctionKey, { description: string }> = { ...FUNCTIONS, ...EVENT_FUNCTIONS };
     const functions = {} as Record<GoLiveFunctionKey, GoLiveFunction>;
     for (const key of ALL_FUNCTION_KEYS) {
+      const access = PROVIDER_ACCESS[key] ?? [];
       functions[key] = new GoLiveFunction(this, pascalCase(key), {
         name: key,
         description: catalog[key].description,
         timeout: timeouts[key],
         logRetention,
+        config: props.config,
+        ...(access.some((a) => a.startsWith('alerts')) ? { bundledAwsSdk: ALERTS_SDK } : {}),
       });
       // Every step appends to the audit trail, so every function reads and writes the store.
       this.bindStore(functions[key]);
+      // Every step reports progress to the Slack status card.
+      this.bindSlackSecret(functions[key]);
+      acknowledgeWildcards(functions[key], grants.grant(functions[key], ...access));
+      acknowledgeFunctionFindings(functions[key]);
     }
     this.functions = functions;
 
@@ -138,20 +192,30 @@ export class GoLiveOrchestrator extends Construct {
       logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
     });
-    // CDK cannot infer IAM from a definition file: each Task's function is granted explicitly.
-    for (const key of Object.keys(FUNCTIONS) as FunctionKey[]) {
-      functions[key].grantInvoke(this.stateMachine);
-    }
+    // CDK cannot infer IAM from a definition file: each Task's function is granted explicitly,
+    // unqualified ARNs only (the workflow invokes no version or alias).
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) => functions[key].functionArn),
+      }),
+    );
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Step Functions log delivery (logs:CreateLogDelivery and friends) and X-Ray tracing have no resource-level permissions; CDK grants them as AWS documents.',
+    });
 
+    this.eventDeadLetterQueue = createDeadLetterQueue(this);
     this.alarmRule = new events.Rule(this, 'AlarmStateChange', {
       description: 'golive: a watched alarm changed state -> fail the bakes watching it',
       eventPattern: {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
         // Only ALARM fails a bake; filtering here saves invocations for OK / INSUFFICIENT_DATA.
-        detail: { alarmName: [...new Set(props.alarmNames)], state: { value: ['ALARM'] } },
+        detail: { alarmName: alarmNames, state: { value: ['ALARM'] } },
       },
-      targets: [new targets.LambdaFunction(functions['alarm-handler'])],
+      targets: [new targets.LambdaFunction(functions['alarm-handler'], this.eventTargetOptions())],
     });
     this.executionEndedRule = new events.Rule(this, 'ExecutionEnded', {
       description: 'golive: an execution was aborted or timed out -> roll back what the catch path could not',
@@ -160,12 +224,29 @@ export class GoLiveOrchestrator extends Construct {
         detailType: ['Step Functions Execution Status Change'],
         detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['ABORTED', 'TIMED_OUT'] },
       },
-      targets: [new targets.LambdaFunction(functions.janitor)],
+      targets: [new targets.LambdaFunction(functions.janitor, this.eventTargetOptions())],
     });
+    for (const fn of [functions['alarm-handler'], functions.janitor]) {
+      // EventBridge invokes asynchronously: a function error is retried twice by Lambda, then parked here.
+      fn.configureAsyncInvoke({
+        retryAttempts: 2,
+        onFailure: new destinations.SqsDestination(this.eventDeadLetterQueue),
+      });
+    }
     // The alarm handler fails waiting bakes (SendTaskFailure); the janitor may close the callback
     // tasks an aborted or timed-out execution left behind.
     this.stateMachine.grantTaskResponse(functions['alarm-handler']);
     this.stateMachine.grantTaskResponse(functions.janitor);
+
+    this.slack = new SlackIngress(this, 'Slack', {
+      stateMachine: this.stateMachine,
+      slackSecret: this.slackSecret,
+      logRetention,
+      config: props.config,
+      ...(props.apiThrottling ? { throttling: props.apiThrottling } : {}),
+    });
+    this.bindStore(this.slack.function);
+    this.bindSlackSecret(this.slack.function);
 
     // Audit trail: every ended execution archived write-once for auditors (AuditArchive.of(this) finds it).
     new AuditArchive(this, 'AuditArchive', {
@@ -173,6 +254,17 @@ export class GoLiveOrchestrator extends Construct {
       exportFunction: functions['audit-export'],
       table: this.table,
     });
+  }
+
+  /** Gives a function the Slack secret: sets `GOLIVE_SLACK_SECRET_ARN` (the ARN only) and grants read. */
+  public bindSlackSecret(fn: lambda.Function): void {
+    fn.addEnvironment(SLACK_SECRET_ENV, this.slackSecret.secretArn);
+    this.slackSecret.grantRead(fn);
+  }
+
+  /** Dead-letter queue and retries for EventBridge deliveries. */
+  private eventTargetOptions(): targets.LambdaFunctionProps {
+    return { deadLetterQueue: this.eventDeadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(2) };
   }
 
   /** Gives a function the store: sets `GOLIVE_TABLE` and grants least-privilege access in one call. */
@@ -189,12 +281,21 @@ function pascalCase(key: string): string {
 }
 
 /** Throws, naming the prop, before any resource is created; returns the resolved timeouts. */
-function validateProps(props: GoLiveOrchestratorProps, definition: string): Record<GoLiveFunctionKey, Duration> {
+function validateProps(
+  props: GoLiveOrchestratorProps,
+  definition: string,
+): { timeouts: Record<GoLiveFunctionKey, Duration>; alarmNames: string[] } {
   const problems: string[] = [];
-  if (!Array.isArray(props.alarmNames) || props.alarmNames.length === 0) {
+  if (!props.config || typeof props.config !== 'object' || !props.config.services) {
+    throw new Error('GoLiveOrchestrator: invalid props:\n  - config: pass the validated golive config (loadConfig)');
+  }
+  const alarmNames = [
+    ...new Set(props.alarmNames ?? Object.values(props.config.services).flatMap((s) => s.alerts.alarms)),
+  ];
+  if (alarmNames.length === 0) {
     problems.push('alarmNames: list at least one alarm, otherwise no alarm can stop a bake');
   } else {
-    props.alarmNames.forEach((name, i) => {
+    alarmNames.forEach((name, i) => {
       if (typeof name !== 'string' || name.length === 0 || name.length > 255) {
         problems.push(`alarmNames[${i}]: ${JSON.stringify(name)} is not a CloudWatch alarm name (1-255 characters)`);
       }
@@ -242,7 +343,55 @@ function validateProps(props: GoLiveOrchestratorProps, definition: string): Reco
   if (problems.length > 0) {
     throw new Error(`GoLiveOrchestrator: invalid props:\n  - ${problems.join('\n  - ')}`);
   }
-  return timeouts;
+  return { timeouts, alarmNames };
+}
+
+/** Services on the local router or SQLite backups cannot run on AWS: said at synth, not at the first go-live. */
+function warnLocalOnlyServices(scope: Construct, config: GoLiveConfig): void {
+  for (const [name, service] of Object.entries(config.services)) {
+    const local = [
+      ...(service.traffic.kind === 'local-router' ? ['traffic.kind local-router'] : []),
+      ...(service.backup.kind === 'sqlite' ? ['backup.kind sqlite'] : []),
+    ];
+    if (local.length) {
+      Annotations.of(scope).addWarningV2(
+        'golive:localOnlyService',
+        `services.${name} uses ${local.join(' and ')}: its go-lives run on the local runtime only; on AWS use alb / lambda-alias and dynamodb-pitr / rds-snapshot / aws-backup`,
+      );
+    }
+  }
+}
+
+/** A secret to fill in after the first deploy (README, "Deploying to AWS"): placeholders, never real values in code. */
+function createSlackSecret(scope: Construct): secretsmanager.Secret {
+  const secret = new secretsmanager.Secret(scope, 'SlackSecret', {
+    description: 'golive Slack app: JSON {"botToken": "xoxb-...", "signingSecret": "..."}; set with put-secret-value',
+    generateSecretString: {
+      secretStringTemplate: JSON.stringify({ botToken: 'REPLACE_ME' }),
+      generateStringKey: 'signingSecret',
+      excludePunctuation: true,
+    },
+  });
+  Validations.of(secret).acknowledge({
+    id: 'AwsSolutions-SMG4',
+    reason:
+      'Slack issues the bot token and signing secret; they are rotated in the Slack app settings and written here with put-secret-value, so a rotation Lambda has nothing to rotate.',
+  });
+  return secret;
+}
+
+function createDeadLetterQueue(scope: Construct): sqs.Queue {
+  const queue = new sqs.Queue(scope, 'EventDeadLetterQueue', {
+    retentionPeriod: Duration.days(14),
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+  });
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason:
+      'This queue is itself the dead-letter queue of the event rules and functions; nothing consumes it automatically.',
+  });
+  return queue;
 }
 
 /** Warns about catalog functions the workflow never invokes (granted but unused). */

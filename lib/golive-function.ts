@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { GoLiveConfig } from '../lambdas/core/config';
 
 /** Where the handler folders live: `lambdas/<name>/index.ts`, exporting `handler`. */
 export const LAMBDAS_DIR = path.join(__dirname, '..', 'lambdas');
@@ -33,11 +34,32 @@ export interface GoLiveFunctionProps {
    * @default - only the pinned variables
    */
   readonly environment?: Record<string, string>;
+  /**
+   * The validated golive config, bundled into the code as JSON (esbuild `define` of
+   * `__GOLIVE_CONFIG__`, read by lambdas/providers/aws/config.ts). Bundling rather than an
+   * environment variable: no 4 KB limit, and a config change redeploys the code that reads it.
+   * @default - no config: the function must not use the AWS providers
+   */
+  readonly config?: GoLiveConfig;
+  /**
+   * `@aws-sdk/*` packages bundled instead of taken from the Lambda runtime, for APIs newer than
+   * the runtime's SDK (CloudWatch alarm mute rules).
+   * @default - every `@aws-sdk/*` package comes from the runtime
+   */
+  readonly bundledAwsSdk?: readonly string[];
+}
+
+/** The `@aws-sdk/*` packages golive depends on, so all but the bundled ones can be left to the runtime. */
+function awsSdkPackages(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  return Object.keys(pkg.dependencies).filter((name) => name.startsWith('@aws-sdk/'));
 }
 
 /**
  * The one way golive builds a Lambda function, so every function is deployed alike:
- * - Node.js 22 on ARM64, X-Ray tracing active, 256 MB, its own log group with retention;
+ * - Node.js 24 (the current LTS Lambda offers) on ARM64, X-Ray tracing active, 256 MB, its own log group with retention;
  * - bundled by the local esbuild (never Docker): minified, with source maps enabled at run time,
  *   `@aws-sdk/*` left to the runtime, and `keepNames` so class and function names survive
  *   minification (error names are the ASL ErrorEquals keys; stack traces stay readable).
@@ -56,7 +78,7 @@ export class GoLiveFunction extends NodejsFunction {
       entry,
       handler: 'handler',
       ...(props.description === undefined ? {} : { description: props.description }),
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: props.timeout ?? Duration.seconds(30),
@@ -71,8 +93,11 @@ export class GoLiveFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         keepNames: true,
-        target: 'node22',
-        externalModules: ['@aws-sdk/*'],
+        target: 'node24',
+        externalModules: props.bundledAwsSdk?.length
+          ? awsSdkPackages().filter((name) => !props.bundledAwsSdk!.includes(name))
+          : ['@aws-sdk/*'],
+        ...(props.config ? { define: { __GOLIVE_CONFIG__: JSON.stringify(JSON.stringify(props.config)) } } : {}),
         // Bundle sizes for 11 functions drown the synth output; warnings and errors still show.
         logLevel: LogLevel.WARNING,
       },

@@ -24,9 +24,7 @@ export class GoLiveStack extends Stack {
     super(scope, id, props);
     // Throws ConfigError naming every bad field, so an invalid config never deploys.
     this.config = loadConfig(props.configFile ?? DEFAULT_CONFIG_FILE);
-    const alarmNames = Object.values(this.config.services).flatMap((service) => service.alerts.alarms);
-
-    this.orchestrator = new GoLiveOrchestrator(this, 'Orchestrator', { alarmNames });
+    this.orchestrator = new GoLiveOrchestrator(this, 'Orchestrator', { config: this.config });
 
     new CfnOutput(this, 'StateMachineArn', {
       value: this.orchestrator.stateMachine.stateMachineArn,
@@ -35,6 +33,10 @@ export class GoLiveStack extends Stack {
     new CfnOutput(this, 'StoreTableName', {
       value: this.orchestrator.table.tableName,
       description: 'Locks, approvals and the audit trail',
+    });
+    new CfnOutput(this, 'SlackSecretArn', {
+      value: this.orchestrator.slackSecret.secretArn,
+      description: 'Put the Slack bot token and signing secret here (JSON botToken, signingSecret)',
     });
   }
 }

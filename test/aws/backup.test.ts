@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Deps, RestoreHandle } from '../../lambdas/core/ports';
-import { backupStep, RESTORE_BUDGET_SECONDS } from '../../lambdas/core/steps/backup';
+import { backupStep, RESTORE_BUDGET_SECONDS, type RestoreLoopView } from '../../lambdas/core/steps/backup';
 import type { StepEvent } from '../../lambdas/core/steps/step';
 import { AwsBackup, AwsBackupRestore, DynamoDbPitrBackup, RdsSnapshotBackup } from '../../lambdas/providers/aws/backup';
 import { SqliteStore } from '../../lambdas/providers/local/sqlite-store';
@@ -442,10 +442,10 @@ describe('the restore polling loop (core steps over the DynamoDB provider)', () 
   it('gives up after the bounded attempts: deletes the scratch table and fails BackupVerificationFailed', async () => {
     ddb.on(DescribeTableCommand).resolves({ Table: { TableStatus: 'CREATING' } });
 
-    const started = (await backupStep(deps, event('start'))) as { maxAttempts: number; pollSeconds: number };
-    let view = started as { status: string; attempt: number; maxAttempts: number };
+    const started = (await backupStep(deps, event('start'))) as RestoreLoopView;
+    let view = started;
     while (view.status !== 'ready' && view.attempt < view.maxAttempts) {
-      view = (await backupStep(deps, event('check'))) as typeof view;
+      view = (await backupStep(deps, event('check'))) as RestoreLoopView;
     }
     const verify = backupStep(deps, event('validate'));
 

@@ -2,7 +2,11 @@ import { App, Duration, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-li
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
+import { EVENT_FUNCTIONS, FUNCTIONS } from '../../lambdas/catalog';
+import * as path from 'node:path';
+import { loadConfig } from '../../lambdas/core/config';
 import { GoLiveOrchestrator, type GoLiveOrchestratorProps } from '../../lib/go-live-orchestrator';
 import { GoLiveFunction } from '../../lib/golive-function';
 
@@ -11,12 +15,22 @@ function unbundledStack(): Stack {
   return new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test');
 }
 
-function build(props: GoLiveOrchestratorProps): { stack: Stack; create: () => GoLiveOrchestrator } {
+const config = loadConfig(path.join(__dirname, 'fixtures', 'golive.config.yaml'));
+
+function build(props: Omit<GoLiveOrchestratorProps, 'config'>): { stack: Stack; create: () => GoLiveOrchestrator } {
   const stack = unbundledStack();
-  return { stack, create: () => new GoLiveOrchestrator(stack, 'Orchestrator', props) };
+  return { stack, create: () => new GoLiveOrchestrator(stack, 'Orchestrator', { config, ...props }) };
 }
 
 describe('GoLiveOrchestrator props validation', () => {
+  it('rejects a missing config, naming the prop', () => {
+    const stack = unbundledStack();
+
+    const create = () => new GoLiveOrchestrator(stack, 'Orchestrator', {} as GoLiveOrchestratorProps);
+
+    expect(create).toThrow(/config: pass the validated golive config/);
+  });
+
   it('rejects an empty alarm list before creating anything, naming the prop', () => {
     const { stack, create } = build({ alarmNames: [] });
 
@@ -53,8 +67,9 @@ describe('GoLiveOrchestrator props', () => {
     const stack = unbundledStack();
 
     new GoLiveOrchestrator(stack, 'Orchestrator', {
+      config,
       alarmNames: ['a', 'a', 'b'],
-      functionTimeouts: { backup: Duration.minutes(15), 'smoke-test': Duration.minutes(5) },
+      functionTimeouts: { backup: Duration.minutes(4), 'smoke-test': Duration.minutes(5) },
       logRetention: logs.RetentionDays.ONE_WEEK,
       storeRemovalPolicy: RemovalPolicy.DESTROY,
     });
@@ -62,15 +77,16 @@ describe('GoLiveOrchestrator props', () => {
 
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('backup'),
-      Timeout: 900,
+      Timeout: 240,
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('smoke'),
       Timeout: 300,
     });
+    // One log group per catalog function and for the Slack function, plus the state machine's and the API's access logs.
     expect(
       Object.values(template.findResources('AWS::Logs::LogGroup')).map((g) => g.Properties.RetentionInDays),
-    ).toEqual(Array(12).fill(7));
+    ).toEqual(Array(Object.keys({ ...FUNCTIONS, ...EVENT_FUNCTIONS }).length + 3).fill(7));
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
     // Duplicates across services are listed once in the event pattern.
     template.hasResourceProperties('AWS::Events::Rule', {
@@ -80,7 +96,7 @@ describe('GoLiveOrchestrator props', () => {
 
   it('binds another function to the store read-only: table env var and read actions only', () => {
     const stack = unbundledStack();
-    const orchestrator = new GoLiveOrchestrator(stack, 'Orchestrator', { alarmNames: ['a'] });
+    const orchestrator = new GoLiveOrchestrator(stack, 'Orchestrator', { config });
     const reader = new lambda.Function(stack, 'Reader', {
       runtime: lambda.Runtime.NODEJS_22_X,
       handler: 'index.handler',
@@ -103,5 +119,40 @@ describe('GoLiveOrchestrator props', () => {
     ).flatMap((p) => (p.Properties.PolicyDocument.Statement as { Action: string[] }[]).flatMap((s) => s.Action));
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
     expect(actions.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+  });
+});
+
+describe('GoLiveOrchestrator Slack ingress and secrets', () => {
+  it('uses the Slack secret it is given, names it to every function by ARN only, and throttles the API as asked', () => {
+    const stack = unbundledStack();
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      'Existing',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/slack-AbCdEf',
+    );
+
+    const orchestrator = new GoLiveOrchestrator(stack, 'Orchestrator', {
+      config,
+      slackSecret: secret,
+      apiThrottling: { rateLimit: 3, burstLimit: 5 },
+    });
+    const template = Template.fromStack(stack);
+
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    for (const fn of [...Object.values(orchestrator.functions), orchestrator.slack.function]) {
+      const env = template.toJSON().Resources[stack.getLogicalId(fn.node.defaultChild as CfnElement)].Properties
+        .Environment.Variables as Record<string, unknown>;
+      expect(env.GOLIVE_SLACK_SECRET_ARN).toBe(secret.secretArn);
+      expect(Object.keys(env).filter((k) => /TOKEN|SIGNING/i.test(k))).toEqual([]);
+    }
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 3, ThrottlingBurstLimit: 5 })],
+    });
+  });
+
+  it('rejects throttling that would block every request', () => {
+    const { create } = build({ apiThrottling: { rateLimit: 0, burstLimit: 0 } });
+
+    expect(create).toThrow(/throttling.rateLimit must be > 0/);
   });
 });

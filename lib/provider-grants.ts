@@ -1,0 +1,221 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import type { GoLiveConfig, ServiceConfig } from '../lambdas/core/config';
+
+/**
+ * What the AWS providers of a function may touch, derived from golive.config.yaml so every
+ * statement names the configured resources (alarms, listeners, functions, tables, databases).
+ * The only wildcards are the scratch targets golive creates itself (`golive-scratch-*`), its own
+ * mute rules (`golive-*`), and APIs that have no resource-level permissions; each is acknowledged
+ * for cdk-nag where the construct applies the checks.
+ */
+export type ProviderAccess =
+  /** Read weights (DescribeListeners / DescribeRules, GetAlias) and resolve a candidate (UpdateAlias description). */
+  | 'traffic-read'
+  /** Change weights: ModifyListener / ModifyRule, UpdateAlias. */
+  | 'traffic-write'
+  /** DescribeAlarms and ListAlarmMuteRules on the configured alarms. */
+  | 'alerts-read'
+  /** Mute and unmute: Put/DeleteAlarmMuteRule (golive-* rules), Disable/EnableAlarmActions. */
+  | 'alerts-write'
+  /** Restore proofs: recovery points, restores into golive-scratch-*, validation, deletion. */
+  | 'backup';
+
+/** Scratch targets are named `golive-scratch-<service>-<hash>` (lambdas/core/steps/backup.ts). */
+export const SCRATCH_PREFIX = 'golive-scratch-';
+/** Mute rules are named `golive-<service>-<execution>` (lambdas/core/steps/alerts.ts). */
+export const MUTE_RULE_PREFIX = 'golive-';
+
+type Traffic = ServiceConfig['traffic'];
+type Backup = ServiceConfig['backup'];
+
+export class ProviderGrants {
+  private readonly stack: Stack;
+  private readonly services: ServiceConfig[];
+
+  constructor(
+    scope: Construct,
+    private readonly config: GoLiveConfig,
+  ) {
+    this.stack = Stack.of(scope);
+    this.services = Object.values(config.services);
+  }
+
+  private arn(service: string, resource: string, resourceName?: string, colon = true): string {
+    return this.stack.formatArn({
+      service,
+      resource,
+      ...(resourceName === undefined ? {} : { resourceName }),
+      arnFormat: colon ? ArnFormat.COLON_RESOURCE_NAME : ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+
+  private get alarmArns(): string[] {
+    const names = [...new Set(this.services.flatMap((s) => s.alerts.alarms))];
+    return names.map((name) => this.arn('cloudwatch', 'alarm', name));
+  }
+
+  private traffic<K extends Traffic['kind']>(kind: K): Extract<Traffic, { kind: K }>[] {
+    return this.services.map((s) => s.traffic).filter((t): t is Extract<Traffic, { kind: K }> => t.kind === kind);
+  }
+
+  private backups<K extends Backup['kind']>(kind: K): Extract<Backup, { kind: K }>[] {
+    return this.services.map((s) => s.backup).filter((b): b is Extract<Backup, { kind: K }> => b.kind === kind);
+  }
+
+  /** Adds the statements of each access to the function's role; returns them (for tests and cdk-nag). */
+  grant(fn: lambda.IFunction, ...accesses: ProviderAccess[]): iam.PolicyStatement[] {
+    const statements = accesses.flatMap((access) => this.statements(access));
+    for (const statement of statements) fn.addToRolePolicy(statement);
+    return statements;
+  }
+
+  statements(access: ProviderAccess): iam.PolicyStatement[] {
+    const s = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      resources.length ? [new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) })] : [];
+    const albs = this.traffic('alb');
+    const aliases = this.traffic('lambda-alias');
+    const functionArns = aliases.flatMap((a) => [
+      this.arn('lambda', 'function', a.functionName),
+      this.arn('lambda', 'function', `${a.functionName}:${a.alias}`),
+    ]);
+    switch (access) {
+      case 'traffic-read':
+        return [
+          // elasticloadbalancing:Describe* has no resource-level permissions.
+          ...(albs.length
+            ? s(['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules'], ['*'])
+            : []),
+          ...s(['lambda:GetAlias', 'lambda:ListVersionsByFunction', 'lambda:UpdateAlias'], functionArns),
+        ];
+      case 'traffic-write':
+        return [
+          ...this.statements('traffic-read'),
+          ...s(
+            ['elasticloadbalancing:ModifyListener'],
+            albs.filter((a) => !a.ruleArn).map((a) => a.listenerArn),
+          ),
+          ...s(
+            ['elasticloadbalancing:ModifyRule'],
+            albs.flatMap((a) => (a.ruleArn ? [a.ruleArn] : [])),
+          ),
+        ];
+      case 'alerts-read':
+        return [
+          ...s(['cloudwatch:DescribeAlarms'], this.alarmArns),
+          // Mute rules of anyone count ("already muted"), so listing covers every rule.
+          ...s(['cloudwatch:ListAlarmMuteRules'], [this.arn('cloudwatch', 'alarm-mute-rule', '*')]),
+        ];
+      case 'alerts-write':
+        return [
+          ...this.statements('alerts-read'),
+          ...s(
+            ['cloudwatch:PutAlarmMuteRule', 'cloudwatch:DeleteAlarmMuteRule', 'cloudwatch:TagResource'],
+            [this.arn('cloudwatch', 'alarm-mute-rule', `${MUTE_RULE_PREFIX}*`)],
+          ),
+          ...s(
+            ['cloudwatch:PutAlarmMuteRule', 'cloudwatch:DisableAlarmActions', 'cloudwatch:EnableAlarmActions'],
+            this.alarmArns,
+          ),
+        ];
+      case 'backup':
+        return this.backupStatements();
+    }
+  }
+
+  private backupStatements(): iam.PolicyStatement[] {
+    const statements: iam.PolicyStatement[] = [];
+    const add = (actions: string[], resources: string[], conditions?: Record<string, unknown>) => {
+      if (resources.length)
+        statements.push(new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) }));
+    };
+    const scratchTable = this.arn('dynamodb', 'table', `${SCRATCH_PREFIX}*`, false);
+    const scratchDb = this.arn('rds', 'db', `${SCRATCH_PREFIX}*`);
+    const scratchCluster = this.arn('rds', 'cluster', `${SCRATCH_PREFIX}*`);
+
+    const pitr = this.backups('dynamodb-pitr').map((b) => this.arn('dynamodb', 'table', b.tableName, false));
+    const viaBackup = this.backups('aws-backup');
+    const backupTables = viaBackup.filter((b) => /:dynamodb:/.test(b.resourceArn)).map((b) => b.resourceArn);
+    const backupDbs = viaBackup.filter((b) => /:rds:/.test(b.resourceArn));
+    add(['dynamodb:DescribeContinuousBackups', 'dynamodb:RestoreTableToPointInTime'], pitr);
+    add(['dynamodb:DescribeTable'], [...pitr, ...backupTables]);
+    if (pitr.length || backupTables.length) {
+      // A restore writes the scratch table as the caller; validation counts and samples it; then it is deleted.
+      add(
+        [
+          'dynamodb:DescribeTable',
+          'dynamodb:Scan',
+          'dynamodb:DeleteTable',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+          'dynamodb:BatchWriteItem',
+        ],
+        [scratchTable],
+      );
+    }
+
+    const rds = this.backups('rds-snapshot');
+    const instances = rds.flatMap((b) =>
+      b.dbInstanceIdentifier && !b.dbClusterIdentifier ? [b.dbInstanceIdentifier] : [],
+    );
+    const clusters = rds.flatMap((b) => (b.dbClusterIdentifier ? [b.dbClusterIdentifier] : []));
+    if (instances.length || clusters.length || backupDbs.length) {
+      add(
+        ['rds:DescribeDBSnapshots', 'rds:DescribeDBInstances'],
+        [...instances.map((i) => this.arn('rds', 'db', i)), this.arn('rds', 'snapshot', '*'), scratchDb],
+      );
+      add(
+        ['rds:RestoreDBInstanceFromDBSnapshot', 'rds:CreateDBInstance', 'rds:AddTagsToResource'],
+        [
+          scratchDb,
+          scratchCluster,
+          this.arn('rds', 'snapshot', '*'),
+          this.arn('rds', 'subgrp', '*'),
+          this.arn('rds', 'og', '*'),
+          this.arn('rds', 'pg', '*'),
+          this.arn('rds', 'secgrp', '*'),
+        ],
+      );
+      add(['rds:DeleteDBInstance'], [scratchDb]);
+    }
+    if (clusters.length) {
+      add(
+        ['rds:DescribeDBClusterSnapshots', 'rds:DescribeDBClusters', 'rds:DescribeDBInstances'],
+        [
+          ...clusters.map((c) => this.arn('rds', 'cluster', c)),
+          this.arn('rds', 'db', '*'),
+          this.arn('rds', 'cluster-snapshot', '*'),
+          scratchCluster,
+        ],
+      );
+      add(
+        ['rds:RestoreDBClusterFromSnapshot', 'rds:AddTagsToResource'],
+        [
+          scratchCluster,
+          this.arn('rds', 'cluster-snapshot', '*'),
+          this.arn('rds', 'subgrp', '*'),
+          this.arn('rds', 'cluster-pg', '*'),
+        ],
+      );
+      add(['rds:DeleteDBCluster'], [scratchCluster]);
+    }
+
+    if (viaBackup.length) {
+      // AWS Backup's list and job APIs have no resource-level permissions.
+      add(['backup:ListRecoveryPointsByResource', 'backup:DescribeRestoreJob'], ['*']);
+      add(
+        ['backup:GetRecoveryPointRestoreMetadata', 'backup:StartRestoreJob'],
+        [this.arn('backup', 'recovery-point', '*')],
+      );
+      add(['iam:PassRole'], [...new Set(viaBackup.map((b) => b.iamRoleArn))], {
+        StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' },
+      });
+    }
+    return statements;
+  }
+}

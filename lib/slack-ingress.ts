@@ -1,0 +1,153 @@
+import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { GoLiveConfig } from '../lambdas/core/config';
+import { GoLiveFunction } from './golive-function';
+import { acknowledgeFunctionFindings, acknowledgeWildcards } from './nag';
+
+export interface SlackApiThrottling {
+  /** Steady requests per second across the API. */
+  readonly rateLimit: number;
+  /** Requests allowed in a burst. */
+  readonly burstLimit: number;
+}
+
+export interface SlackIngressProps {
+  /** The go-live state machine: the app starts, reads and answers its executions. */
+  readonly stateMachine: sfn.StateMachine;
+  /** `{"botToken", "signingSecret"}`, read by the function at run time. */
+  readonly slackSecret: secretsmanager.ISecret;
+  /** The validated config, bundled into the function like every golive function. */
+  readonly config: GoLiveConfig;
+  /**
+   * How long the function's and the access logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Throttling of the stage.
+   * @default { rateLimit: 10, burstLimit: 20 } - far above what a release channel sends
+   */
+  readonly throttling?: SlackApiThrottling;
+}
+
+/** Where Slack sends slash commands and interactions (Request URL in the Slack app settings). */
+export const SLACK_EVENTS_PATH = 'slack/events';
+
+/**
+ * The only public ingress: a regional REST API with one `POST /slack/events` route to the Bolt app
+ * (lambdas/slack/index.ts, AwsLambdaReceiver). Requests are authenticated by Slack's signature in
+ * the function; the stage is throttled, access-logged as JSON and traced.
+ */
+export class SlackIngress extends Construct {
+  public readonly function: GoLiveFunction;
+  public readonly api: apigw.RestApi;
+  public readonly accessLogs: logs.LogGroup;
+  /** The Request URL to paste into the Slack app (slash command and interactivity). */
+  public readonly requestUrl: string;
+
+  constructor(scope: Construct, id: string, props: SlackIngressProps) {
+    super(scope, id);
+    const throttling = props.throttling ?? { rateLimit: 10, burstLimit: 20 };
+    if (!(throttling.rateLimit > 0) || !(throttling.burstLimit >= 1)) {
+      throw new Error('SlackIngress: throttling.rateLimit must be > 0 and throttling.burstLimit >= 1');
+    }
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    this.function = new GoLiveFunction(this, 'Function', {
+      name: 'slack',
+      description: 'Slack slash commands and buttons (Bolt): start, status, abort, approve, reject',
+      // Slack waits 3 s for the acknowledgement; the rest of the work is quick Step Functions / store calls.
+      timeout: Duration.seconds(10),
+      logRetention: retention,
+      config: props.config,
+      environment: {
+        SLACK_SECRET_ARN: props.slackSecret.secretArn,
+        STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+      },
+    });
+    props.slackSecret.grantRead(this.function);
+    props.stateMachine.grantStartExecution(this.function);
+    // Status and history: this state machine's executions only (their names are known at run time).
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${props.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const reads = [
+      new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [props.stateMachine.stateMachineArn] }),
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        resources: [executions],
+      }),
+    ];
+    for (const statement of reads) this.function.addToRolePolicy(statement);
+    acknowledgeWildcards(this.function, reads);
+    // Votes resume the sign-off (SendTaskSuccess / SendTaskFailure); aborts fail the waiting task.
+    props.stateMachine.grantTaskResponse(this.function);
+    acknowledgeFunctionFindings(this.function);
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention });
+    this.api = new apigw.RestApi(this, 'Api', {
+      description: 'golive Slack endpoint (slash commands and interactivity)',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: 'prod',
+        throttlingRateLimit: throttling.rateLimit,
+        throttlingBurstLimit: throttling.burstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        // Request bodies carry Slack payloads: never logged.
+        dataTraceEnabled: false,
+        tracingEnabled: true,
+        metricsEnabled: true,
+      },
+    });
+    // Parameters: the Slack signature headers must be present. Body: no model is declared (Slack
+    // posts form-encoded payloads the function parses), so body validation accepts any body.
+    const validator = this.api.addRequestValidator('SignedRequests', {
+      validateRequestParameters: true,
+      validateRequestBody: true,
+    });
+    this.api.root.resourceForPath(SLACK_EVENTS_PATH).addMethod('POST', new apigw.LambdaIntegration(this.function), {
+      requestValidator: validator,
+      // Slack signs every request; unsigned ones are refused before the function runs.
+      requestParameters: {
+        'method.request.header.X-Slack-Signature': true,
+        'method.request.header.X-Slack-Request-Timestamp': true,
+      },
+    });
+    this.requestUrl = this.api.urlForPath(`/${SLACK_EVENTS_PATH}`);
+
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Slack cannot present IAM, Cognito or API keys: every request is authenticated in the function by its HMAC-SHA256 Slack signature (constant-time compare, 5-minute timestamp window); unsigned requests are rejected by the request validator.',
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'Same as APIG4: Slack requests are authenticated by their signature, not by a Cognito user pool.',
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'The endpoint takes a few signed requests per go-live; stage throttling bounds abuse and the signature check rejects forgeries. A WAF web ACL can be associated by the deploying account if its policy requires one.',
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: 'API Gateway’s account-level logging role needs exactly the AWS-managed push-to-CloudWatch-Logs policy.',
+    });
+
+    new CfnOutput(this, 'RequestUrl', {
+      value: this.requestUrl,
+      description: 'Slack app Request URL (slash command /golive and Interactivity)',
+    });
+  }
+}
