@@ -33,6 +33,7 @@ const ALERTS_SDK = ['@aws-sdk/client-cloudwatch'];
 /** What each function's AWS providers touch (lib/provider-grants.ts), on top of the store and the Slack secret. */
 const PROVIDER_ACCESS: Partial<Record<string, ProviderAccess[]>> = {
   lock: ['traffic-read'],
+  readiness: ['readiness'],
   alerts: ['alerts-write'],
   backup: ['backup'],
   traffic: ['traffic-write'],

@@ -49,6 +49,12 @@ function wildcardReason(resource: string): string {
   if (resource.includes('alarm-mute-rule:golive-')) {
     return 'golive creates one mute rule per go-live (golive-<service>-<execution>) and deletes only its own.';
   }
+  if (resource.includes(':alarm:') && resource.endsWith('*')) {
+    return 'The readiness check lists the service’s alarms by name prefix (readiness.resources.alarmNamePrefix), read-only.';
+  }
+  if (resource.includes(':log-group:') || resource.includes(':secret:')) {
+    return 'Log group and secret ARNs end in a suffix AWS adds (log streams, random secret suffix); read-only Describe on the declared names.';
+  }
   if (resource.includes(':execution:')) {
     return 'Executions are named at run time; the Slack app reads (describe, history) only executions of this state machine.';
   }

@@ -21,7 +21,9 @@ export type ProviderAccess =
   /** Mute and unmute: Put/DeleteAlarmMuteRule (golive-* rules), Disable/EnableAlarmActions. */
   | 'alerts-write'
   /** Restore proofs: recovery points, restores into golive-scratch-*, validation, deletion. */
-  | 'backup';
+  | 'backup'
+  /** Readiness facts (lambdas/providers/aws/readiness.ts): read-only Describe/Get on the declared resources. */
+  | 'readiness';
 
 /** Scratch targets are named `golive-scratch-<service>-<hash>` (lambdas/core/steps/backup.ts). */
 export const SCRATCH_PREFIX = 'golive-scratch-';
@@ -122,7 +124,81 @@ export class ProviderGrants {
         ];
       case 'backup':
         return this.backupStatements();
+      case 'readiness':
+        return this.readinessStatements();
     }
+  }
+
+  private readinessStatements(): iam.PolicyStatement[] {
+    const statements: iam.PolicyStatement[] = [];
+    const add = (actions: string[], resources: string[]) => {
+      if (resources.length) statements.push(new iam.PolicyStatement({ actions, resources: [...new Set(resources)] }));
+    };
+    const entries = Object.entries(this.config.services);
+    const res = entries.map(([name, svc]) => ({ name, svc, r: svc.readiness.resources }));
+    add(
+      ['cloudwatch:DescribeAlarms'],
+      [
+        ...this.alarmArns,
+        ...res.map(({ name, r }) => this.arn('cloudwatch', 'alarm', `${r.alarmNamePrefix ?? name}*`)),
+      ],
+    );
+    add(
+      ['logs:DescribeMetricFilters'],
+      res.flatMap(({ r }) => r.logGroups.map((g) => this.arn('logs', 'log-group', `${g}:*`))),
+    );
+    const tables = res.flatMap(({ svc, r }) => [
+      ...r.dynamodbTables,
+      ...(svc.backup.kind === 'dynamodb-pitr' ? [svc.backup.tableName] : []),
+    ]);
+    add(
+      ['dynamodb:DescribeTable', 'dynamodb:DescribeContinuousBackups'],
+      tables.map((t) => this.arn('dynamodb', 'table', t, false)),
+    );
+    const dbs = res.flatMap(({ svc, r }) => [
+      ...r.rdsInstances,
+      ...(svc.backup.kind === 'rds-snapshot' && svc.backup.dbInstanceIdentifier
+        ? [svc.backup.dbInstanceIdentifier]
+        : []),
+    ]);
+    const clusters = res.flatMap(({ svc, r }) => [
+      ...r.rdsClusters,
+      ...(svc.backup.kind === 'rds-snapshot' && svc.backup.dbClusterIdentifier ? [svc.backup.dbClusterIdentifier] : []),
+    ]);
+    add(
+      ['rds:DescribeDBInstances', 'rds:DescribeDBSnapshots'],
+      dbs.length ? [...dbs.map((d) => this.arn('rds', 'db', d)), this.arn('rds', 'snapshot', '*')] : [],
+    );
+    add(
+      ['rds:DescribeDBClusters', 'rds:DescribeDBClusterSnapshots'],
+      clusters.length
+        ? [...clusters.map((c) => this.arn('rds', 'cluster', c)), this.arn('rds', 'cluster-snapshot', '*')]
+        : [],
+    );
+    if (entries.some(([, svc]) => svc.backup.kind === 'aws-backup')) {
+      add(['backup:ListRecoveryPointsByResource'], ['*']);
+    }
+    const functions = res.flatMap(({ svc, r }) => [
+      ...r.lambdaFunctions,
+      ...(svc.traffic.kind === 'lambda-alias' ? [svc.traffic.functionName] : []),
+    ]);
+    add(
+      ['lambda:GetFunctionConfiguration', 'lambda:GetFunctionConcurrency', 'lambda:ListVersionsByFunction'],
+      functions.map((f) => this.arn('lambda', 'function', f)),
+    );
+    // ECS task definitions have no resource-level permission for DescribeTaskDefinition.
+    if (res.some(({ r }) => r.ecsTaskDefinitions.length)) add(['ecs:DescribeTaskDefinition'], ['*']);
+    add(
+      ['ecr:DescribeImages'],
+      res.flatMap(({ r }) => (r.ecrRepository ? [this.arn('ecr', 'repository', r.ecrRepository, false)] : [])),
+    );
+    add(
+      ['secretsmanager:DescribeSecret'],
+      res.flatMap(({ r }) =>
+        r.secrets.map((id) => (id.startsWith('arn:') ? id : this.arn('secretsmanager', 'secret', `${id}-??????`))),
+      ),
+    );
+    return statements;
   }
 
   private backupStatements(): iam.PolicyStatement[] {

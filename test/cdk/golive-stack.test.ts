@@ -378,6 +378,21 @@ describe('GoLiveStack IAM (least privilege)', () => {
     }
   });
 
+  it('lets the readiness function only read the declared resources', () => {
+    const statements = statementsOf('readiness');
+    const actions = actionsOf(statements);
+
+    expect(JSON.stringify(resourcesFor(statements, 'cloudwatch:DescribeAlarms'))).toContain(':alarm:orders*');
+    expect(JSON.stringify(resourcesFor(statements, 'dynamodb:DescribeContinuousBackups'))).toContain(':table/orders');
+    expect(JSON.stringify(resourcesFor(statements, 'lambda:GetFunctionConfiguration'))).toContain(
+      'function:payments-api',
+    );
+    const writes = actions.filter(
+      (a) => !/^(dynamodb|states|secretsmanager|xray)/.test(a) && !/:(Describe|Get|List)/.test(a),
+    );
+    expect(writes).toEqual([]);
+  });
+
   it('gives every function read access to the Slack secret, and nothing in the environment but its ARN', () => {
     const secretRef = { Ref: logicalId(stack.orchestrator.slackSecret as IConstruct) };
     for (const key of [...ALL_KEYS, 'slack' as const]) {

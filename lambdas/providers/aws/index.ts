@@ -10,6 +10,7 @@ import { bundledConfig } from './config';
 import { readEnv } from './env';
 import { CLIENT_CONFIG } from './errors';
 import { secretSlackNotifier, SlackSecret } from './notifier';
+import { AwsReadiness } from './readiness';
 import { DynamoStore } from './store';
 import { AwsTraffic } from './traffic';
 
@@ -17,10 +18,7 @@ import { AwsTraffic } from './traffic';
 export const logger = new Logger();
 
 /** Builds the AWS providers from the bundled config and the environment, failing fast by name. */
-export function createAwsDeps(
-  config: GoLiveConfig,
-  env: NodeJS.ProcessEnv = process.env,
-): Omit<Deps, 'readiness'> & Partial<Pick<Deps, never>> {
+export function createAwsDeps(config: GoLiveConfig, env: NodeJS.ProcessEnv = process.env): Deps {
   const { table, slackSecretArn } = readEnv(['table', 'slackSecretArn'], env);
   return {
     config,
@@ -28,6 +26,7 @@ export function createAwsDeps(
     traffic: new AwsTraffic(config),
     alerts: new CloudWatchAlerts(),
     backup: new AwsBackup(config),
+    readiness: new AwsReadiness({ config }),
     notifier: secretSlackNotifier(new SlackSecret(slackSecretArn), config.slack.channel),
     callbacks: new SfnTaskCallbacks(new SFNClient(CLIENT_CONFIG)),
     now: () => new Date(),
@@ -40,7 +39,7 @@ let deps: Promise<Deps> | undefined;
 /** Built once per container, on the first invocation (module scope would fail the init phase less clearly). */
 export const awsDeps: DepsResolver = () => {
   deps ??= Promise.resolve().then(() => {
-    const built = createAwsDeps(bundledConfig()) as Deps;
+    const built = createAwsDeps(bundledConfig());
     logger.info('golive providers ready', { services: Object.keys(built.config.services) });
     return built;
   });
