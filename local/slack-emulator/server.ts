@@ -74,6 +74,8 @@ export interface SlackEmulator {
   click(user: string, messageTs: string, actionId: string, options?: { retryNum?: number }): Promise<SentRequest>;
   /** Submits the user's open modal with `values` (block id → value) as Slack's view_submission. */
   submit(user: string, values: Record<string, string>, options?: { retryNum?: number }): Promise<SentRequest>;
+  /** A response_url for `user`, as Slack puts in a command or action payload. */
+  responseUrl(user: string): string;
   /** Resolves with the predicate's value once it is truthy, re-checked after every change (no polling). */
   waitFor<T>(predicate: (emulator: SlackEmulator) => T | undefined | false, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
@@ -220,6 +222,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     messages: () => messages.map((m) => ({ ...m })),
     ephemerals: (user) => ephemerals.filter((e) => !user || e.user === user),
     openView: (user) => [...views.values()].find((v) => v.user === user),
+    responseUrl: (user) => newResponseUrl(user),
     async command(user, text, opts = {}) {
       const u = userOf(user);
       const body = new URLSearchParams({

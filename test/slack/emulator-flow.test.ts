@@ -32,4 +32,23 @@ describe('Slack app on the local emulator', () => {
     expect(messageText(final)).not.toContain('golive_approve');
     expect(messageText(final)).toContain('Approved');
   });
+
+  it('replies in the thread when an alarm ends a bake, and marks the card rolled back', async () => {
+    const slack = h.rt.slack!.emulator;
+    h.rt.faults.set('Bake', 'AlarmTriggered');
+
+    await slack.command(REQUESTER, 'demo 2.2.0 canary');
+    const card = await slack.waitFor((e) => {
+      const c = e.messages().find((m) => !m.thread_ts && messageText(m).includes('Go-live: demo 2.2.0'));
+      return c && messageText(c).includes('Rolled back') && threadOf(e, c.ts).some((t) => t.includes('took'))
+        ? c
+        : undefined;
+    });
+    h.rt.faults.delete('Bake');
+
+    const thread = threadOf(slack, card.ts);
+    expect(thread.some((t) => t.startsWith('🚨 Alarm fired'))).toBe(true);
+    // The fault is injected before the bake's function runs, so the last step reported is the shift.
+    expect(messageText(card)).toContain('❌ ShiftTraffic 10%');
+  });
 });

@@ -38,7 +38,12 @@ export function slackRequest(
   };
 }
 
-export function commandBody(user: string, text: string, triggerId = `trigger-${Math.random()}`): string {
+export function commandBody(
+  user: string,
+  text: string,
+  triggerId = `trigger-${Math.random()}`,
+  responseUrl = 'http://127.0.0.1:9/unused',
+): string {
   return new URLSearchParams({
     command: '/golive',
     text,
@@ -49,7 +54,7 @@ export function commandBody(user: string, text: string, triggerId = `trigger-${M
     channel_id: 'C0RELEASES',
     channel_name: 'releases',
     api_app_id: 'A0GOLIVE',
-    response_url: 'http://127.0.0.1:9/unused',
+    response_url: responseUrl,
     trigger_id: triggerId,
   }).toString();
 }

@@ -119,7 +119,12 @@ describe('signed Slack requests', () => {
     let executionArn: string;
 
     it('starts one go-live when Slack retries the command (X-Slack-Retry-Num)', async () => {
-      const body = commandBody(REQUESTER, 'demo 2.0.0 canary', 'trigger-retried-once');
+      const body = commandBody(
+        REQUESTER,
+        'demo 2.0.0 canary',
+        'trigger-retried-once',
+        h.rt.slack!.emulator.responseUrl(REQUESTER),
+      );
 
       const first = await post(body, slackRequest(secret, body));
       const retry = await post(body, slackRequest(secret, body, { timestamp: now() + 1, retryNum: 1 }));

@@ -34,6 +34,14 @@ const FINAL_KIND: Partial<Record<NotificationEvent['kind'], CardState['status']>
   'rollback-failed': 'rollback-failed',
 };
 
+const ROLLBACK_STEPS = new Set([
+  'Rollback',
+  'UnmuteAfterRollback',
+  'ReleaseLockAfterRollback',
+  'NotifyRollback',
+  'NotifyRollbackFailed',
+]);
+
 function memoryRefs(): SlackRefStore {
   const values = new Map<string, unknown>();
   return {
@@ -126,6 +134,11 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
       });
     }
     const rollbackStarts = event.step === 'Rollback' && event.state === 'started' && event.error;
+    if (rollbackStarts) {
+      // The step that failed may have failed outside its function (an alarm failing a bake, a timeout).
+      const failed = [...card.steps].reverse().find((s) => !ROLLBACK_STEPS.has(s.step));
+      if (failed) failed.state = 'failed';
+    }
     await saveCard(card);
     await updateCard(card);
     if (rollbackStarts && event.error) {
