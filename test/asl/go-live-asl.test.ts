@@ -85,3 +85,43 @@ describe('state-machines/go-live.asl.json', () => {
     });
   });
 });
+
+describe('the restore polling loop', () => {
+  const restoreTasks = ['StartRestore', 'CheckRestore', 'VerifyBackup'];
+
+  it('polls with a Wait state and a bounded number of checks, never a sleeping Lambda', () => {
+    const choice = asl.States['RestoreReady?'] as { Choices: Record<string, unknown>[]; Default: string };
+
+    expect(asl.States.MuteAlerts.Next).toBe('StartRestore');
+    expect(asl.States.StartRestore.Next).toBe('RestoreReady?');
+    expect(choice.Choices).toEqual([
+      { Variable: '$.restore.value.status', StringEquals: 'ready', Next: 'VerifyBackup' },
+      {
+        Variable: '$.restore.value.attempt',
+        NumericGreaterThanEqualsPath: '$.restore.value.maxAttempts',
+        Next: 'VerifyBackup',
+      },
+    ]);
+    expect(choice.Default).toBe('WaitForRestore');
+    expect(asl.States.WaitForRestore).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.restore.value.pollSeconds',
+      Next: 'CheckRestore',
+    });
+    expect(asl.States.CheckRestore.Next).toBe('RestoreReady?');
+    expect(asl.States.VerifyBackup.Next).toBe('PreTrafficSmokeTests');
+  });
+
+  it.each(restoreTasks)('%s calls the backup function with its phase and rolls back on failure', (name) => {
+    const state = asl.States[name] as {
+      Parameters: { FunctionName: string; Payload: { action: string } };
+      TimeoutSeconds: number;
+    };
+
+    expect(state.Parameters.FunctionName).toBe('${BackupFunctionArn}');
+    expect(state.Parameters.Payload.action).toBe(
+      { StartRestore: 'start', CheckRestore: 'check', VerifyBackup: 'validate' }[name],
+    );
+    expect(state.TimeoutSeconds).toBeLessThanOrEqual(300);
+  });
+});
