@@ -90,7 +90,7 @@ describe('the restore polling loop', () => {
   const restoreTasks = ['StartRestore', 'CheckRestore', 'VerifyBackup'];
 
   it('polls with a Wait state and a bounded number of checks, never a sleeping Lambda', () => {
-    const choice = asl.States['RestoreReady?'] as { Choices: Record<string, unknown>[]; Default: string };
+    const choice = asl.States['RestoreReady?'] as unknown as { Choices: Record<string, unknown>[]; Default: string };
 
     expect(asl.States.MuteAlerts.Next).toBe('StartRestore');
     expect(asl.States.StartRestore.Next).toBe('RestoreReady?');
@@ -113,7 +113,7 @@ describe('the restore polling loop', () => {
   });
 
   it.each(restoreTasks)('%s calls the backup function with its phase and rolls back on failure', (name) => {
-    const state = asl.States[name] as {
+    const state = asl.States[name] as unknown as {
       Parameters: { FunctionName: string; Payload: { action: string } };
       TimeoutSeconds: number;
     };
