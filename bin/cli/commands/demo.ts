@@ -46,6 +46,7 @@ export const DEMO_FAULTS: Record<string, { what: string; apply: (rt: LocalRuntim
   },
 };
 
+/** Asks in the terminal; `signal` ends the question when the sign-off is decided elsewhere (the Slack emulator). */
 async function askApproval(
   io: Io,
   signal: AbortSignal,
