@@ -100,6 +100,34 @@ describe('ALB traffic', () => {
     expect(elb.commandCalls(ModifyListenerCommand)).toHaveLength(0);
   });
 
+  it('changes only the forward action, keeping an authentication action before it', async () => {
+    const auth: Action = {
+      Type: 'authenticate-oidc',
+      Order: 1,
+      AuthenticateOidcConfig: {
+        Issuer: 'https://idp',
+        ClientId: 'c',
+        AuthorizationEndpoint: 'a',
+        TokenEndpoint: 't',
+        UserInfoEndpoint: 'u',
+      },
+    };
+    const before = { ...forward(orders.blueTargetGroupArn, orders.greenTargetGroupArn, 100, 0), Order: 2 };
+    const after = { ...forward(orders.blueTargetGroupArn, orders.greenTargetGroupArn, 50, 50), Order: 2 };
+    elb
+      .on(DescribeListenersCommand)
+      .resolvesOnce({ Listeners: [{ DefaultActions: [auth, before] }] })
+      .resolves({ Listeners: [{ DefaultActions: [auth, after] }] });
+    elb.on(ModifyListenerCommand).resolves({});
+
+    await traffic().setWeights('orders', { blue: 50, green: 50 });
+
+    expect(elb.commandCalls(ModifyListenerCommand)[0].args[0].input.DefaultActions).toEqual([
+      { ...auth, AuthenticateOidcConfig: { ...auth.AuthenticateOidcConfig, UseExistingClientSecret: true } },
+      after,
+    ]);
+  });
+
   it('reports a single-target forward as 100% on that target group', async () => {
     elb.on(DescribeListenersCommand).resolves({
       Listeners: [{ DefaultActions: [{ Type: 'forward', TargetGroupArn: orders.greenTargetGroupArn }] }],

@@ -92,10 +92,12 @@ export class AlbTraffic {
   }
 
   async setWeights(target: AlbTarget, weights: Weights): Promise<Weights> {
-    const current = (await this.actions(target)).find((a) => a.Type === 'forward');
+    const existing = await this.actions(target);
+    const current = existing.find((a) => a.Type === 'forward');
     const stickiness: TargetGroupStickinessConfig | undefined = current?.ForwardConfig?.TargetGroupStickinessConfig;
     const forward: Action = {
       Type: 'forward',
+      ...(current?.Order === undefined ? {} : { Order: current.Order }),
       ForwardConfig: {
         TargetGroups: [
           { TargetGroupArn: target.blueTargetGroupArn, Weight: weights.blue },
@@ -104,14 +106,25 @@ export class AlbTraffic {
         ...(stickiness ? { TargetGroupStickinessConfig: stickiness } : {}),
       },
     };
+    // Only the forward action changes: authentication or other actions before it stay as they are
+    // (Describe* never returns an OIDC client secret, so the existing one is kept).
+    const actions: Action[] = current
+      ? existing.map((a) =>
+          a === current
+            ? forward
+            : a.Type === 'authenticate-oidc' && a.AuthenticateOidcConfig
+              ? { ...a, AuthenticateOidcConfig: { ...a.AuthenticateOidcConfig, UseExistingClientSecret: true } }
+              : a,
+        )
+      : [forward];
     if (target.ruleArn) {
       const ruleArn = target.ruleArn;
       await awsCall(`elasticloadbalancing:ModifyRule ${ruleArn}`, () =>
-        this.client.send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: [forward] })),
+        this.client.send(new ModifyRuleCommand({ RuleArn: ruleArn, Actions: actions })),
       );
     } else {
       await awsCall(`elasticloadbalancing:ModifyListener ${target.listenerArn}`, () =>
-        this.client.send(new ModifyListenerCommand({ ListenerArn: target.listenerArn, DefaultActions: [forward] })),
+        this.client.send(new ModifyListenerCommand({ ListenerArn: target.listenerArn, DefaultActions: actions })),
       );
     }
     return this.readWeights(target);
