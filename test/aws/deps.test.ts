@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { WebClient } from '@slack/web-api';
+import type { ProgressEvent } from '../../lambdas/core/ports';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createAwsDeps } from '../../lambdas/providers/aws';
 import { bundledConfig } from '../../lambdas/providers/aws/config';
@@ -76,6 +77,45 @@ describe('secretSlackNotifier', () => {
     expect(first).toEqual({ delivered: true, ref: '1.2' });
     expect(tokens).toEqual(['xoxb-1']);
     expect(posted[0]).toMatchObject({ channel: '#releases', text: 'orders 2.4.0 is live' });
+  });
+});
+
+describe('secretSlackNotifier with the store', () => {
+  it('keeps the status card in the store, so another function (another Lambda) updates the same card', async () => {
+    sm.on(GetSecretValueCommand).resolves(secretValue('xoxb-1'));
+    const values = new Map<string, unknown>();
+    const store = {
+      getExecutionValue: async <T>(id: string, key: string) => values.get(`${id}/${key}`) as T | undefined,
+      putExecutionValue: async (id: string, key: string, value: unknown) => void values.set(`${id}/${key}`, value),
+      getApproval: async () => undefined,
+    };
+    const calls: string[] = [];
+    const createClient = () =>
+      ({
+        chat: {
+          postMessage: async () => (calls.push('postMessage'), { ok: true, ts: '1.1' }),
+          update: async () => (calls.push('update'), { ok: true, ts: '1.1' }),
+        },
+      }) as unknown as WebClient;
+    const secret = () => new SlackSecret(SECRET_ARN, new SecretsManagerClient({}));
+    const progress: ProgressEvent = {
+      executionId: 'e',
+      service: 'orders',
+      version: '2.4.0',
+      step: 'CheckReadiness',
+      state: 'started',
+      at: '2026-01-01T00:00:00Z',
+    };
+
+    await secretSlackNotifier(secret(), '#releases', createClient, store).progress!(progress);
+    await secretSlackNotifier(secret(), '#releases', createClient, store).progress!({
+      ...progress,
+      state: 'succeeded',
+    });
+
+    expect(calls[0]).toBe('postMessage');
+    expect(calls.slice(1).every((c) => c === 'update')).toBe(true);
+    expect([...values.keys()].some((k) => k.startsWith('e/'))).toBe(true);
   });
 });
 

@@ -20,14 +20,15 @@ export const logger = new Logger();
 /** Builds the AWS providers from the bundled config and the environment, failing fast by name. */
 export function createAwsDeps(config: GoLiveConfig, env: NodeJS.ProcessEnv = process.env): Deps {
   const { table, slackSecretArn } = readEnv(['table', 'slackSecretArn'], env);
+  const store = new DynamoStore(table);
   return {
     config,
-    store: new DynamoStore(table),
+    store,
     traffic: new AwsTraffic(config),
     alerts: new CloudWatchAlerts(),
     backup: new AwsBackup(config),
     readiness: new AwsReadiness({ config }),
-    notifier: secretSlackNotifier(new SlackSecret(slackSecretArn), config.slack.channel),
+    notifier: secretSlackNotifier(new SlackSecret(slackSecretArn), config.slack.channel, undefined, store),
     callbacks: new SfnTaskCallbacks(new SFNClient(CLIENT_CONFIG)),
     now: () => new Date(),
     fetch: (...args) => fetch(...args),

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { WebClient } from '@slack/web-api';
 import type { NotificationEvent, Notifier, ProgressEvent } from '../../core/ports';
-import { slackNotifier } from '../slack/notifier';
+import { slackNotifier, type SlackRefStore } from '../slack/notifier';
 import { awsCall, CLIENT_CONFIG, ProviderResourceMissing } from './errors';
 
 /** The Slack app's credentials, one JSON secret: `{ "botToken": "xoxb-…", "signingSecret": "…" }`. */
@@ -63,12 +63,17 @@ export function secretSlackNotifier(
   secret: SlackSecret,
   channel: string,
   createClient: (token: string) => WebClient = (token) => new WebClient(token),
+  /** The golive store: every function (its own Lambda) must find the same status card and approval message. */
+  store?: SlackRefStore,
 ): Notifier {
   let current: { token: string; notifier: Notifier } | undefined;
   const notifier = async (): Promise<Notifier> => {
     const { botToken } = await secret.get();
     if (current?.token !== botToken)
-      current = { token: botToken, notifier: slackNotifier(createClient(botToken), { channel }) };
+      current = {
+        token: botToken,
+        notifier: slackNotifier(createClient(botToken), { channel, ...(store ? { store } : {}) }),
+      };
     return current.notifier;
   };
   return {
