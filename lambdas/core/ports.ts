@@ -203,7 +203,15 @@ export interface Store {
 }
 
 export interface NotificationEvent {
-  kind: 'approval-requested' | 'succeeded' | 'rolled-back' | 'rollback-failed' | 'alarm' | 'decision';
+  kind:
+    | 'approval-requested'
+    | 'succeeded'
+    | 'rolled-back'
+    | 'rollback-failed'
+    | 'alarm'
+    | 'decision'
+    /** After the last audit record: the final chain hash, for everyone to see (not itself audited). */
+    | 'audit-sealed';
   executionId: string;
   service: string;
   version: string;

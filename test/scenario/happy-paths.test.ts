@@ -70,7 +70,10 @@ describe('a complete go-live on the local engine', () => {
     expect(backup).toMatchObject({ ok: true, integrityCheck: 'ok', scratchDeleted: true });
     expect(backup.tables.length).toBeGreaterThanOrEqual(3);
     expect((await h.rt.store.findApprovalByExecution(arn))?.status).toBe('approved');
-    expect(h.rt.notifier.list(arn).map((n) => n.kind)).toEqual(['approval-requested', 'succeeded']);
+    const notes = h.rt.notifier.list(arn);
+    expect(notes.map((n) => n.kind)).toEqual(['approval-requested', 'succeeded', 'audit-sealed']);
+    // The final hash is told to the channel once the last record exists.
+    expect(notes[2].text).toContain((verifyChain(await h.rt.store.listAudit(arn)) as { finalHash: string }).finalHash);
 
     // The execution's history is real Step Functions HistoryEvents, readable through the SDK.
     const history = await h.rt.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }));

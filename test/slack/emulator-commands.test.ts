@@ -54,6 +54,9 @@ describe('/golive subcommands on the local emulator', () => {
   });
 
   it('answers status and history privately', async () => {
+    // The card shows "Rolled back" a moment before the execution itself ends: wait for the end.
+    const [latest] = h.rt.engine.listExecutions({ stateMachineArn: h.rt.stateMachineArn }).executions;
+    await h.finished(latest.executionArn!);
     await slack().command(APPROVER, 'status demo');
     const status = await lastEphemeral(APPROVER, 'FAILED');
     await slack().command(APPROVER, 'history demo');

@@ -72,5 +72,19 @@ export async function notify(
   const audit: AuditSeal = chain.intact
     ? { records: records.length, intact: true, finalHash: chain.finalHash }
     : { records: records.length, intact: false, firstBadRecord: chain.badSeq };
+  // The seal comes after the last record by definition, so it is told, not recorded; and a
+  // failure to tell it must not fail the step that already notified.
+  await deps.notifier
+    .notify({
+      kind: 'audit-sealed',
+      executionId: event.executionId,
+      service: String(event.request.service ?? 'unknown'),
+      version: String(event.request.version ?? ''),
+      text: audit.intact
+        ? `🔒 Audit trail sealed: ${audit.records} records, chain intact, final hash ${audit.finalHash}`
+        : `⚠️ Audit chain does not verify from record ${audit.firstBadRecord}: run golive audit verify`,
+      details: { audit },
+    })
+    .catch(() => undefined);
   return { ...sent, audit };
 }
