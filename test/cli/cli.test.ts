@@ -61,6 +61,13 @@ describe('golive CLI', () => {
     expect(result.err).toContain('--reason');
   });
 
+  it('refuses a waiver without a reason with exit 2', async () => {
+    const result = await run(['approve', 'whatever', '--as', 'U_APPROVER_ANA', '--waive', 'runbook-linked', ...common]);
+
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('a waiver needs a reason');
+  });
+
   it('names an unknown command and an unknown --fail-at step', async () => {
     expect(await run(['deploy'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown command "deploy"') });
     expect(await run(['demo', '--fail-at', 'everything'])).toMatchObject({
@@ -96,11 +103,15 @@ describe('golive CLI', () => {
     await h.waitForCallback(executionArn, 'SignOff');
 
     const self = await run(['approve', name, '--as', 'U_RELEASE_MANAGER', ...common]);
+    // Approving confirms every checklist item the approver is named to attest.
     const approved = await run(['approve', name, '--as', 'U_APPROVER_ANA', ...common]);
     const watched = await watching;
 
     expect(self).toMatchObject({ code: 1, out: expect.stringContaining('not an approver') });
     expect(approved).toMatchObject({ code: 0, out: expect.stringContaining('approved') });
+    const attested = (await h.rt.store.listAudit(executionArn)).filter((r) => r.action === 'attest');
+    expect(attested.map((r) => r.actor)).toContain('U_APPROVER_ANA');
+    expect(JSON.stringify(attested)).toContain('ingress-through-gateway');
     expect(watched.code).toBe(0);
     expect(watched.out).toMatch(/✓ ValidateAndLock\s+\d+ ms/);
     expect(watched.out).toMatch(/✓ Bake\s+[\d.]+ s\s+bake passed/);

@@ -191,12 +191,20 @@ function openStore(v: Values): SqliteStore {
 
 export function approveCommand(decision: 'approve' | 'reject'): Command {
   return {
-    usage: `golive ${decision} <execution> --as <user-id>${decision === 'reject' ? ' --reason <text>' : ' [--reason <text>]'}`,
+    usage: `golive ${decision} <execution> --as <user-id>${
+      decision === 'reject' ? ' --reason <text>' : ' [--attest <item>]... [--waive <item>]... [--reason <text>]'
+    }`,
     summary:
       decision === 'approve'
-        ? 'Approve a go-live waiting for sign-off.'
+        ? 'Approve a go-live waiting for sign-off; --attest confirms checklist items, --waive waives them (with --reason).'
         : 'Reject a go-live (needs a reason): it rolls back.',
-    options: { as: { type: 'string' }, reason: { type: 'string' } },
+    options: {
+      as: { type: 'string' },
+      reason: { type: 'string' },
+      ...(decision === 'approve'
+        ? { attest: { type: 'string', multiple: true }, waive: { type: 'string', multiple: true } }
+        : {}),
+    },
     async run({ positionals, values }, io) {
       const v = values as Values;
       if (!positionals[0]) throw usageError(`name the execution\nUsage: golive ${decision} <execution> --as <user-id>`);
@@ -204,6 +212,10 @@ export function approveCommand(decision: 'approve' | 'reject'): Command {
       if (decision === 'reject' && !(v.reason as string | undefined)?.trim()) {
         throw usageError('a rejection needs a reason: --reason "what is wrong"');
       }
+      const attest = (values.attest as unknown as string[] | undefined) ?? [];
+      const waive = (values.waive as unknown as string[] | undefined) ?? [];
+      const reason = (v.reason as string | undefined)?.trim();
+      if (waive.length > 0 && !reason) throw usageError('a waiver needs a reason: --reason "why it is acceptable"');
       const remote = new Remote(endpointUrl(v));
       const store = openStore(v);
       try {
@@ -212,7 +224,13 @@ export function approveCommand(decision: 'approve' | 'reject'): Command {
           castVote(
             { store, callbacks: new SfnTaskCallbacks(remote.sfn), now: () => new Date() },
             { executionId },
-            { voter: v.as as string, decision, ...(v.reason ? { reason: v.reason as string } : {}) },
+            {
+              voter: v.as as string,
+              decision,
+              ...(reason ? { reason } : {}),
+              ...(attest.length ? { attest } : {}),
+              ...(waive.length ? { waive: waive.map((item) => ({ item, reason: reason as string })) } : {}),
+            },
           ),
         );
         io.out(v.json ? JSON.stringify({ kind: outcome.kind, message: outcome.message }) : outcome.message);
