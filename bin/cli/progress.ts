@@ -1,3 +1,4 @@
+import { describeCause } from '../../lambdas/core/steps/step';
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 
 export interface StepLine {
@@ -65,7 +66,7 @@ export class ProgressTracker {
           step: name,
           state: timedOutBake ? 'succeeded' : 'failed',
           durationMs: at - (this.entered.get(name) ?? at),
-          detail: timedOutBake ? 'bake passed, no alarm' : `${error}: ${causeText(details?.cause)}`,
+          detail: timedOutBake ? 'bake passed, no alarm' : `${error}: ${describeCause(details?.cause)}`,
         });
         this.entered.delete(name);
         this.failed.add(name);
@@ -89,7 +90,7 @@ export class ProgressTracker {
         return {
           status: 'FAILED',
           error: event.executionFailedEventDetails?.error ?? 'Error',
-          cause: causeText(event.executionFailedEventDetails?.cause),
+          cause: describeCause(event.executionFailedEventDetails?.cause),
         };
       case 'ExecutionAborted':
         return {
@@ -101,16 +102,6 @@ export class ProgressTracker {
       default:
         return undefined;
     }
-  }
-}
-
-export function causeText(cause: string | undefined): string {
-  if (!cause) return '';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string };
-    return parsed.errorMessage ?? cause;
-  } catch {
-    return cause;
   }
 }
 
