@@ -1,3 +1,4 @@
+import { parseConfig } from '../lambdas/core/config';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Annotations, Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
@@ -290,6 +291,8 @@ function validateProps(
   if (!props.config || typeof props.config !== 'object' || !props.config.services) {
     throw new Error('GoLiveOrchestrator: invalid props:\n  - config: pass the validated golive config (loadConfig)');
   }
+  // The functions trust the config they carry (no validator in their bundles): it is validated here.
+  parseConfig(props.config, 'GoLiveOrchestrator props.config');
   const alarmNames = [
     ...new Set(props.alarmNames ?? Object.values(props.config.services).flatMap((s) => s.alerts.alarms)),
   ];

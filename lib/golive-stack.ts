@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { loadConfig, type GoLiveConfig } from '../lambdas/core/config';
+import type { GoLiveConfig } from '../lambdas/core/config';
+import { loadConfig } from '../lambdas/core/config-file';
 import { GoLiveOrchestrator } from './go-live-orchestrator';
 
 /** The config file at the repository root, used when no other is given. */

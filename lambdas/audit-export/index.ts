@@ -1,15 +1,10 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import { parseExecutionStatusChange } from '../core/execution-event';
 import { exportExecutionAudit, type ArchiveDeps, type ExecutionSource } from '../core/report/archive';
 import { readAllHistory } from '../core/report/history';
 import { awsDeps } from '../providers/aws';
 import { S3AuditArchive } from './s3-archive';
-
-/** The EventBridge "Step Functions Execution Status Change" event, as much as the export reads. */
-const statusChangeSchema = z.object({
-  detail: z.object({ executionArn: z.string().min(1), status: z.string().min(1) }),
-});
 
 export const AUDIT_BUCKET_ENV = 'GOLIVE_AUDIT_BUCKET';
 
@@ -28,8 +23,8 @@ export function sfnExecutionSource(sfn: SFNClient): ExecutionSource {
 
 /** EventBridge rule target: an execution ended (any status) → its complete audit record into the archive. */
 export const createHandler = (resolveDeps: () => Promise<ArchiveDeps>) => async (event: unknown) => {
-  const { detail } = statusChangeSchema.parse(event);
-  return exportExecutionAudit(await resolveDeps(), detail);
+  const { executionArn, status } = parseExecutionStatusChange(event);
+  return exportExecutionAudit(await resolveDeps(), { executionArn, status });
 };
 
 const s3 = new S3Client({});

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { EXECUTION_TIMEOUT_SECONDS, STRATEGIES } from './strategies';
 import { policyProblems, readinessPolicySchema, serviceReadinessSchema } from './readiness/policy';
 
 const slackUserId = z.string().min(1, 'must be a Slack user id such as U0123ABCD');
@@ -68,12 +67,7 @@ const traffic = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('lambda-alias'), functionName: z.string().min(1), alias: z.string().min(1) }).strict(),
 ]);
 
-/** The ASL's top-level TimeoutSeconds and the sum of its per-Task timeouts outside bakes and sign-off. */
-export const EXECUTION_TIMEOUT_SECONDS = 86400;
 const WORST_CASE_TASK_SECONDS = 4000;
-
-export const STRATEGIES = ['all-at-once', 'blue-green', 'canary'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
 
 const canarySteps = z
   .array(z.number().int().min(1).max(99))
@@ -111,6 +105,9 @@ const service = z
     readiness: serviceReadinessSchema.prefault({}),
   })
   .strict();
+
+// Re-exported: callers that validate configs may keep importing them from here.
+export { EXECUTION_TIMEOUT_SECONDS, STRATEGIES, type Strategy } from './strategies';
 
 export const configSchema = z
   .object({
@@ -190,22 +187,6 @@ export function parseConfig(raw: unknown, source = 'golive.config.yaml'): GoLive
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
   throw new ConfigError(`${source} is invalid:\n  - ${issues.join('\n  - ')}`, issues);
-}
-
-export function loadConfig(file: string): GoLiveConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`, []);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message}`, []);
-  }
-  return parseConfig(raw, file);
 }
 
 /** JSON Schema for editor completion (`npm run schema`). */

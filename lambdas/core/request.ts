@@ -1,4 +1,5 @@
-import { STRATEGIES, type GoLiveConfig, type ServiceConfig, type Strategy } from './config';
+import type { GoLiveConfig, ServiceConfig } from './config';
+import { STRATEGIES, type Strategy } from './strategies';
 import { InvalidRequest } from './errors';
 import type { Slot } from './ports';
 

@@ -1,5 +1,6 @@
 import type { View } from '@slack/web-api';
-import { STRATEGIES, type GoLiveConfig } from '../core/config';
+import type { GoLiveConfig } from '../core/config';
+import { STRATEGIES } from '../core/strategies';
 import { REJECT_MODAL, START_MODAL } from '../providers/slack/messages';
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text, emoji: true });

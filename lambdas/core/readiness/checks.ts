@@ -1,7 +1,7 @@
 import type { GoLiveConfig } from '../config';
 import type { Endpoints, ObservedAlarm, ObservedEnvironment, ReadinessProvider } from '../ports';
 import { SEMVER } from '../request';
-import type { CheckKind } from './policy';
+import type { CheckKind } from './kinds';
 
 /** What the checks may use: the config, the readiness facts, the service's URLs, HTTP and the clock. */
 export interface ReadinessContext {

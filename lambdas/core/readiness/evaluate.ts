@@ -1,5 +1,5 @@
-import type { CheckKind, Category } from './policy';
-import { effectivePolicy } from './policy';
+import { effectivePolicy } from './effective';
+import type { Category, CheckKind } from './kinds';
 import { runCheck, type ReadinessContext } from './checks';
 
 export type ItemStatus = 'pass' | 'fail' | 'n/a' | 'waived' | 'to-attest' | 'attested';

@@ -1,59 +1,11 @@
 import { z } from 'zod';
+import { roleMembers, type PolicyConfig } from './effective';
+import { CATEGORIES, CHECK_KINDS } from './kinds';
 
-/** The categories of the production-readiness checklist; the default policy covers every one. */
-export const CATEGORIES = [
-  'Network',
-  'Monitoring',
-  'Log aggregation',
-  'Alerts',
-  'Backups',
-  'Deployment',
-  'Data replication',
-  'Access',
-  'Secrets',
-  'Smoke tests',
-  'Health checks',
-  'Versioning',
-  'Git branches and tags',
-  'Capacity planning',
-  'Time configuration',
-  'Release strategy',
-  'Production sign-off',
-  'Support documents',
-  'Disaster recovery',
-] as const;
-export type Category = (typeof CATEGORIES)[number];
-
-/** Automated checks golive knows; each is implemented once in core over the ReadinessProvider facts. */
-export const CHECK_KINDS = [
-  'health-blue',
-  'health-green',
-  'alarms-coverage',
-  'alerts-muteable',
-  'log-metric-filters',
-  'backup-configured',
-  'backup-recovery-point',
-  'db-replication',
-  'db-not-public',
-  'no-plaintext-secrets',
-  'secrets-rotation',
-  'capacity-limits',
-  'artifact-exists',
-  'version-semver',
-  'runbook-reachable',
-  'dr-plan-reachable',
-  'smoke-tests-defined',
-  'deployment-automated',
-  'release-strategy',
-  'sign-off-policy',
-] as const;
-export type CheckKind = (typeof CHECK_KINDS)[number];
-
-/**
- * Roles every config has: the Slack approvers and release managers; `production-team` and
- * `security` (used by the default policy) are the approvers unless readiness.roles names them.
- */
-export const BUILTIN_ROLES = ['approvers', 'release-managers', 'production-team', 'security'] as const;
+// The parts the functions need at run time live in zod-free modules (kinds.ts, effective.ts), so a
+// function bundle does not carry the schema library; re-exported here for existing callers.
+export { BUILTIN_ROLES, CATEGORIES, CHECK_KINDS, type Category, type CheckKind } from './kinds';
+export { effectivePolicy, roleMembers, type EffectivePolicyItem } from './effective';
 
 const itemId = z.string().regex(/^[a-z][a-z0-9-]{0,59}$/, 'item ids are lowercase, digits and dashes');
 const level = z.enum(['required', 'advisory']);
@@ -391,51 +343,6 @@ export const readinessPolicySchema = z
   })
   .strict();
 export type ReadinessPolicy = z.infer<typeof readinessPolicySchema>;
-
-export interface EffectivePolicyItem extends ReadinessPolicyItem {
-  /** User ids who may attest (attest items). */
-  attesters: string[];
-  /** User ids who may waive. */
-  waivers: string[];
-}
-
-interface PolicyConfig {
-  slack: { approvers: string[]; releaseManagers: string[] };
-  readiness: ReadinessPolicy;
-  services: Record<string, { readiness: ServiceReadiness }>;
-}
-
-export function roleMembers(config: PolicyConfig, role: string): string[] | undefined {
-  if (role === 'approvers') return config.slack.approvers;
-  if (role === 'release-managers') return config.slack.releaseManagers;
-  return (
-    config.readiness.roles[role] ??
-    (['production-team', 'security'].includes(role) ? config.slack.approvers : undefined)
-  );
-}
-
-/** Roles expand to their members; anything else is a Slack user id. */
-function expand(config: PolicyConfig, names: string[]): string[] {
-  return [...new Set(names.flatMap((n) => roleMembers(config, n) ?? [n]))];
-}
-
-/** The default policy with the service's overrides and extra items applied, roles resolved to people. */
-export function effectivePolicy(config: PolicyConfig, service: string): EffectivePolicyItem[] {
-  const svc = config.services[service].readiness;
-  const items: EffectivePolicyItem[] = [];
-  for (const base of [...config.readiness.items, ...svc.extraItems]) {
-    const override = svc.overrides[base.id] ?? {};
-    if (override.disabled) continue;
-    const { disabled: _disabled, ...changes } = override;
-    const item = { ...base, ...changes };
-    items.push({
-      ...item,
-      attesters: item.attest ? expand(config, [item.attest]) : [],
-      waivers: expand(config, item.waivableBy),
-    });
-  }
-  return items;
-}
 
 /** Problems a policy can have that zod cannot see alone; each as [path, message]. */
 export function policyProblems(config: PolicyConfig): [Array<string | number>, string][] {

@@ -1,4 +1,4 @@
-import { CATEGORIES } from './policy';
+import { CATEGORIES } from './kinds';
 import type { ItemStatus, ReadinessReport } from './evaluate';
 
 export const STATUS_MARK: Record<ItemStatus, string> = {

@@ -1,23 +1,47 @@
-import { z } from 'zod';
 import type { Deps } from '../ports';
 
 /** The EventBridge "CloudWatch Alarm State Change" event, as much of it as golive reads. */
-export const alarmStateChangeSchema = z
-  .object({
-    'detail-type': z.literal('CloudWatch Alarm State Change'),
-    time: z.string(),
-    detail: z
-      .object({
-        alarmName: z.string(),
-        state: z
-          .object({ value: z.string(), reason: z.string().default(''), timestamp: z.string().optional() })
-          .passthrough(),
-        previousState: z.object({ value: z.string() }).passthrough().optional(),
-      })
-      .passthrough(),
-  })
-  .passthrough();
-export type AlarmStateChange = z.infer<typeof alarmStateChangeSchema>;
+export interface AlarmStateChange {
+  'detail-type': 'CloudWatch Alarm State Change';
+  time: string;
+  detail: {
+    alarmName: string;
+    state: { value: string; reason: string; timestamp?: string; [key: string]: unknown };
+    previousState?: { value: string; [key: string]: unknown };
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Checked by hand (no schema library in the function bundles); names what is wrong. */
+export function parseAlarmStateChange(event: unknown): AlarmStateChange {
+  const bad = (what: string) => new Error(`not a CloudWatch Alarm State Change event: ${what}`);
+  if (!isRecord(event) || event['detail-type'] !== 'CloudWatch Alarm State Change') throw bad('detail-type');
+  if (typeof event.time !== 'string') throw bad('time');
+  const detail = event.detail;
+  if (!isRecord(detail) || typeof detail.alarmName !== 'string') throw bad('detail.alarmName');
+  const state = detail.state;
+  if (!isRecord(state) || typeof state.value !== 'string') throw bad('detail.state.value');
+  if (
+    detail.previousState !== undefined &&
+    (!isRecord(detail.previousState) || typeof detail.previousState.value !== 'string')
+  ) {
+    throw bad('detail.previousState.value');
+  }
+  return {
+    ...event,
+    'detail-type': 'CloudWatch Alarm State Change',
+    time: event.time,
+    detail: {
+      ...detail,
+      alarmName: detail.alarmName,
+      state: { ...state, value: state.value, reason: typeof state.reason === 'string' ? state.reason : '' },
+      ...(detail.previousState ? { previousState: detail.previousState as { value: string } } : {}),
+    },
+  };
+}
 
 /**
  * An alarm went to ALARM: every bake watching it fails at once with AlarmTriggered

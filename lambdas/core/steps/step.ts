@@ -1,39 +1,86 @@
-import { z } from 'zod';
 import { GoLiveAborted, GoLiveError } from '../errors';
 import type { AuditEntry, Deps, ProgressEvent } from '../ports';
 import type { GoLiveRequest, RolloutPlan } from '../request';
 
-/** The Payload every Task state sends (see state-machines/go-live.asl.json). */
-export const stepEventSchema = z.object({
-  executionId: z.string().min(1),
-  // Unvalidated until ValidateAndLock: a malformed execution input must end as InvalidRequest, not a parse error.
-  request: z
-    .unknown()
-    .transform((v) =>
-      v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { input: v },
-    ),
-  plan: z.record(z.string(), z.unknown()).default({}),
-  action: z.string().optional(),
-  phase: z.string().optional(),
-  event: z.string().optional(),
-  outcome: z.string().optional(),
-  weight: z.number().int().min(0).max(100).optional(),
-  taskToken: z.string().optional(),
-  startTime: z.string().optional(),
-  readiness: z.unknown().optional(),
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
-  rollbackError: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
-});
+/**
+ * The Payload every Task state sends (see state-machines/go-live.asl.json). Checked by hand, not
+ * by zod: this runs in every function, and a schema library would triple each bundle and its
+ * cold start.
+ */
+export interface RawStepEvent {
+  executionId: string;
+  /** Unvalidated until ValidateAndLock: a malformed execution input must end as InvalidRequest, not a parse error. */
+  request: Record<string, unknown>;
+  plan: Record<string, unknown>;
+  action?: string;
+  phase?: string;
+  event?: string;
+  outcome?: string;
+  weight?: number;
+  taskToken?: string;
+  startTime?: string;
+  readiness?: unknown;
+  error?: { Error: string; Cause?: string };
+  rollbackError?: { Error: string; Cause?: string };
+}
 
-export type RawStepEvent = z.infer<typeof stepEventSchema>;
 /** After ValidateAndLock, request and plan are the validated ones. */
 export interface StepEvent extends Omit<RawStepEvent, 'request' | 'plan'> {
   request: GoLiveRequest;
   plan: RolloutPlan;
 }
 
+export class InvalidStepEvent extends Error {
+  constructor(message: string) {
+    super(`invalid step payload: ${message}`);
+    this.name = 'InvalidStepEvent';
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const STRING_FIELDS = ['action', 'phase', 'event', 'outcome', 'taskToken', 'startTime'] as const;
+
+function errorField(value: unknown, field: string): { Error: string; Cause?: string } | undefined {
+  if (value === undefined) return undefined;
+  if (
+    !isRecord(value) ||
+    typeof value.Error !== 'string' ||
+    (value.Cause !== undefined && typeof value.Cause !== 'string')
+  ) {
+    throw new InvalidStepEvent(`${field} must be {"Error": string, "Cause"?: string}`);
+  }
+  return { Error: value.Error, ...(value.Cause === undefined ? {} : { Cause: value.Cause }) };
+}
+
+/** Keeps the known fields only, as the ASL sends them; names the first bad one. */
 export function parseStepEvent(event: unknown): RawStepEvent {
-  return stepEventSchema.parse(event);
+  if (!isRecord(event)) throw new InvalidStepEvent('expected a JSON object');
+  if (typeof event.executionId !== 'string' || !event.executionId) throw new InvalidStepEvent('executionId is missing');
+  if (event.plan !== undefined && !isRecord(event.plan)) throw new InvalidStepEvent('plan must be an object');
+  const parsed: RawStepEvent = {
+    executionId: event.executionId,
+    request: isRecord(event.request) ? event.request : { input: event.request },
+    plan: (event.plan as Record<string, unknown> | undefined) ?? {},
+  };
+  for (const field of STRING_FIELDS) {
+    const value = event[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw new InvalidStepEvent(`${field} must be a string`);
+    parsed[field] = value;
+  }
+  if (event.weight !== undefined) {
+    const weight = event.weight;
+    if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > 100) {
+      throw new InvalidStepEvent('weight must be a whole percentage from 0 to 100');
+    }
+    parsed.weight = weight;
+  }
+  if (event.readiness !== undefined) parsed.readiness = event.readiness;
+  const error = errorField(event.error, 'error');
+  if (error) parsed.error = error;
+  const rollbackError = errorField(event.rollbackError, 'rollbackError');
+  if (rollbackError) parsed.rollbackError = rollbackError;
+  return parsed;
 }
 
 export interface StepOutcome<T> {

@@ -1,4 +1,4 @@
-import { STRATEGIES } from '../../../../core/config';
+import { STRATEGIES } from '../../../../core/strategies';
 import { validateRequest } from '../../../../core/request';
 import { USAGE, isReleaseManager, notReleaseManager } from '../../../context';
 import { startGoLive } from '../../../executions';

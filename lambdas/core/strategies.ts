@@ -1,0 +1,9 @@
+/**
+ * Constants the Lambdas need at run time, kept apart from the config schema so that a function
+ * bundle does not carry zod and yaml (the config is validated at synth and at local start).
+ */
+export const STRATEGIES = ['all-at-once', 'blue-green', 'canary'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** The ASL's top-level TimeoutSeconds: a whole go-live must fit in it. */
+export const EXECUTION_TIMEOUT_SECONDS = 86400;
