@@ -10,7 +10,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, parseConfig } from '../lambdas/core/config';
+import { parseConfig } from '../lambdas/core/config';
+import { loadConfig } from '../lambdas/core/config-file';
 import { createLambdaSlackHandler } from '../lambdas/slack/lambda-receiver';
 import { startLocalRuntime } from '../local/runtime';
 import { localSlackCredentials } from '../local/slack-emulator/credentials';

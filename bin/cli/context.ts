@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ListStateMachinesCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { ConfigError, loadConfig, type GoLiveConfig } from '../../lambdas/core/config';
+import { ConfigError, type GoLiveConfig } from '../../lambdas/core/config';
+import { loadConfig } from '../../lambdas/core/config-file';
 import { STATE_MACHINE_NAME, sfnClient } from '../../local/runtime';
 import { CliError, EXIT, explainSdkError, usageError } from './errors';
 

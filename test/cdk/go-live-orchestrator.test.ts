@@ -6,7 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import { EVENT_FUNCTIONS, FUNCTIONS } from '../../lambdas/catalog';
 import * as path from 'node:path';
-import { loadConfig } from '../../lambdas/core/config';
+import { loadConfig } from '../../lambdas/core/config-file';
 import { GoLiveOrchestrator, type GoLiveOrchestratorProps } from '../../lib/go-live-orchestrator';
 import { GoLiveFunction } from '../../lib/golive-function';
 

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig, parseConfig } from '../../lambdas/core/config';
+import { ConfigError, parseConfig } from '../../lambdas/core/config';
+import { loadConfig } from '../../lambdas/core/config-file';
 import { CATEGORIES, DEFAULT_POLICY, effectivePolicy } from '../../lambdas/core/readiness/policy';
 import { REPO_ROOT } from '../support/harness';
 

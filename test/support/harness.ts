@@ -7,7 +7,8 @@ import {
   type DescribeExecutionCommandOutput,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import { loadConfig, parseConfig, type GoLiveConfig } from '../../lambdas/core/config';
+import { parseConfig, type GoLiveConfig } from '../../lambdas/core/config';
+import { loadConfig } from '../../lambdas/core/config-file';
 import { castVote } from '../../lambdas/core/steps/approval';
 import { startLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../local/runtime';
 
