@@ -1,18 +1,19 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import type { GoLiveConfig } from '../../core/config';
-import type { Deps } from '../../core/ports';
+import type {
+  AlertsProvider,
+  BackupProvider,
+  Deps,
+  Notifier,
+  ReadinessProvider,
+  Store,
+  TaskCallbacks,
+  TrafficProvider,
+} from '../../core/ports';
 import type { DepsResolver } from '../../handler';
-import { SfnTaskCallbacks } from '../sfn-callbacks';
-import { CloudWatchAlerts } from './alerts';
-import { AwsBackup } from './backup';
 import { bundledConfig } from './config';
 import { readEnv } from './env';
-import { CLIENT_CONFIG } from './errors';
-import { secretSlackNotifier, SlackSecret } from './notifier';
-import { AwsReadiness } from './readiness';
-import { DynamoStore } from './store';
-import { AwsTraffic } from './traffic';
+import { lazyProvider } from './lazy';
 
 /** Structured JSON logs (service name from POWERTOOLS_SERVICE_NAME). Never log secrets or tokens. */
 export const logger = new Logger();
@@ -20,16 +21,25 @@ export const logger = new Logger();
 /** Builds the AWS providers from the bundled config and the environment, failing fast by name. */
 export function createAwsDeps(config: GoLiveConfig, env: NodeJS.ProcessEnv = process.env): Deps {
   const { table, slackSecretArn } = readEnv(['table', 'slackSecretArn'], env);
-  const store = new DynamoStore(table);
+  // Each provider (and its SDK client package) loads on first use: see lazy.ts.
+  const store = lazyProvider<Store>(() => import('./store').then((m) => new m.DynamoStore(table)));
   return {
     config,
     store,
-    traffic: new AwsTraffic(config),
-    alerts: new CloudWatchAlerts(),
-    backup: new AwsBackup(config),
-    readiness: new AwsReadiness({ config }),
-    notifier: secretSlackNotifier(new SlackSecret(slackSecretArn), config.slack.channel, undefined, store),
-    callbacks: new SfnTaskCallbacks(new SFNClient(CLIENT_CONFIG)),
+    traffic: lazyProvider<TrafficProvider>(() => import('./traffic').then((m) => new m.AwsTraffic(config))),
+    alerts: lazyProvider<AlertsProvider>(() => import('./alerts').then((m) => new m.CloudWatchAlerts())),
+    backup: lazyProvider<BackupProvider>(() => import('./backup').then((m) => new m.AwsBackup(config))),
+    readiness: lazyProvider<ReadinessProvider>(() => import('./readiness').then((m) => new m.AwsReadiness({ config }))),
+    notifier: lazyProvider<Notifier>(() =>
+      import('./notifier').then((m) =>
+        m.secretSlackNotifier(new m.SlackSecret(slackSecretArn), config.slack.channel, undefined, store),
+      ),
+    ),
+    callbacks: lazyProvider<TaskCallbacks>(() =>
+      Promise.all([import('@aws-sdk/client-sfn'), import('../sfn-callbacks'), import('./errors')]).then(
+        ([sdk, m, e]) => new m.SfnTaskCallbacks(new sdk.SFNClient(e.CLIENT_CONFIG)),
+      ),
+    ),
     now: () => new Date(),
     fetch: (...args) => fetch(...args),
   };
