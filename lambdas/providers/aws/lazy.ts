@@ -6,7 +6,14 @@
  */
 export function lazyProvider<T extends object>(load: () => Promise<T>): T {
   let instance: Promise<T> | undefined;
-  const get = () => (instance ??= load());
+  const get = () => {
+    if (!instance) {
+      instance = load();
+      // A failed load is not kept: the next call tries again.
+      instance.catch(() => (instance = undefined));
+    }
+    return instance;
+  };
   return new Proxy({} as T, {
     get(_target, prop) {
       // Not a thenable: `await deps.store` must not try to resolve the proxy itself.
