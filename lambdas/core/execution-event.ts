@@ -1,3 +1,4 @@
+import { isRecord } from './json';
 /** The EventBridge "Step Functions Execution Status Change" event, as much as golive reads. */
 export interface ExecutionStatusChange {
   executionArn: string;
@@ -5,8 +6,6 @@ export interface ExecutionStatusChange {
   error?: string;
   cause?: string;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Checked by hand (no schema library in the function bundles); names what is wrong. */
 export function parseExecutionStatusChange(event: unknown): ExecutionStatusChange {

@@ -201,6 +201,17 @@ function requireString(value: unknown, field: string): string {
   return value;
 }
 
+/** The optional error (≤ 256) and cause (≤ 32768) of StopExecution and SendTaskFailure, checked as AWS does. */
+function errorAndCause(input: { error?: string; cause?: string }): { error?: string; cause?: string } {
+  const error = input.error ?? undefined;
+  const cause = input.cause ?? undefined;
+  if (error !== undefined) requireString(error, 'error');
+  if (cause !== undefined) requireString(cause, 'cause');
+  maxLength(error, 'error', 256);
+  maxLength(cause, 'cause', 32768);
+  return { error, cause };
+}
+
 function maxLength(value: string | undefined, field: string, max: number): void {
   if (value !== undefined && value.length > max) {
     throw new SfnError(
@@ -544,12 +555,7 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
 
   stopExecution(input: { executionArn: string; error?: string; cause?: string }): StopExecutionResult {
     const row = this.getExecutionRow(input?.executionArn);
-    const error = input.error ?? undefined;
-    const cause = input.cause ?? undefined;
-    if (error !== undefined) requireString(error, 'error');
-    if (cause !== undefined) requireString(cause, 'cause');
-    maxLength(error, 'error', 256);
-    maxLength(cause, 'cause', 32768);
+    const { error, cause } = errorAndCause(input);
     if (row.status !== 'RUNNING') return { stopDate: new Date(row.stopDate ?? Date.now()) };
     const exec = this.running.get(row.arn);
     if (!exec) {
@@ -593,12 +599,7 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
 
   sendTaskFailure(input: { taskToken: string; error?: string; cause?: string }): Record<string, never> {
     const token = this.checkToken(input?.taskToken);
-    const error = input.error ?? undefined;
-    const cause = input.cause ?? undefined;
-    if (error !== undefined) requireString(error, 'error');
-    if (cause !== undefined) requireString(cause, 'cause');
-    maxLength(error, 'error', 256);
-    maxLength(cause, 'cause', 32768);
+    const { error, cause } = errorAndCause(input);
     const attempt = this.takeOpenToken(token, 'FAILED');
     attempt.tokenOutcome!.reject(new TaskFailure(error ?? 'States.TaskFailed', cause ?? ''));
     return {};

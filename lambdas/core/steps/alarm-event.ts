@@ -1,3 +1,4 @@
+import { isRecord } from '../json';
 import type { Deps } from '../ports';
 
 /** The EventBridge "CloudWatch Alarm State Change" event, as much of it as golive reads. */
@@ -12,8 +13,6 @@ export interface AlarmStateChange {
   };
   [key: string]: unknown;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Checked by hand (no schema library in the function bundles); names what is wrong. */
 export function parseAlarmStateChange(event: unknown): AlarmStateChange {

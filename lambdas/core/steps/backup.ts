@@ -77,6 +77,28 @@ async function cleanUp(deps: Deps, handle: RestoreHandle): Promise<string> {
   }
 }
 
+/**
+ * Ends CheckRestore with `fail(cleaned)` after deleting the scratch target, recorded in the audit
+ * trail like any failed step (the abort was seen here, so runStep must not look for it again).
+ */
+function abandonRestore(
+  deps: Deps,
+  event: StepEvent,
+  state: RestoreState,
+  fail: (cleaned: string) => Error,
+): Promise<never> {
+  return runStep(
+    deps,
+    event,
+    'CheckRestore',
+    'check',
+    async () => {
+      throw fail(await cleanUp(deps, state.handle));
+    },
+    { checkAbort: false },
+  );
+}
+
 /** StartRestore: the latest recovery point must be within RPO; its restore into a scratch target starts. */
 export function startRestore(deps: Deps, event: StepEvent): Promise<RestoreLoopView> {
   return runStep(deps, event, 'StartRestore', 'start', async () => {
@@ -123,16 +145,11 @@ export async function checkRestore(deps: Deps, event: StepEvent): Promise<Restor
   const state = await loadState(deps, event.executionId);
   const abort = await deps.store.getExecutionValue<{ by: string; reason: string }>(event.executionId, 'abort');
   if (abort) {
-    return runStep(
+    return abandonRestore(
       deps,
       event,
-      'CheckRestore',
-      'check',
-      async () => {
-        const cleaned = await cleanUp(deps, state.handle);
-        throw new GoLiveAborted(`aborted by ${abort.by}: ${abort.reason} (restore abandoned, ${cleaned})`);
-      },
-      { checkAbort: false },
+      state,
+      (cleaned) => new GoLiveAborted(`aborted by ${abort.by}: ${abort.reason} (restore abandoned, ${cleaned})`),
     );
   }
   let progress;
@@ -140,21 +157,17 @@ export async function checkRestore(deps: Deps, event: StepEvent): Promise<Restor
     progress = await deps.backup.checkRestore(state.handle);
   } catch (err) {
     if (err instanceof Error && err.name === 'ProviderUnavailable') throw err; // the ASL retries
-    return runStep(
+    return abandonRestore(
       deps,
       event,
-      'CheckRestore',
-      'check',
-      async () => {
-        const cleaned = await cleanUp(deps, state.handle);
-        throw new BackupVerificationFailed(
+      state,
+      (cleaned) =>
+        new BackupVerificationFailed(
           `restore into ${state.handle.restoredTo} failed: ${errorMessage(err)} (${cleaned})`,
           {
             cause: err,
           },
-        );
-      },
-      { checkAbort: false },
+        ),
     );
   }
   const next: RestoreState = {

@@ -1,3 +1,4 @@
+import { isRecord } from '../json';
 import { GoLiveAborted, GoLiveError } from '../errors';
 import type { AuditEntry, Deps, ProgressEvent } from '../ports';
 import type { GoLiveRequest, RolloutPlan } from '../request';
@@ -37,7 +38,6 @@ export class InvalidStepEvent extends Error {
   }
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const STRING_FIELDS = ['action', 'phase', 'event', 'outcome', 'taskToken', 'startTime'] as const;
 
 function errorField(value: unknown, field: string): { Error: string; Cause?: string } | undefined {

@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProviderUnavailable } from '../../lambdas/core/errors';
+import type { BackupProvider, Deps, RestoreHandle } from '../../lambdas/core/ports';
+import type { RolloutPlan } from '../../lambdas/core/request';
+import { checkRestore, type RestoreState } from '../../lambdas/core/steps/backup';
+import { SqliteStore } from '../../lambdas/providers/local/sqlite-store';
+
+describe('CheckRestore when the restore cannot go on', () => {
+  const executionId = 'arn:aws:states:us-east-1:000000000000:execution:golive:check-restore';
+  const handle: RestoreHandle = {
+    kind: 'dynamodb',
+    service: 'demo',
+    recoveryPointId: 'rp-1',
+    recoveryPointAt: '2026-01-01T00:00:00Z',
+    restoredTo: 'golive-scratch-demo-1',
+    startedAt: '2026-01-01T00:00:01Z',
+    detail: {},
+  };
+  const state: RestoreState = {
+    handle,
+    status: 'pending',
+    attempt: 1,
+    maxAttempts: 10,
+    pollSeconds: 30,
+    ageMinutes: 5,
+    rpoMinutes: 60,
+    detail: 'CREATING',
+  };
+  let dir: string;
+  let store: SqliteStore;
+  let cleaned: RestoreHandle[];
+  const event = {
+    executionId,
+    request: { service: 'demo', version: '2.0.0', strategy: 'canary' as const, requestedBy: 'U1' },
+    plan: {} as RolloutPlan,
+  };
+  const deps = (check: BackupProvider['checkRestore']) =>
+    ({
+      store,
+      backup: { checkRestore: check, cleanUp: async (h: RestoreHandle) => (cleaned.push(h), true) },
+      notifier: { notify: async () => ({ delivered: true }) },
+      now: () => new Date('2026-01-01T00:10:00Z'),
+    }) as unknown as Deps;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'golive-check-restore-'));
+    store = new SqliteStore(join(dir, 'store.sqlite'));
+    cleaned = [];
+    await store.putExecutionValue(executionId, 'restore', state);
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('deletes the scratch target and fails with GoLiveAborted when an abort was requested', async () => {
+    await store.putExecutionValue(executionId, 'abort', { by: 'U_RM', reason: 'wrong build' });
+
+    await expect(
+      checkRestore(
+        deps(async () => ({ status: 'pending', handle, detail: '' })),
+        event,
+      ),
+    ).rejects.toMatchObject({
+      name: 'GoLiveAborted',
+      message: expect.stringContaining('restore abandoned, scratch deleted'),
+    });
+    expect(cleaned).toEqual([handle]);
+    expect((await store.listAudit(executionId)).at(-1)).toMatchObject({ step: 'CheckRestore', outcome: 'failed' });
+  });
+
+  it('deletes the scratch target and fails with BackupVerificationFailed when the restore itself failed', async () => {
+    await expect(
+      checkRestore(
+        deps(async () => {
+          throw new Error('RestoreTableToPointInTime failed: table limit reached');
+        }),
+        event,
+      ),
+    ).rejects.toMatchObject({
+      name: 'BackupVerificationFailed',
+      message: expect.stringContaining('table limit reached'),
+    });
+    expect(cleaned).toEqual([handle]);
+  });
+
+  it('leaves a transient provider fault to the ASL retry, deleting nothing', async () => {
+    await expect(
+      checkRestore(
+        deps(async () => {
+          throw new ProviderUnavailable('throttled');
+        }),
+        event,
+      ),
+    ).rejects.toMatchObject({ name: 'ProviderUnavailable' });
+    expect(cleaned).toEqual([]);
+  });
+});
