@@ -87,6 +87,8 @@ export class GoLiveFunction extends NodejsFunction {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'golive',
+        // Read by lambdas/providers/aws/notifier.ts (slackClientOptions) and the Slack function.
+        ...(props.config?.slack.apiUrl ? { GOLIVE_SLACK_API_URL: props.config.slack.apiUrl } : {}),
         ...props.environment,
       },
       bundling: {

@@ -116,6 +116,15 @@ export const configSchema = z
         channel: z.string().min(1),
         releaseManagers: z.array(slackUserId).min(1, 'name at least one release manager'),
         approvers: z.array(slackUserId).min(1, 'name at least one approver'),
+        /** Web API base URL on AWS: GovSlack is https://slack-gov.com/api/ (default: Slack's). */
+        apiUrl: z
+          .string()
+          .url('must be a URL such as https://slack-gov.com/api/')
+          .refine(
+            (u) => u.startsWith('https://') && u.endsWith('/'),
+            'must be an https:// URL ending in / (https://slack-gov.com/api/)',
+          )
+          .optional(),
       })
       .strict(),
     approval: z

@@ -1,6 +1,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsDeps } from '../providers/aws';
+import { SLACK_API_URL_ENV } from '../providers/aws/notifier';
 import { createLambdaSlackHandler, type ApiGatewayEvent, type SlackLambdaHandler } from './lambda-receiver';
 
 /**
@@ -32,7 +33,11 @@ async function build(): Promise<SlackLambdaHandler> {
       sfn,
       stateMachineArn: requiredEnv('STATE_MACHINE_ARN'),
     },
-    { signingSecret, botToken },
+    {
+      signingSecret,
+      botToken,
+      ...(process.env[SLACK_API_URL_ENV] ? { slackApiUrl: process.env[SLACK_API_URL_ENV] } : {}),
+    },
   );
 }
 

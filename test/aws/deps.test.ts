@@ -5,7 +5,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createAwsDeps } from '../../lambdas/providers/aws';
 import { bundledConfig } from '../../lambdas/providers/aws/config';
 import { readEnv } from '../../lambdas/providers/aws/env';
-import { SECRET_CACHE_MS, secretSlackNotifier, SlackSecret } from '../../lambdas/providers/aws/notifier';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  SECRET_CACHE_MS,
+  secretSlackNotifier,
+  SLACK_API_URL_ENV,
+  slackClientOptions,
+  SlackSecret,
+} from '../../lambdas/providers/aws/notifier';
 import { awsConfig } from './helpers';
 
 const sm = mockClient(SecretsManagerClient);
@@ -78,6 +86,69 @@ describe('secretSlackNotifier', () => {
     expect(tokens).toEqual(['xoxb-1']);
     expect(posted[0]).toMatchObject({ channel: '#releases', text: 'orders 2.4.0 is live' });
   });
+});
+
+describe('the Slack Web API client of the AWS functions', () => {
+  let server: Server;
+  let apiUrl: string;
+  const requests: { path: string; auth?: string; body: string }[] = [];
+  let status = 200;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        requests.push({ path: req.url ?? '', auth: req.headers.authorization, body });
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(status === 200 ? JSON.stringify({ ok: true, ts: '9.9', channel: 'C1' }) : 'unavailable');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`;
+  });
+  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+  beforeEach(() => {
+    requests.length = 0;
+    status = 200;
+    process.env[SLACK_API_URL_ENV] = apiUrl;
+  });
+  afterEach(() => delete process.env[SLACK_API_URL_ENV]);
+
+  it('posts to the API URL the construct sets (GovSlack, a proxy), with the bot token from the secret', async () => {
+    sm.on(GetSecretValueCommand).resolves(secretValue('xoxb-gov'));
+    const notifier = secretSlackNotifier(new SlackSecret(SECRET_ARN, new SecretsManagerClient({})), '#releases');
+
+    const result = await notifier.notify({
+      kind: 'succeeded',
+      executionId: 'e',
+      service: 'orders',
+      version: '2',
+      text: 'live',
+    });
+
+    expect(result).toEqual({ delivered: true, ref: '9.9' });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ path: '/api/chat.postMessage', auth: 'Bearer xoxb-gov' });
+    expect(requests[0].body).toContain('releases');
+  });
+
+  it('gives up on a Slack outage after two retries instead of retrying for half an hour', async () => {
+    status = 503;
+    sm.on(GetSecretValueCommand).resolves(secretValue('xoxb-1'));
+    const notifier = secretSlackNotifier(new SlackSecret(SECRET_ARN, new SecretsManagerClient({})), '#releases');
+
+    const result = await notifier
+      .notify({ kind: 'succeeded', executionId: 'e', service: 'orders', version: '2', text: 'live' })
+      .then(
+        (r) => r,
+        (err: Error) => err,
+      );
+
+    expect(result).not.toEqual(expect.objectContaining({ delivered: true }));
+    expect(requests).toHaveLength(3);
+    expect(slackClientOptions({})).toEqual({ timeout: 5000, retryConfig: { retries: 2, maxRetryTime: 10_000 } });
+  }, 20_000);
 });
 
 describe('secretSlackNotifier with the store', () => {

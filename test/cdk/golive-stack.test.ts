@@ -399,6 +399,14 @@ describe('GoLiveStack IAM (least privilege)', () => {
       expect(resourcesFor(statementsOf(key), 'secretsmanager:GetSecretValue')).toEqual([secretRef]);
     }
   });
+
+  it('points every function that talks to Slack at the configured Web API URL (GovSlack in the fixture)', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const slackIds = [...ALL_KEYS.map(fnId), logicalId(stack.orchestrator.slack.function)];
+    for (const id of slackIds) {
+      expect(functions[id].Properties.Environment.Variables.GOLIVE_SLACK_API_URL).toBe('https://slack-gov.com/api/');
+    }
+  });
 });
 
 describe('GoLiveStack Slack ingress', () => {

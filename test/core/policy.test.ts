@@ -33,6 +33,14 @@ describe('config validation', () => {
     );
   });
 
+  it('takes an https Slack Web API URL (GovSlack) and refuses anything else, naming the field', () => {
+    const cfg = testConfig();
+    const withUrl = (apiUrl: string) => parseConfig({ ...cfg, slack: { ...cfg.slack, apiUrl } });
+    expect(withUrl('https://slack-gov.com/api/').slack.apiUrl).toBe('https://slack-gov.com/api/');
+    expect(() => withUrl('http://slack-gov.com/api/')).toThrow(/slack\.apiUrl: must be an https:\/\/ URL ending in \//);
+    expect(() => withUrl('slack-gov')).toThrow(/slack\.apiUrl: must be a URL/);
+  });
+
   it('rejects canary steps that do not increase', () => {
     const cfg = testConfig();
     expect(() =>

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { WebClient } from '@slack/web-api';
+import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { NotificationEvent, Notifier, ProgressEvent } from '../../core/ports';
 import { slackNotifier, type SlackRefStore } from '../slack/notifier';
 import { awsCall, CLIENT_CONFIG, ProviderResourceMissing } from './errors';
@@ -55,6 +55,23 @@ export class SlackSecret {
   }
 }
 
+/** Web API base URL override (GovSlack's https://slack-gov.com/api/, a proxy); set from `slack.apiUrl`. */
+export const SLACK_API_URL_ENV = 'GOLIVE_SLACK_API_URL';
+
+/**
+ * How a function talks to Slack. WebClient's default retries for up to 30 minutes, longer than any
+ * function lives: a Slack outage would time the step out and roll production back for a status
+ * message. So each request times out after 5 s and is retried twice within 10 s.
+ */
+export function slackClientOptions(env: NodeJS.ProcessEnv = process.env): WebClientOptions {
+  const slackApiUrl = env[SLACK_API_URL_ENV];
+  return {
+    timeout: 5000,
+    retryConfig: { retries: 2, maxRetryTime: 10_000 },
+    ...(slackApiUrl ? { slackApiUrl } : {}),
+  };
+}
+
 /**
  * The Slack engineer's notifier (lambdas/providers/slack/notifier.ts) over a WebClient built from
  * the secret on first use; the client is rebuilt only when the token changes.
@@ -62,7 +79,7 @@ export class SlackSecret {
 export function secretSlackNotifier(
   secret: SlackSecret,
   channel: string,
-  createClient: (token: string) => WebClient = (token) => new WebClient(token),
+  createClient: (token: string) => WebClient = (token) => new WebClient(token, slackClientOptions()),
   /** The golive store: every function (its own Lambda) must find the same status card and approval message. */
   store?: SlackRefStore,
 ): Notifier {
