@@ -1,4 +1,7 @@
-import { App, LogLevel, type Receiver } from '@slack/bolt';
+import type { Receiver } from '@slack/bolt';
+// Bolt's entry point also loads Express, Socket Mode (undici) and OAuth receivers; the Lambda
+// bundle only needs the App (see bench/bundles.ts for what that saves).
+import App, { LogLevel } from '@slack/bolt/dist/App';
 import type { SlackAppContext } from './context';
 import { registerListeners } from './listeners';
 

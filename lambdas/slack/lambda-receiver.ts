@@ -1,4 +1,5 @@
-import { AwsLambdaReceiver, LogLevel } from '@slack/bolt';
+import { LogLevel } from '@slack/bolt/dist/App';
+import AwsLambdaReceiver from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
 import type { SlackAppContext } from './context';
 import { createSlackApp } from './app';
 import { RequestGuard } from './request-guard';
