@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chainRecord, GENESIS_HASH, verifyChain } from '../../lambdas/core/audit';
 import { ConfigError, configJsonSchema, parseConfig } from '../../lambdas/core/config';
+import { effectivePolicy } from '../../lambdas/core/readiness/effective';
 import { checkVote } from '../../lambdas/core/steps/approval';
 import type { ApprovalRecord, AuditEntry, AuditRecord } from '../../lambdas/core/ports';
 import { planRollout, validateRequest } from '../../lambdas/core/request';
@@ -39,6 +40,25 @@ describe('config validation', () => {
     expect(withUrl('https://slack-gov.com/api/').slack.apiUrl).toBe('https://slack-gov.com/api/');
     expect(() => withUrl('http://slack-gov.com/api/')).toThrow(/slack\.apiUrl: must be an https:\/\/ URL ending in \//);
     expect(() => withUrl('slack-gov')).toThrow(/slack\.apiUrl: must be a URL/);
+  });
+
+  it('gives the built-in checklist (no readiness section) the same defaults as written items', () => {
+    const { readiness: _omitted, ...withoutReadiness } = testConfig() as ReturnType<typeof testConfig> & {
+      readiness?: unknown;
+    };
+    const config = parseConfig(withoutReadiness);
+
+    expect(config.readiness.items.length).toBeGreaterThan(30);
+    for (const item of config.readiness.items) {
+      expect([item.id, Array.isArray(item.waivableBy), ['required', 'advisory'].includes(item.level)]).toEqual([
+        item.id,
+        true,
+        true,
+      ]);
+    }
+    // The demo service disables one item; every other item is there, with its people resolved.
+    expect(effectivePolicy(config, 'demo').every((i) => Array.isArray(i.waivers))).toBe(true);
+    expect(effectivePolicy(config, 'demo').length).toBeGreaterThan(30);
   });
 
   it('rejects canary steps that do not increase', () => {

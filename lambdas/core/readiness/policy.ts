@@ -339,7 +339,9 @@ export const readinessPolicySchema = z
     items: z
       .array(readinessItemSchema)
       .min(1)
-      .default(DEFAULT_POLICY as ReadinessPolicyItem[]),
+      // prefault, not default: the built-in items are parsed too, so they get their defaults
+      // (level, waivableBy) like items written in golive.config.yaml.
+      .prefault(DEFAULT_POLICY),
   })
   .strict();
 export type ReadinessPolicy = z.infer<typeof readinessPolicySchema>;
