@@ -31,7 +31,7 @@ import { backupStep, RESTORE_BUDGET_SECONDS, type RestoreLoopView } from '../../
 import type { StepEvent } from '../../lambdas/core/steps/step';
 import { AwsBackup, AwsBackupRestore, DynamoDbPitrBackup, RdsSnapshotBackup } from '../../lambdas/providers/aws/backup';
 import { SqliteStore } from '../../lambdas/providers/local/sqlite-store';
-import { accessDenied, awsConfig, throttled } from './helpers';
+import { accessDenied, awsConfig, awsError, throttled } from './helpers';
 
 const ddb = mockClient(DynamoDBClient);
 const rds = mockClient(RDSClient);
@@ -402,6 +402,165 @@ describe('AWS Backup restore proof', () => {
       name: 'BackupVerificationFailed',
       message: expect.stringContaining('KMS key disabled'),
     });
+  });
+});
+
+describe('clean-up of an abandoned restore (rollback, janitor)', () => {
+  const rdsHandle = (detail: Record<string, unknown>) =>
+    handle({ kind: 'rds-snapshot', service: 'billing', restoredTo: 'golive-scratch-billing-abc', detail });
+  const auroraHandle = (phase: 'cluster' | 'instance') =>
+    handle({
+      kind: 'rds-snapshot',
+      service: 'ledger',
+      restoredTo: 'golive-scratch-ledger-abc',
+      detail: {
+        cluster: 'golive-scratch-ledger-abc',
+        instance: 'golive-scratch-ledger-abc-i1',
+        engine: 'aurora-postgresql',
+        phase,
+      },
+    });
+  const vaultHandle = handle({
+    kind: 'aws-backup',
+    service: 'vault',
+    restoredTo: 'golive-scratch-vault-abc',
+    detail: { restoreJobId: 'job-3', resourceType: 'DynamoDB' },
+  });
+
+  it('reports a DynamoDB scratch table still being restored (CREATING) as not deleted, naming it and the reason', async () => {
+    ddb
+      .on(DeleteTableCommand)
+      .rejects(awsError('ResourceInUseException', 400, 'Attempt to change a resource which is still in use'));
+
+    await expect(provider().cleanUp(handle({}))).rejects.toMatchObject({
+      name: 'ScratchNotDeleted',
+      message:
+        'dynamodb:DeleteTable golive-scratch-orders-abc refused while it is busy: ResourceInUseException (Attempt to change a resource which is still in use)',
+    });
+    expect(ddb.commandCalls(DeleteTableCommand).map((c) => c.args[0].input)).toEqual([
+      { TableName: 'golive-scratch-orders-abc' },
+    ]);
+  });
+
+  it('counts a scratch table that no longer exists as deleted', async () => {
+    ddb.on(DeleteTableCommand).rejects(awsError('ResourceNotFoundException', 400, 'Requested resource not found'));
+
+    await expect(provider().cleanUp(handle({}))).resolves.toBe(true);
+  });
+
+  it('asks RDS to delete the scratch instance whatever its state, without a final snapshot', async () => {
+    rds.on(DeleteDBInstanceCommand).resolves({ DBInstance: { DBInstanceStatus: 'deleting' } });
+
+    await expect(
+      provider().cleanUp(rdsHandle({ instance: 'golive-scratch-billing-abc', engine: 'postgres' })),
+    ).resolves.toBe(true);
+    expect(rds.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input)).toEqual([
+      { DBInstanceIdentifier: 'golive-scratch-billing-abc', SkipFinalSnapshot: true, DeleteAutomatedBackups: true },
+    ]);
+  });
+
+  it('counts an RDS scratch instance already being deleted as deleted', async () => {
+    rds
+      .on(DeleteDBInstanceCommand)
+      .rejects(
+        awsError('InvalidDBInstanceStateFault', 400, 'Instance golive-scratch-billing-abc is already being deleted.'),
+      );
+
+    await expect(
+      provider().cleanUp(rdsHandle({ instance: 'golive-scratch-billing-abc', engine: 'postgres' })),
+    ).resolves.toBe(true);
+  });
+
+  it('deletes the Aurora scratch cluster while its instance does not exist yet (cluster phase)', async () => {
+    rds.on(DeleteDBInstanceCommand).rejects(awsError('DBInstanceNotFoundFault', 404, 'DBInstance not found'));
+    rds.on(DeleteDBClusterCommand).resolves({});
+
+    await expect(provider().cleanUp(auroraHandle('cluster'))).resolves.toBe(true);
+    expect(rds.commandCalls(DeleteDBInstanceCommand)[0].args[0].input.DBInstanceIdentifier).toBe(
+      'golive-scratch-ledger-abc-i1',
+    );
+    expect(rds.commandCalls(DeleteDBClusterCommand).map((c) => c.args[0].input)).toEqual([
+      { DBClusterIdentifier: 'golive-scratch-ledger-abc', SkipFinalSnapshot: true },
+    ]);
+  });
+
+  it('still tries the Aurora cluster when RDS refuses the instance, and names both refusals', async () => {
+    rds
+      .on(DeleteDBInstanceCommand)
+      .rejects(
+        awsError(
+          'InvalidDBInstanceStateFault',
+          400,
+          'Instance golive-scratch-ledger-abc-i1 is not in available state.',
+        ),
+      );
+    rds
+      .on(DeleteDBClusterCommand)
+      .rejects(
+        awsError(
+          'InvalidDBClusterStateFault',
+          400,
+          'Cluster cannot be deleted, it still contains DB instances in non-deleting state.',
+        ),
+      );
+
+    await expect(provider().cleanUp(auroraHandle('instance'))).rejects.toMatchObject({
+      name: 'ScratchNotDeleted',
+      message:
+        'rds:DeleteDBInstance golive-scratch-ledger-abc-i1 refused while it is busy: InvalidDBInstanceStateFault (Instance golive-scratch-ledger-abc-i1 is not in available state.); ' +
+        'rds:DeleteDBCluster golive-scratch-ledger-abc refused while it is busy: InvalidDBClusterStateFault (Cluster cannot be deleted, it still contains DB instances in non-deleting state.)',
+    });
+    expect(rds.commandCalls(DeleteDBClusterCommand)).toHaveLength(1);
+  });
+
+  it('throws any other fault, classified (a missing permission is not a busy resource)', async () => {
+    ddb.on(DeleteTableCommand).rejects(accessDenied());
+
+    await expect(provider().cleanUp(handle({}))).rejects.toMatchObject({
+      name: 'ProviderAccessDenied',
+      message: expect.stringContaining('dynamodb:DeleteTable golive-scratch-orders-abc'),
+    });
+  });
+
+  it('reports an AWS Backup restore job still running as not deleted: its target appears when it completes', async () => {
+    backupApi.on(DescribeRestoreJobCommand).resolves({ Status: 'RUNNING', PercentDone: '10%' });
+    ddb.on(DeleteTableCommand).rejects(awsError('ResourceNotFoundException', 400, 'Requested resource not found'));
+
+    await expect(provider().cleanUp(vaultHandle)).rejects.toMatchObject({
+      name: 'ScratchNotDeleted',
+      message:
+        'restore job job-3 is still RUNNING and AWS Backup cannot stop it: golive-scratch-vault-abc appears when it completes',
+    });
+    expect(backupApi.commandCalls(DescribeRestoreJobCommand).map((c) => c.args[0].input)).toEqual([
+      { RestoreJobId: 'job-3' },
+    ]);
+    // What may already exist is deleted all the same.
+    expect(ddb.commandCalls(DeleteTableCommand).map((c) => c.args[0].input)).toEqual([
+      { TableName: 'golive-scratch-vault-abc' },
+    ]);
+  });
+
+  it('deletes the target of a completed AWS Backup restore job (RDS)', async () => {
+    backupApi.on(DescribeRestoreJobCommand).resolves({ Status: 'COMPLETED' });
+    rds.on(DeleteDBInstanceCommand).resolves({});
+    const restore = new AwsBackupRestore(
+      new BackupClient({}),
+      new DynamoDbPitrBackup(new DynamoDBClient({})),
+      new RdsSnapshotBackup(new RDSClient({})),
+    );
+
+    const deleted = await restore.cleanUp(
+      handle({
+        kind: 'aws-backup',
+        restoredTo: 'golive-scratch-billing-abc',
+        detail: { restoreJobId: 'job-4', resourceType: 'RDS' },
+      }),
+    );
+
+    expect(deleted).toBe(true);
+    expect(rds.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input)).toEqual([
+      { DBInstanceIdentifier: 'golive-scratch-billing-abc', SkipFinalSnapshot: true, DeleteAutomatedBackups: true },
+    ]);
   });
 });
 

@@ -27,7 +27,7 @@ import {
   RestoreDBInstanceFromDBSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import type { GoLiveConfig, ServiceConfig } from '../../core/config';
-import { BackupVerificationFailed } from '../../core/errors';
+import { BackupVerificationFailed, GoLiveError } from '../../core/errors';
 import type { BackupEvidence, BackupProvider, RecoveryPoint, RestoreHandle, RestoreProgress } from '../../core/ports';
 import { awsCall, CLIENT_CONFIG, ProviderResourceMissing } from './errors';
 
@@ -44,13 +44,40 @@ const SAMPLE_SIZE = 25;
 /** Scan pages counted at most (1 MB each); beyond that the count is a lower bound. */
 const MAX_COUNT_PAGES = 200;
 
-const ignoreMissing = async (call: () => Promise<unknown>): Promise<void> => {
-  try {
-    await call();
-  } catch (err) {
-    if (!(err instanceof ProviderResourceMissing)) throw err;
+/** A scratch target AWS did not delete (yet): what is left and AWS's reason, for the step to report. */
+export class ScratchNotDeleted extends GoLiveError {
+  constructor(message: string) {
+    super('ScratchNotDeleted', message);
   }
-};
+}
+
+/** Faults AWS answers a deletion with while the resource is busy: still being created, or still holding instances. */
+const BUSY = new Set(['ResourceInUseException', 'InvalidDBInstanceStateFault', 'InvalidDBClusterStateFault']);
+
+/**
+ * One deletion of a scratch resource. Missing, or already being deleted, counts as deleted; a
+ * refusal because of the resource's state is returned as the reason, so that the other deletions
+ * still run; any other fault is thrown, classified like every AWS call.
+ */
+async function tryDelete(what: string, call: () => Promise<unknown>): Promise<string | undefined> {
+  try {
+    await awsCall(what, call);
+    return undefined;
+  } catch (err) {
+    if (err instanceof ProviderResourceMissing) return undefined;
+    const { name, message } = err as Error;
+    if (!BUSY.has(name)) throw err;
+    if (/already.*delet/i.test(message)) return undefined; // "already being deleted", "already in deleting state"
+    return `${what} refused while it is busy: ${name} (${message})`;
+  }
+}
+
+/** True once every deletion went through; otherwise ScratchNotDeleted naming each refusal. */
+function allDeleted(refusals: (string | undefined)[]): true {
+  const reasons = refusals.filter((r): r is string => r !== undefined);
+  if (reasons.length) throw new ScratchNotDeleted(reasons.join('; '));
+  return true;
+}
 
 const baseHandle = (kind: string, service: string, point: RecoveryPoint, restoredTo: string, detail = {}) => ({
   kind,
@@ -174,13 +201,13 @@ export class DynamoDbPitrBackup {
     };
   }
 
+  /** A table still CREATING (restore in progress) cannot be deleted yet: ScratchNotDeleted says so. */
   async deleteTable(tableName: string): Promise<boolean> {
-    await ignoreMissing(() =>
-      awsCall(`dynamodb:DeleteTable ${tableName}`, () =>
+    return allDeleted([
+      await tryDelete(`dynamodb:DeleteTable ${tableName}`, () =>
         this.client.send(new DeleteTableCommand({ TableName: tableName })),
       ),
-    );
-    return true;
+    ]);
   }
 }
 
@@ -398,10 +425,15 @@ export class RdsSnapshotBackup {
     };
   }
 
+  /**
+   * Deletes the instance, then the Aurora cluster, whatever phase the restore is in (an instance not
+   * created yet is missing, which is fine). A deletion RDS refuses for the resource's state does
+   * not stop the other; both are named in ScratchNotDeleted.
+   */
   async cleanUp(handle: RestoreHandle): Promise<boolean> {
     const d = handle.detail as { cluster?: string; instance: string };
-    await ignoreMissing(() =>
-      awsCall(`rds:DeleteDBInstance ${d.instance}`, () =>
+    const refusals = [
+      await tryDelete(`rds:DeleteDBInstance ${d.instance}`, () =>
         this.client.send(
           new DeleteDBInstanceCommand({
             DBInstanceIdentifier: d.instance,
@@ -410,16 +442,16 @@ export class RdsSnapshotBackup {
           }),
         ),
       ),
-    );
+    ];
     if (d.cluster) {
       const cluster = d.cluster;
-      await ignoreMissing(() =>
-        awsCall(`rds:DeleteDBCluster ${cluster}`, () =>
+      refusals.push(
+        await tryDelete(`rds:DeleteDBCluster ${cluster}`, () =>
           this.client.send(new DeleteDBClusterCommand({ DBClusterIdentifier: cluster, SkipFinalSnapshot: true })),
         ),
       );
     }
-    return true;
+    return allDeleted(refusals);
   }
 }
 
@@ -539,10 +571,32 @@ export class AwsBackupRestore {
     return this.rds.validate({ ...handle, detail: { instance: handle.restoredTo, engine: null } });
   }
 
+  /**
+   * A restore job cannot be stopped: while it runs, its target may not exist yet and would appear
+   * after any deletion. So the job is looked at first; what exists is deleted either way, and a
+   * job still running is reported in ScratchNotDeleted.
+   */
   async cleanUp(handle: RestoreHandle): Promise<boolean> {
-    const d = handle.detail as { resourceType: 'DynamoDB' | 'RDS' };
-    if (d.resourceType === 'DynamoDB') return this.dynamodb.deleteTable(handle.restoredTo);
-    return this.rds.cleanUp({ ...handle, detail: { instance: handle.restoredTo } });
+    const d = handle.detail as { restoreJobId?: string; resourceType: 'DynamoDB' | 'RDS' };
+    let running: string | undefined;
+    if (d.restoreJobId) {
+      const id = d.restoreJobId;
+      const job = await awsCall(`backup:DescribeRestoreJob ${id}`, () =>
+        this.client.send(new DescribeRestoreJobCommand({ RestoreJobId: id })),
+      );
+      if (!['COMPLETED', 'ABORTED', 'FAILED'].includes(job.Status ?? '')) {
+        running = `restore job ${id} is still ${job.Status ?? 'unknown'} and AWS Backup cannot stop it: ${handle.restoredTo} appears when it completes`;
+      }
+    }
+    let refused: string | undefined;
+    try {
+      if (d.resourceType === 'DynamoDB') await this.dynamodb.deleteTable(handle.restoredTo);
+      else await this.rds.cleanUp({ ...handle, detail: { instance: handle.restoredTo } });
+    } catch (err) {
+      if (!(err instanceof ScratchNotDeleted)) throw err;
+      refused = err.message;
+    }
+    return allDeleted([refused, running]);
   }
 }
 
