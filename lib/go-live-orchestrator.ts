@@ -37,9 +37,10 @@ const PROVIDER_ACCESS: Partial<Record<string, ProviderAccess[]>> = {
   readiness: ['readiness'],
   alerts: ['alerts-write'],
   backup: ['backup'],
-  traffic: ['traffic-write'],
+  // The rollback (traffic) and the janitor delete the scratch target of a restore left behind.
+  traffic: ['traffic-write', 'backup-cleanup'],
   bake: ['alerts-read'],
-  janitor: ['traffic-write', 'alerts-write'],
+  janitor: ['traffic-write', 'alerts-write', 'backup-cleanup'],
 };
 
 export type EventFunctionKey = keyof typeof EVENT_FUNCTIONS;

@@ -22,6 +22,11 @@ export type ProviderAccess =
   | 'alerts-write'
   /** Restore proofs: recovery points, restores into golive-scratch-*, validation, deletion. */
   | 'backup'
+  /**
+   * Deleting the golive-scratch-* targets of a restore a failed or stopped go-live left behind
+   * (rollback, janitor): the delete actions only, and AWS Backup's restore job status.
+   */
+  | 'backup-cleanup'
   /** Readiness facts (lambdas/providers/aws/readiness.ts): read-only Describe/Get on the declared resources. */
   | 'readiness';
 
@@ -124,6 +129,8 @@ export class ProviderGrants {
         ];
       case 'backup':
         return this.backupStatements();
+      case 'backup-cleanup':
+        return this.backupCleanupStatements();
       case 'readiness':
         return this.readinessStatements();
     }
@@ -199,6 +206,23 @@ export class ProviderGrants {
       ),
     );
     return statements;
+  }
+
+  /** What deleting an abandoned restore's scratch targets needs (providers/aws/backup.ts cleanUp), nothing more. */
+  private backupCleanupStatements(): iam.PolicyStatement[] {
+    const viaBackup = this.backups('aws-backup');
+    const rds = this.backups('rds-snapshot');
+    const tables = this.backups('dynamodb-pitr').length || viaBackup.some((b) => /:dynamodb:/.test(b.resourceArn));
+    const instances = rds.length || viaBackup.some((b) => /:rds:/.test(b.resourceArn));
+    const clusters = rds.some((b) => b.dbClusterIdentifier);
+    const s = (actions: string[], resources: string[]) => new iam.PolicyStatement({ actions, resources });
+    return [
+      ...(tables ? [s(['dynamodb:DeleteTable'], [this.arn('dynamodb', 'table', `${SCRATCH_PREFIX}*`, false)])] : []),
+      ...(instances ? [s(['rds:DeleteDBInstance'], [this.arn('rds', 'db', `${SCRATCH_PREFIX}*`)])] : []),
+      ...(clusters ? [s(['rds:DeleteDBCluster'], [this.arn('rds', 'cluster', `${SCRATCH_PREFIX}*`)])] : []),
+      // A restore job still running is reported, not deleted; the job API has no resource-level permissions.
+      ...(viaBackup.length ? [s(['backup:DescribeRestoreJob'], ['*'])] : []),
+    ];
   }
 
   private backupStatements(): iam.PolicyStatement[] {

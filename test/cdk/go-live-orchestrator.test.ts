@@ -156,3 +156,71 @@ describe('GoLiveOrchestrator Slack ingress and secrets', () => {
     expect(create).toThrow(/throttling.rateLimit must be > 0/);
   });
 });
+
+describe('GoLiveOrchestrator scratch clean-up grants', () => {
+  type Statement = { Action: string | string[]; Resource: unknown };
+  let stack: Stack;
+  let orchestrator: GoLiveOrchestrator;
+  let template: Template;
+
+  beforeAll(() => {
+    stack = unbundledStack();
+    orchestrator = new GoLiveOrchestrator(stack, 'Orchestrator', { config });
+    template = Template.fromStack(stack);
+  });
+
+  const statementsOf = (fn: lambda.IFunction) =>
+    Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: stack.getLogicalId((fn.role as IConstruct).node.defaultChild as CfnElement) }] },
+      }),
+    ).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+  /** A resource as `arn:${Partition}:service:${Region}:${AccountId}:rest`, tokens named. */
+  const flat = (resource: unknown): string =>
+    typeof resource === 'string'
+      ? resource
+      : ((resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1] as unknown[])
+          .map((p) => (typeof p === 'string' ? p : `\${${(p as { Ref: string }).Ref}}`))
+          .join('');
+  const backupStatements = (fn: lambda.IFunction) =>
+    statementsOf(fn)
+      .filter((s) => [s.Action].flat().some((a) => /^(rds|backup):|^dynamodb:DeleteTable$/.test(a)))
+      .map((s) => ({ actions: [s.Action].flat(), resources: [s.Resource].flat().map(flat) }));
+
+  it.each(['traffic', 'janitor'] as const)(
+    'lets the %s function delete only golive-scratch-* tables, instances and clusters, and read restore jobs',
+    (key) => {
+      const statements = backupStatements(orchestrator.functions[key]);
+
+      expect(statements).toEqual([
+        {
+          actions: ['dynamodb:DeleteTable'],
+          resources: ['arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/golive-scratch-*'],
+        },
+        {
+          actions: ['rds:DeleteDBInstance'],
+          resources: ['arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:golive-scratch-*'],
+        },
+        {
+          actions: ['rds:DeleteDBCluster'],
+          resources: ['arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:cluster:golive-scratch-*'],
+        },
+        // AWS Backup's job API has no resource-level permissions; reading a job's status is all it allows.
+        { actions: ['backup:DescribeRestoreJob'], resources: ['*'] },
+      ]);
+    },
+  );
+
+  it('lets no other function but the backup function delete a restore target', () => {
+    const others = (Object.keys(orchestrator.functions) as (keyof typeof orchestrator.functions)[]).filter(
+      (k) => !['traffic', 'janitor', 'backup'].includes(k),
+    );
+
+    const deletes = others.flatMap((key) =>
+      backupStatements(orchestrator.functions[key]).flatMap((s) => s.actions.filter((a) => /Delete/.test(a))),
+    );
+
+    expect(others.length).toBeGreaterThan(0);
+    expect(deletes).toEqual([]);
+  });
+});

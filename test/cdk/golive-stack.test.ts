@@ -372,9 +372,17 @@ describe('GoLiveStack IAM (least privilege)', () => {
       Resource: 'arn:aws:iam::123456789012:role/backup-restore',
       Condition: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } },
     });
-    // Only the backup function restores anything.
+    // Only the backup function restores anything; the rollback and the janitor delete golive-scratch-* targets only.
     for (const key of ALL_KEYS.filter((k) => k !== 'backup')) {
-      expect(actionsOf(statementsOf(key)).filter((a) => /Restore|Delete(Table|DB)/.test(a))).toEqual([]);
+      const others = statementsOf(key);
+      expect(actionsOf(others).filter((a) => /^(dynamodb:Restore|rds:Restore|backup:StartRestore)/.test(a))).toEqual(
+        [],
+      );
+      const deletable = ['dynamodb:DeleteTable', 'rds:DeleteDBInstance', 'rds:DeleteDBCluster'].flatMap((a) =>
+        resourcesFor(others, a),
+      );
+      expect(deletable.map((r) => JSON.stringify(r)).filter((r) => !/[:/]golive-scratch-\*/.test(r))).toEqual([]);
+      expect(deletable.length > 0).toBe(key === 'traffic' || key === 'janitor');
     }
   });
 
