@@ -69,6 +69,12 @@ describe('CheckRestore when the restore cannot go on', () => {
     });
     expect(cleaned).toEqual([handle]);
     expect((await store.listAudit(executionId)).at(-1)).toMatchObject({ step: 'CheckRestore', outcome: 'failed' });
+    // Marked, so the rollback that follows does not delete it again.
+    expect((await store.getExecutionValue<RestoreState>(executionId, 'restore'))?.cleanedUp).toMatchObject({
+      restoredTo: 'golive-scratch-demo-1',
+      deleted: true,
+      by: 'CheckRestore',
+    });
   });
 
   it('deletes the scratch target and fails with BackupVerificationFailed when the restore itself failed', async () => {
@@ -84,6 +90,34 @@ describe('CheckRestore when the restore cannot go on', () => {
       message: expect.stringContaining('table limit reached'),
     });
     expect(cleaned).toEqual([handle]);
+    expect((await store.getExecutionValue<RestoreState>(executionId, 'restore'))?.cleanedUp).toMatchObject({
+      deleted: true,
+      by: 'CheckRestore',
+    });
+  });
+
+  it('says what is left, and marks it not deleted, when the scratch target cannot be deleted', async () => {
+    const refusing = {
+      ...deps(async () => {
+        throw new Error('restore failed');
+      }),
+    } as Deps;
+    refusing.backup = {
+      ...refusing.backup,
+      cleanUp: async () => {
+        throw new Error('dynamodb:DeleteTable golive-scratch-demo-1 refused while it is busy');
+      },
+    };
+
+    await expect(checkRestore(refusing, event)).rejects.toMatchObject({
+      name: 'BackupVerificationFailed',
+      message: expect.stringContaining(
+        'scratch NOT fully deleted: dynamodb:DeleteTable golive-scratch-demo-1 refused while it is busy; delete golive-scratch-demo-1 by hand',
+      ),
+    });
+    expect((await store.getExecutionValue<RestoreState>(executionId, 'restore'))?.cleanedUp).toMatchObject({
+      deleted: false,
+    });
   });
 
   it('leaves a transient provider fault to the ASL retry, deleting nothing', async () => {

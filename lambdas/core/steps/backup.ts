@@ -22,6 +22,19 @@ export interface RestoreState {
   ageMinutes: number;
   rpoMinutes: number;
   detail: string;
+  /** Set once the scratch target was deleted, or an attempt failed: a deleted one is never deleted again. */
+  cleanedUp?: ScratchCleanup;
+}
+
+/** What became of a restore's scratch target, and which step saw to it. */
+export interface ScratchCleanup {
+  restoredTo: string;
+  /** True when nothing of it is left. */
+  deleted: boolean;
+  /** `scratch deleted`, or `scratch NOT fully deleted: <reason>; delete <target> by hand`. */
+  detail: string;
+  by: string;
+  at: string;
 }
 
 /** The part of RestoreState the ASL's RestoreReady? Choice and WaitForRestore read. */
@@ -68,13 +81,35 @@ async function loadState(deps: Deps, executionId: string): Promise<RestoreState>
   return state;
 }
 
-/** Deletes the scratch target; a failure to delete is reported, never hidden. */
-async function cleanUp(deps: Deps, handle: RestoreHandle): Promise<string> {
+/** Deletes the scratch target; a failure to delete is reported, never hidden, and never thrown. */
+async function deleteScratch(deps: Deps, handle: RestoreHandle): Promise<Pick<ScratchCleanup, 'deleted' | 'detail'>> {
   try {
-    return (await deps.backup.cleanUp(handle)) ? 'scratch deleted' : 'scratch NOT fully deleted';
+    if (await deps.backup.cleanUp(handle)) return { deleted: true, detail: 'scratch deleted' };
+    return { deleted: false, detail: `scratch NOT fully deleted: delete what is left of ${handle.restoredTo} by hand` };
   } catch (err) {
-    return `scratch NOT deleted (${errorMessage(err)}): delete ${handle.restoredTo} by hand`;
+    return {
+      deleted: false,
+      detail: `scratch NOT fully deleted: ${errorMessage(err)}; delete ${handle.restoredTo} by hand`,
+    };
   }
+}
+
+/** Records in the stored restore state who deleted the scratch target, so nobody deletes it again. */
+async function recordCleanUp(
+  deps: Deps,
+  executionId: string,
+  state: RestoreState,
+  outcome: Pick<ScratchCleanup, 'deleted' | 'detail'>,
+  by: string,
+): Promise<ScratchCleanup> {
+  const cleanedUp: ScratchCleanup = {
+    restoredTo: state.handle.restoredTo,
+    ...outcome,
+    by,
+    at: deps.now().toISOString(),
+  };
+  await deps.store.putExecutionValue(executionId, 'restore', { ...state, cleanedUp });
+  return cleanedUp;
 }
 
 /**
@@ -93,10 +128,46 @@ function abandonRestore(
     'CheckRestore',
     'check',
     async () => {
-      throw fail(await cleanUp(deps, state.handle));
+      const cleaned = await recordCleanUp(
+        deps,
+        event.executionId,
+        state,
+        await deleteScratch(deps, state.handle),
+        'CheckRestore',
+      );
+      throw fail(cleaned.detail);
     },
     { checkAbort: false },
   );
+}
+
+/**
+ * Rollback and janitor: deletes the scratch target of a restore this execution started that no
+ * step deleted yet (the go-live failed or was stopped between StartRestore and VerifyBackup).
+ * Undefined when there is none. Never throws: traffic, alerts and the lock matter more, so a
+ * failure is returned (and kept in the restore state, where a later attempt finds it).
+ */
+export async function deleteAbandonedScratch(
+  deps: Deps,
+  executionId: string,
+  by: string,
+): Promise<ScratchCleanup | undefined> {
+  const at = deps.now().toISOString();
+  let state: RestoreState | undefined;
+  try {
+    state = await deps.store.getExecutionValue<RestoreState>(executionId, 'restore');
+  } catch (err) {
+    const detail = `scratch NOT checked: the restore state could not be read (${errorMessage(err)}); look for a golive-scratch-* target of this execution by hand`;
+    return { restoredTo: 'unknown', deleted: false, detail, by, at };
+  }
+  if (!state || state.cleanedUp?.deleted) return undefined;
+  const outcome = await deleteScratch(deps, state.handle);
+  try {
+    return await recordCleanUp(deps, executionId, state, outcome, by);
+  } catch (err) {
+    const detail = `${outcome.detail} (not recorded in the restore state: ${errorMessage(err)})`;
+    return { restoredTo: state.handle.restoredTo, deleted: outcome.deleted, detail, by, at };
+  }
 }
 
 /** StartRestore: the latest recovery point must be within RPO; its restore into a scratch target starts. */
@@ -205,7 +276,13 @@ export function verifyBackup(
     const state = await loadState(deps, event.executionId);
     const { ageMinutes, rpoMinutes, handle } = state;
     if (state.status !== 'ready') {
-      const cleaned = await cleanUp(deps, handle);
+      const { detail: cleaned } = await recordCleanUp(
+        deps,
+        event.executionId,
+        state,
+        await deleteScratch(deps, handle),
+        'VerifyBackup',
+      );
       throw new BackupVerificationFailed(
         `restore of ${handle.recoveryPointId} into ${handle.restoredTo} was not ready after ${state.attempt} check(s) ` +
           `(${RESTORE_BUDGET_SECONDS} s budget; last status: ${state.detail}); ${cleaned}. Restores this slow need a larger budget`,
@@ -213,6 +290,15 @@ export function verifyBackup(
       );
     }
     const evidence = await deps.backup.validateAndCleanUp(handle);
+    await recordCleanUp(
+      deps,
+      event.executionId,
+      state,
+      evidence.scratchDeleted
+        ? { deleted: true, detail: 'scratch deleted' }
+        : { deleted: false, detail: `scratch NOT deleted by the validation: delete ${handle.restoredTo} by hand` },
+      'VerifyBackup',
+    );
     const full = { ...evidence, ageMinutes, rpoMinutes, checks: state.attempt };
     if (!evidence.ok) {
       const bad = evidence.tables

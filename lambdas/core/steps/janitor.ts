@@ -7,7 +7,9 @@ import { rollbackTraffic } from './traffic';
 
 /**
  * For executions that ended outside the Catch path (ABORTED by StopExecution, TIMED_OUT, or a
- * local runtime that died mid-run): do what the rollback path would have done.
+ * local runtime that died mid-run): do what the rollback path would have done. That includes
+ * deleting the scratch target of a restore stopped before VerifyBackup (rollbackTraffic does it,
+ * once: a redelivered event finds it marked deleted).
  */
 export async function cleanUpEndedExecution(
   deps: Deps,

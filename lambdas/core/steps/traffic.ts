@@ -1,6 +1,8 @@
-import { TrafficShiftFailed } from '../errors';
+import { GoLiveError, TrafficShiftFailed } from '../errors';
+import { isRecord } from '../json';
 import type { Deps, Weights } from '../ports';
-import { runStep, type StepEvent } from './step';
+import { deleteAbandonedScratch, type ScratchCleanup } from './backup';
+import { runStep, type StepEvent, type StepOutcome } from './step';
 
 export interface TrafficResult {
   weight: number;
@@ -42,13 +44,50 @@ export function shiftTraffic(deps: Deps, event: StepEvent): Promise<TrafficResul
   });
 }
 
-/** Rollback: 100% back on the stable slot, read back to prove it; only if this execution holds the lock. */
 export interface RollbackResult {
   skipped: boolean;
   reason?: string;
   weights?: Weights;
+  /** Present when a restore's scratch target was still there. */
+  scratch?: ScratchCleanup;
 }
 
+async function restoreStableTraffic(deps: Deps, event: StepEvent): Promise<StepOutcome<RollbackResult>> {
+  const service = event.request.service;
+  const holder = typeof service === 'string' ? await deps.store.getLock(service) : undefined;
+  if (!holder || holder.executionId !== event.executionId || !event.plan.stableSlot) {
+    const reason = 'this execution changed nothing (it does not hold the lock)';
+    return { result: { skipped: true, reason }, summary: `traffic untouched: ${reason}` };
+  }
+  const weights = await applyAndVerify(deps, service, targetWeights(event, 0));
+  return {
+    result: { skipped: false, weights },
+    summary: `traffic 100% back on ${event.plan.stableSlot} (stable) after ${event.error?.Error ?? 'a failure'}`,
+    evidence: { weights, error: event.error },
+  };
+}
+
+const scratchSummary = (scratch: ScratchCleanup) => `abandoned restore into ${scratch.restoredTo}: ${scratch.detail}`;
+
+/**
+ * The traffic failure is what a failed rollback reports, under its own name (the ASL retries and
+ * catches on it); what became of the scratch target is added to its message and evidence.
+ */
+function withScratch(err: unknown, scratch: ScratchCleanup): Error {
+  const error = err instanceof Error ? err : new Error(String(err));
+  const evidence = error instanceof GoLiveError ? error.evidence : undefined;
+  return new GoLiveError(error.name, `${error.message}; ${scratchSummary(scratch)}`, {
+    cause: error,
+    evidence: { ...(isRecord(evidence) ? evidence : {}), scratch },
+  });
+}
+
+/**
+ * Rollback: 100% back on the stable slot, read back to prove it; only if this execution holds the
+ * lock. Then the scratch target of a restore this execution left behind is deleted (the go-live
+ * failed or was stopped before VerifyBackup deleted it): its outcome, deleted or not, is part of
+ * the step's record, and never a reason for the rollback to fail.
+ */
 export function rollbackTraffic(deps: Deps, event: StepEvent): Promise<RollbackResult> {
   return runStep<RollbackResult>(
     deps,
@@ -56,17 +95,20 @@ export function rollbackTraffic(deps: Deps, event: StepEvent): Promise<RollbackR
     'Rollback',
     'rollback',
     async () => {
-      const service = event.request.service;
-      const holder = typeof service === 'string' ? await deps.store.getLock(service) : undefined;
-      if (!holder || holder.executionId !== event.executionId || !event.plan.stableSlot) {
-        const reason = 'this execution changed nothing (it does not hold the lock)';
-        return { result: { skipped: true, reason }, summary: `traffic untouched: ${reason}` };
+      let traffic: StepOutcome<RollbackResult>;
+      try {
+        traffic = await restoreStableTraffic(deps, event);
+      } catch (err) {
+        const scratch = await deleteAbandonedScratch(deps, event.executionId, 'Rollback');
+        throw scratch ? withScratch(err, scratch) : err;
       }
-      const weights = await applyAndVerify(deps, service, targetWeights(event, 0));
+      // After the traffic, which matters more and must not wait for the restore's API calls.
+      const scratch = await deleteAbandonedScratch(deps, event.executionId, 'Rollback');
+      if (!scratch) return traffic;
       return {
-        result: { skipped: false, weights },
-        summary: `traffic 100% back on ${event.plan.stableSlot} (stable) after ${event.error?.Error ?? 'a failure'}`,
-        evidence: { weights, error: event.error },
+        result: { ...traffic.result, scratch },
+        summary: `${traffic.summary}; ${scratchSummary(scratch)}`,
+        evidence: { ...(isRecord(traffic.evidence) ? traffic.evidence : {}), scratch },
       };
     },
     { checkAbort: false },

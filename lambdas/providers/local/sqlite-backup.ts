@@ -1,16 +1,31 @@
-import { listBackups, verifyRestore } from '../../../local/demo/database';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import Database from 'better-sqlite3';
+import { listBackups, verifyRestore, type BackupRecord, type RestoreEvidence } from '../../../local/demo/database';
 import { BackupVerificationFailed } from '../../core/errors';
 import type { BackupEvidence, BackupProvider, RecoveryPoint, RestoreHandle, RestoreProgress } from '../../core/ports';
 
+/** A SQLite file and its companions; true when none of them is left. */
+function removeDatabaseFiles(file: string): boolean {
+  const paths = ['', '-wal', '-shm', '-journal'].map((suffix) => file + suffix);
+  for (const p of paths) rmSync(p, { force: true });
+  return paths.every((p) => !existsSync(p));
+}
+
 /**
- * Backups of a local SQLite database: the latest online backup is restored into a scratch file,
- * checked (integrity_check, per-table rows and checksums) and the scratch file deleted. The restore
- * is fast, so it runs in the validation phase; the workflow's polling loop sees it ready at the
- * first check, which keeps that loop exercised locally.
+ * Backups of a local SQLite database, in the same phases as on AWS: StartRestore restores the
+ * latest online backup into a scratch file (`<scratchDir>/<scratch name>.sqlite`), the checks see
+ * it ready, validation checks it (integrity_check, per-table rows and checksums) and deletes it.
+ * A go-live that ends before validation leaves the file for the rollback or the janitor to delete.
  */
 export class LocalSqliteBackup implements BackupProvider {
   /** Fault injection for the demo: simulate a damaged backup (validation must catch it). */
   corrupt = false;
+  /**
+   * How long a restore takes, simulated for tests and demos: the workflow waits this long before
+   * its first check, which sees the restore pending until then. 0: ready at the first check.
+   */
+  restoreSeconds = 0;
 
   constructor(
     private readonly backupDir: (service: string) => string,
@@ -28,46 +43,78 @@ export class LocalSqliteBackup implements BackupProvider {
     return { id: latest.id, at: latest.takenAt };
   }
 
+  private backup(service: string, id: string): BackupRecord {
+    const backup = listBackups(this.backupDir(service)).find((b) => b.id === id);
+    if (!backup) throw new BackupVerificationFailed(`backup ${id} of ${service} disappeared`);
+    return backup;
+  }
+
   async startRestore(
     service: string,
     point: RecoveryPoint,
     scratchName: string,
   ): Promise<{ handle: RestoreHandle; pollSeconds: number }> {
+    const backup = this.backup(service, point.id);
+    mkdirSync(this.scratchDir, { recursive: true });
+    const restoredTo = join(this.scratchDir, `${scratchName}.sqlite`);
+    const from = new Database(backup.file, { readonly: true, fileMustExist: true });
+    try {
+      await from.backup(restoredTo);
+    } catch (err) {
+      removeDatabaseFiles(restoredTo); // not yet in the workflow's state: nobody else would find it
+      throw err;
+    } finally {
+      from.close();
+    }
+    const startedAt = new Date();
     return {
       handle: {
         kind: 'sqlite',
         service,
         recoveryPointId: point.id,
         recoveryPointAt: point.at,
-        restoredTo: scratchName,
-        startedAt: new Date().toISOString(),
-        detail: {},
+        restoredTo,
+        startedAt: startedAt.toISOString(),
+        detail: { readyAt: new Date(startedAt.getTime() + this.restoreSeconds * 1000).toISOString() },
       },
-      pollSeconds: 0,
+      pollSeconds: this.restoreSeconds,
     };
   }
 
   async checkRestore(handle: RestoreHandle): Promise<RestoreProgress> {
-    return { status: 'ready', handle, detail: 'local backup file present' };
+    if (!existsSync(handle.restoredTo)) {
+      throw new BackupVerificationFailed(`scratch file ${handle.restoredTo} disappeared during the restore`);
+    }
+    const left = Date.parse(String(handle.detail.readyAt ?? handle.startedAt)) - Date.now();
+    if (left > 0) {
+      return { status: 'pending', handle, detail: `restore in progress (simulated: ${Math.ceil(left / 1000)} s left)` };
+    }
+    return { status: 'ready', handle, detail: `scratch file ${handle.restoredTo} restored` };
   }
 
   async validateAndCleanUp(handle: RestoreHandle): Promise<BackupEvidence> {
-    const backup = listBackups(this.backupDir(handle.service)).find((b) => b.id === handle.recoveryPointId);
-    if (!backup) {
-      throw new BackupVerificationFailed(`backup ${handle.recoveryPointId} of ${handle.service} disappeared`);
+    let evidence: RestoreEvidence;
+    let scratchDeleted: boolean;
+    try {
+      const backup = this.backup(handle.service, handle.recoveryPointId);
+      const source = this.sourceFile?.(handle.service);
+      // The restored scratch file is what is checked, against the backup's manifest (or the live source).
+      evidence = await verifyRestore({
+        backup: { ...backup, file: handle.restoredTo },
+        scratchDir: this.scratchDir,
+        corrupt: this.corrupt,
+        ...(source ? { sourceFile: source } : {}),
+      });
+    } finally {
+      scratchDeleted = await this.cleanUp(handle);
     }
-    const source = this.sourceFile?.(handle.service);
-    const evidence = await verifyRestore({
-      backup,
-      scratchDir: this.scratchDir,
-      corrupt: this.corrupt,
-      ...(source ? { sourceFile: source } : {}),
-    });
     return {
       kind: 'sqlite',
       recoveryPointId: evidence.backupId,
       recoveryPointAt: evidence.backupTakenAt,
       ...evidence,
+      restoredTo: handle.restoredTo,
+      scratchDeleted: scratchDeleted && evidence.scratchDeleted,
       tables: evidence.tables.map((t) => ({
         ...t,
         expectedRows: t.expectedRows ?? -1,
@@ -76,8 +123,12 @@ export class LocalSqliteBackup implements BackupProvider {
     };
   }
 
-  /** Nothing exists before validation, which always deletes its scratch file. */
-  async cleanUp(): Promise<boolean> {
-    return true;
+  /** Deletes the scratch file; only ever inside the scratch directory, whatever the stored handle says. */
+  async cleanUp(handle: RestoreHandle): Promise<boolean> {
+    const file = resolve(handle.restoredTo);
+    if (!file.startsWith(resolve(this.scratchDir) + sep)) {
+      throw new BackupVerificationFailed(`refusing to delete ${handle.restoredTo}: not in ${this.scratchDir}`);
+    }
+    return removeDatabaseFiles(file);
   }
 }
