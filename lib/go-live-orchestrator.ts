@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import { EVENT_FUNCTIONS, FUNCTIONS, type FunctionKey } from '../lambdas/catalog';
 import type { GoLiveConfig } from '../lambdas/core/config';
 import { AuditArchive } from './audit-archive';
+import { CloudWatchSdkLayer } from './cloudwatch-sdk-layer';
 import { GoLiveFunction } from './golive-function';
 import { acknowledgeFunctionFindings, acknowledgeWildcards } from './nag';
 import { ProviderGrants, type ProviderAccess } from './provider-grants';
@@ -28,8 +29,6 @@ export const WORKFLOW_DEFINITION_FILE = path.join(__dirname, '..', 'state-machin
 export const STORE_TABLE_ENV = 'GOLIVE_TABLE';
 /** Environment variable carrying the Slack secret's ARN (never the secret itself). */
 export const SLACK_SECRET_ENV = 'GOLIVE_SLACK_SECRET_ARN';
-/** CloudWatch alarm mute rules are newer than the SDK some Lambda runtimes ship: bundled where used. */
-const ALERTS_SDK = ['@aws-sdk/client-cloudwatch'];
 
 /** What each function's AWS providers touch (lib/provider-grants.ts), on top of the store and the Slack secret. */
 const PROVIDER_ACCESS: Partial<Record<string, ProviderAccess[]>> = {
@@ -138,6 +137,8 @@ export class GoLiveOrchestrator extends Construct {
   public readonly slack: SlackIngress;
   /** Events the alarm handler or the janitor could not process after retries (EventBridge and Lambda failures). */
   public readonly eventDeadLetterQueue: sqs.Queue;
+  /** The CloudWatch client with alarm mute rules, for the functions that mute, watch or unmute alarms. */
+  public readonly cloudWatchSdk: CloudWatchSdkLayer;
 
   constructor(scope: Construct, id: string, props: GoLiveOrchestratorProps) {
     super(scope, id);
@@ -158,6 +159,8 @@ export class GoLiveOrchestrator extends Construct {
       removalPolicy: props.storeRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
+    // Mute rules are newer than the SDK some Lambda runtimes ship: one layer for the functions using them.
+    this.cloudWatchSdk = new CloudWatchSdkLayer(this, 'CloudWatchSdk');
     const catalog: Record<GoLiveFunctionKey, { description: string }> = { ...FUNCTIONS, ...EVENT_FUNCTIONS };
     const functions = {} as Record<GoLiveFunctionKey, GoLiveFunction>;
     for (const key of ALL_FUNCTION_KEYS) {
@@ -168,7 +171,7 @@ export class GoLiveOrchestrator extends Construct {
         timeout: timeouts[key],
         logRetention,
         config: props.config,
-        ...(access.some((a) => a.startsWith('alerts')) ? { bundledAwsSdk: ALERTS_SDK } : {}),
+        ...(access.some((a) => a.startsWith('alerts')) ? { layers: [this.cloudWatchSdk.layer] } : {}),
       });
       // Every step appends to the audit trail, so every function reads and writes the store.
       this.bindStore(functions[key]);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -42,27 +42,28 @@ export interface GoLiveFunctionProps {
    */
   readonly config?: GoLiveConfig;
   /**
-   * `@aws-sdk/*` packages bundled instead of taken from the Lambda runtime, for APIs newer than
-   * the runtime's SDK (CloudWatch alarm mute rules).
-   * @default - every `@aws-sdk/*` package comes from the runtime
+   * Layers the function loads, such as the CloudWatch SDK layer of the functions that mute alarms
+   * (lib/cloudwatch-sdk-layer.ts): a package in a layer is found before the runtime's copy.
+   * @default - no layers: every `@aws-sdk/*` package comes from the runtime
    */
-  readonly bundledAwsSdk?: readonly string[];
-}
-
-/** The `@aws-sdk/*` packages golive depends on, so all but the bundled ones can be left to the runtime. */
-function awsSdkPackages(): string[] {
-  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
-    dependencies: Record<string, string>;
-  };
-  return Object.keys(pkg.dependencies).filter((name) => name.startsWith('@aws-sdk/'));
+  readonly layers?: readonly lambda.ILayerVersion[];
+  /**
+   * Map stack traces to the TypeScript sources at run time (`NODE_OPTIONS=--enable-source-maps`).
+   * Off by default: it costs every cold start ≈ 15-50 ms (bench/bundles.ts) and golive's errors
+   * are named and carry their evidence. The source maps are shipped either way, so it can also be
+   * switched on for one function by setting that variable in the console while investigating.
+   * @default false
+   */
+  readonly enableSourceMaps?: boolean;
 }
 
 /**
  * The one way golive builds a Lambda function, so every function is deployed alike:
  * - Node.js 24 (the current LTS Lambda offers) on ARM64, X-Ray tracing active, 256 MB, its own log group with retention;
- * - bundled by the local esbuild (never Docker): minified, with source maps enabled at run time,
- *   `@aws-sdk/*` left to the runtime, and `keepNames` so class and function names survive
- *   minification (error names are the ASL ErrorEquals keys; stack traces stay readable).
+ * - bundled by the local esbuild (never Docker): minified, source maps alongside (used at run
+ *   time only with `enableSourceMaps`), `@aws-sdk/*` left to the runtime or a layer, and
+ *   `keepNames` so class and function names survive minification (error names are the ASL
+ *   ErrorEquals keys; stack traces stay readable).
  */
 export class GoLiveFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: GoLiveFunctionProps) {
@@ -78,6 +79,7 @@ export class GoLiveFunction extends NodejsFunction {
       entry,
       handler: 'handler',
       ...(props.description === undefined ? {} : { description: props.description }),
+      ...(props.layers?.length ? { layers: [...props.layers] } : {}),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -85,7 +87,7 @@ export class GoLiveFunction extends NodejsFunction {
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(props.enableSourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
         POWERTOOLS_SERVICE_NAME: 'golive',
         // Read by lambdas/providers/aws/notifier.ts (slackClientOptions) and the Slack function.
         ...(props.config?.slack.apiUrl ? { GOLIVE_SLACK_API_URL: props.config.slack.apiUrl } : {}),
@@ -96,9 +98,8 @@ export class GoLiveFunction extends NodejsFunction {
         sourceMap: true,
         keepNames: true,
         target: 'node24',
-        externalModules: props.bundledAwsSdk?.length
-          ? awsSdkPackages().filter((name) => !props.bundledAwsSdk!.includes(name))
-          : ['@aws-sdk/*'],
+        // From the runtime, or from a layer the function names (never bundled: ≤ 300 KB per function).
+        externalModules: ['@aws-sdk/*'],
         ...(props.config ? { define: { __GOLIVE_CONFIG__: JSON.stringify(JSON.stringify(props.config)) } } : {}),
         // Bundle sizes for 11 functions drown the synth output; warnings and errors still show.
         logLevel: LogLevel.WARNING,

@@ -133,7 +133,6 @@ describe('GoLiveStack functions', () => {
       LoggingConfig: { LogGroup: { Ref: logGroupId } },
       Environment: {
         Variables: {
-          NODE_OPTIONS: '--enable-source-maps',
           POWERTOOLS_SERVICE_NAME: 'golive',
           GOLIVE_TABLE: { Ref: logicalId(stack.orchestrator.table) },
           GOLIVE_SLACK_SECRET_ARN: { Ref: logicalId(stack.orchestrator.slackSecret as IConstruct) },
@@ -141,6 +140,8 @@ describe('GoLiveStack functions', () => {
       },
     });
     expect(template.toJSON().Resources[logGroupId].Properties).toEqual({ RetentionInDays: 30 });
+    // Source maps ship with the code but are not switched on: they cost every cold start.
+    expect(resource.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
   });
 
   it.each(ALL_KEYS)('bundles %s locally into minified CommonJS with a source map, names kept', (key) => {
@@ -159,9 +160,36 @@ describe('GoLiveStack functions', () => {
     expect(bundle.includes(kept) ? kept : `${kept} missing`).toBe(kept);
     // The validated config travels in the bundle (esbuild define), never in the environment.
     expect(bundle.includes('billing-errors')).toBe(true);
-    // Mute rules are newer than some runtimes' SDK: the functions that use alarms bundle their client.
-    const usesAlarms = ['alerts', 'bake', 'janitor'].includes(key);
-    expect(bundle.includes('require("@aws-sdk/client-cloudwatch")')).toBe(!usesAlarms);
+    // No SDK client is bundled (CloudWatch's JSON protocol target would be in the bundle).
+    expect(bundle.includes('GraniteServiceVersion20100801')).toBe(false);
+  });
+
+  it.each(ALL_KEYS)('gives %s the CloudWatch SDK layer exactly when it mutes, watches or unmutes alarms', (key) => {
+    const layers = template.toJSON().Resources[fnId(key)].Properties.Layers as unknown[] | undefined;
+    const usesMuteRules = ['alerts', 'bake', 'janitor'].includes(key);
+    expect(layers ?? []).toEqual(usesMuteRules ? [{ Ref: logicalId(stack.orchestrator.cloudWatchSdk.layer) }] : []);
+  });
+
+  it('ships the project’s CloudWatch client, mute rules included, as one file where Lambda’s module path finds it', () => {
+    const layer = template.toJSON().Resources[logicalId(stack.orchestrator.cloudWatchSdk.layer)] as {
+      Properties: { CompatibleRuntimes: string[]; Content: { S3Key: string } };
+    };
+    const dir = path.join(
+      assemblyDir,
+      `asset.${layer.Properties.Content.S3Key.replace(/\.zip$/, '')}`,
+      'nodejs/node_modules/@aws-sdk/client-cloudwatch',
+    );
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the built artefact itself
+    const client = require(dir) as Record<string, unknown>;
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string };
+
+    expect(layer.Properties.CompatibleRuntimes).toEqual(['nodejs24.x']);
+    expect(pkg.version).toBe(stack.orchestrator.cloudWatchSdk.sdkVersion);
+    expect(
+      ['PutAlarmMuteRuleCommand', 'ListAlarmMuteRulesCommand', 'DeleteAlarmMuteRuleCommand', 'CloudWatchClient'].map(
+        (name) => typeof client[name],
+      ),
+    ).toEqual(['function', 'function', 'function', 'function']);
   });
 
   it('gives every function read/write access to the store table only', () => {
