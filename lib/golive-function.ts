@@ -55,6 +55,12 @@ export interface GoLiveFunctionProps {
    * @default false
    */
   readonly enableSourceMaps?: boolean;
+  /**
+   * Packages replaced in the bundle (esbuild `alias`): package name → absolute path of the module
+   * standing in for it, for code a dependency loads but the function never runs.
+   * @default - none
+   */
+  readonly bundleAliases?: Record<string, string>;
 }
 
 /**
@@ -101,6 +107,13 @@ export class GoLiveFunction extends NodejsFunction {
         // From the runtime, or from a layer the function names (never bundled: ≤ 300 KB per function).
         externalModules: ['@aws-sdk/*'],
         ...(props.config ? { define: { __GOLIVE_CONFIG__: JSON.stringify(JSON.stringify(props.config)) } } : {}),
+        ...(props.bundleAliases
+          ? {
+              esbuildArgs: Object.fromEntries(
+                Object.entries(props.bundleAliases).map(([pkg, file]) => [`--alias:${pkg}`, file]),
+              ),
+            }
+          : {}),
         // Bundle sizes for 11 functions drown the synth output; warnings and errors still show.
         logLevel: LogLevel.WARNING,
       },

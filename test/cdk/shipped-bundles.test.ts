@@ -67,6 +67,13 @@ it('ships one bundle per function, each with an expectation below', () => {
   expect(sandbox.functions.map((f) => f.name).sort()).toEqual(Object.keys(EXPECTED).sort());
 });
 
+it('leaves Socket Mode (and its undici) out of the Slack function: Slack calls it over HTTP', () => {
+  const bundle = readFileSync(sandbox.functions.find((f) => f.name === 'SlackFunction')!.bundle, 'utf8');
+
+  expect(bundle.includes("Socket Mode is not part of golive's Lambda bundle")).toBe(true);
+  expect(bundle.includes('undici:request')).toBe(false);
+});
+
 it.each(Object.keys(EXPECTED))('runs the shipped %s on a first event of its kind', async (name) => {
   const fn = sandbox.functions.find((f) => f.name === name)!;
   fake.calls.length = 0;
