@@ -106,6 +106,10 @@ describe('janitor', () => {
       scratch: { restoredTo: 'golive-scratch-orders-0123456789', deleted: true },
     });
     expect(await store.getLock('orders')).toBeUndefined();
+    // Nothing left behind, nothing to warn about.
+    const told = notifications.filter((n) => n.kind === 'rolled-back').map((n) => n.text);
+    expect(told.length).toBeGreaterThan(0);
+    expect(told.filter((t) => t.includes('Backup check'))).toEqual([]);
   });
 
   it('records a scratch target AWS refused to delete and still unmutes, releases the lock and notifies', async () => {
@@ -131,7 +135,10 @@ describe('janitor', () => {
       'NotifyRollback:succeeded',
     ]);
     expect(await store.getLock('orders')).toBeUndefined();
-    expect(notifications.map((n) => n.kind)).toContain('rolled-back');
+    // The release manager hears what is left and what to do about it.
+    expect(notifications.find((n) => n.kind === 'rolled-back')?.text).toContain(
+      '⚠️ Backup check: scratch NOT fully deleted: rds:DeleteDBInstance golive-scratch-orders-0123456789 refused while it is busy: InvalidDBInstanceStateFault (Instance is creating); delete golive-scratch-orders-0123456789 by hand.',
+    );
   });
 
   it('tries again to delete a scratch target an earlier attempt could not delete', async () => {

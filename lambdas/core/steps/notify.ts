@@ -1,7 +1,24 @@
 import { verifyChain } from '../audit';
 import type { Deps, NotificationEvent } from '../ports';
 import { executionName } from '../request';
+import type { RestoreState } from './backup';
 import { describeCause, runStep, type StepEvent } from './step';
+
+/**
+ * A scratch copy of the backup check that is still there (AWS refused to delete it while busy, or
+ * nobody could check): the release manager must hear of it, it costs money until deleted.
+ */
+async function scratchLeftBehind(deps: Deps, executionId: string): Promise<string> {
+  try {
+    const restore = await deps.store.getExecutionValue<RestoreState>(executionId, 'restore');
+    if (!restore || restore.cleanedUp?.deleted) return '';
+    return restore.cleanedUp
+      ? ` ⚠️ Backup check: ${restore.cleanedUp.detail}.`
+      : ` ⚠️ Backup check: the scratch copy ${restore.handle.restoredTo} may still exist; delete it by hand.`;
+  } catch {
+    return '';
+  }
+}
 
 function message(event: StepEvent): Pick<NotificationEvent, 'kind' | 'text'> {
   const { service, version, requestedBy } = event.request;
@@ -50,7 +67,8 @@ export async function notify(
     step,
     'notify',
     async () => {
-      const { kind, text } = message(event);
+      const { kind, text: base } = message(event);
+      const text = base + (await scratchLeftBehind(deps, event.executionId));
       const sent = await deps.notifier.notify({
         kind,
         executionId: event.executionId,
