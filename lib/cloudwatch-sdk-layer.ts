@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { buildSync } from 'esbuild';
 
 /** The package the layer carries: the project's own, as pinned by package-lock.json. */
 export const CLOUDWATCH_SDK_PACKAGE = '@aws-sdk/client-cloudwatch';
@@ -33,11 +32,11 @@ export class CloudWatchSdkLayer extends Construct {
       compatibleRuntimes: [lambda.Runtime.NODEJS_24_X],
       compatibleArchitectures: [lambda.Architecture.ARM_64, lambda.Architecture.X86_64],
       code: lambda.Code.fromAsset(PACKAGE_DIR, {
-        // The content is a function of the package version and this build: hash those, not node_modules.
-        assetHashType: AssetHashType.CUSTOM,
-        assetHash: `${CLOUDWATCH_SDK_PACKAGE}@${this.sdkVersion}:esbuild-cjs-node24-minified:1`,
+        // Hashed by what was built (the client, its dependencies as locked, esbuild and this build's
+        // options all show in the output): a changed layer is always a new asset and a new version.
+        assetHashType: AssetHashType.OUTPUT,
         bundling: {
-          // Never Docker: esbuild is a dependency, so the layer is built locally and offline.
+          // Never Docker: built by the project's esbuild (as NodejsFunction bundles), locally and offline.
           image: DockerImage.fromRegistry('unused-local-bundling-only'),
           local: { tryBundle: (outputDir) => (buildCloudWatchSdkLayer(outputDir), true) },
         },
@@ -52,7 +51,17 @@ export function buildCloudWatchSdkLayer(outputDir: string): void {
   mkdirSync(dir, { recursive: true });
   const version = (JSON.parse(readFileSync(path.join(PACKAGE_DIR, 'package.json'), 'utf8')) as { version: string })
     .version;
-  buildSync({
+  let esbuild: typeof import('esbuild');
+  try {
+    // Loaded here, not at import: an app that only reads the construct's types needs no esbuild.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    esbuild = require('esbuild') as typeof import('esbuild');
+  } catch {
+    throw new Error(
+      'CloudWatchSdkLayer: esbuild is needed to build the layer (as for the functions): npm install --save-dev esbuild',
+    );
+  }
+  esbuild.buildSync({
     // Re-exported from an ES module entry, so the package's ES build is the one bundled.
     stdin: { contents: `export * from '${CLOUDWATCH_SDK_PACKAGE}';`, resolveDir: PACKAGE_DIR, loader: 'js' },
     bundle: true,
