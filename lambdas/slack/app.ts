@@ -1,4 +1,5 @@
 import type { Receiver } from '@slack/bolt';
+import type { WebClientOptions } from '@slack/web-api';
 // Bolt's entry point also loads Express, Socket Mode (undici) and OAuth receivers; the Lambda
 // bundle only needs the App (see bench/bundles.ts for what that saves).
 import App, { LogLevel } from '@slack/bolt/dist/App';
@@ -10,6 +11,8 @@ export interface SlackAppOptions {
   botToken: string;
   /** Web API base URL: Slack by default, the local emulator's `/api/` locally. */
   slackApiUrl?: string;
+  /** More Web API client options (timeouts and retries on Lambda: providers/aws/notifier.ts). */
+  clientOptions?: WebClientOptions;
   logLevel?: LogLevel;
 }
 
@@ -20,7 +23,14 @@ export function createSlackApp(ctx: SlackAppContext, options: SlackAppOptions): 
     // A single workspace: the bot token is known, so no auth.test round trip before the first ack.
     authorize: () => Promise.resolve({ botToken: options.botToken, botId: 'B_GOLIVE', botUserId: 'U_GOLIVE' }),
     logLevel: options.logLevel ?? LogLevel.ERROR,
-    ...(options.slackApiUrl ? { clientOptions: { slackApiUrl: options.slackApiUrl } } : {}),
+    ...(options.slackApiUrl || options.clientOptions
+      ? {
+          clientOptions: {
+            ...options.clientOptions,
+            ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+          },
+        }
+      : {}),
   });
   registerListeners(app, ctx);
   return app;

@@ -1,7 +1,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsDeps } from '../providers/aws';
-import { SLACK_API_URL_ENV } from '../providers/aws/notifier';
+import { slackClientOptions } from '../providers/aws/notifier';
 import { createLambdaSlackHandler, type ApiGatewayEvent, type SlackLambdaHandler } from './lambda-receiver';
 
 /**
@@ -36,7 +36,8 @@ async function build(): Promise<SlackLambdaHandler> {
     {
       signingSecret,
       botToken,
-      ...(process.env[SLACK_API_URL_ENV] ? { slackApiUrl: process.env[SLACK_API_URL_ENV] } : {}),
+      // Bounded timeouts and retries, and GOLIVE_SLACK_API_URL (GovSlack): as the other functions.
+      clientOptions: slackClientOptions(),
     },
   );
 }

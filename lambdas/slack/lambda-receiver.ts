@@ -1,5 +1,6 @@
 import { LogLevel } from '@slack/bolt/dist/App';
 import AwsLambdaReceiver from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
+import type { WebClientOptions } from '@slack/web-api';
 import type { SlackAppContext } from './context';
 import { createSlackApp } from './app';
 import { RequestGuard } from './request-guard';
@@ -25,13 +26,20 @@ export type SlackLambdaHandler = (event: ApiGatewayEvent, context?: unknown) => 
  */
 export function createLambdaSlackHandler(
   ctx: SlackAppContext,
-  options: { signingSecret: string; botToken: string; slackApiUrl?: string; guard?: RequestGuard },
+  options: {
+    signingSecret: string;
+    botToken: string;
+    slackApiUrl?: string;
+    clientOptions?: WebClientOptions;
+    guard?: RequestGuard;
+  },
 ): SlackLambdaHandler {
   const receiver = new AwsLambdaReceiver({ signingSecret: options.signingSecret, logLevel: LogLevel.ERROR });
   createSlackApp(ctx, {
     receiver,
     botToken: options.botToken,
     ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+    ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
   });
   const boltHandler = receiver.toHandler();
   const guard = options.guard ?? new RequestGuard();

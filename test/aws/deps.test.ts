@@ -147,7 +147,7 @@ describe('the Slack Web API client of the AWS functions', () => {
 
     expect(result).not.toEqual(expect.objectContaining({ delivered: true }));
     expect(requests).toHaveLength(3);
-    expect(slackClientOptions({})).toEqual({ timeout: 5000, retryConfig: { retries: 2, maxRetryTime: 10_000 } });
+    expect(slackClientOptions({})).toEqual({ timeout: 3000, retryConfig: { retries: 2, maxRetryTime: 8000 } });
   }, 20_000);
 });
 

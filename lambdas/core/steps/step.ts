@@ -133,6 +133,23 @@ export async function runStep<T>(
   }
 }
 
+/**
+ * How long a step waits for its status card update. The card is a view of the audit trail: when
+ * Slack is slow or down, the step goes on (the update may still land) rather than spend its
+ * function's time, and a rollback's, on it.
+ */
+export const PROGRESS_BUDGET_MS = 3000;
+
+function withinBudget(work: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const budget = new Promise((resolve) => {
+    timer = setTimeout(resolve, ms);
+    // Never keeps a process (the local runtime, a CLI) alive on its own.
+    timer.unref?.();
+  });
+  return Promise.race([work, budget]).finally(() => clearTimeout(timer));
+}
+
 /** Live progress (the Slack status card). A notification failure never fails a step. */
 async function reportProgress(
   deps: Deps,
@@ -146,21 +163,24 @@ async function reportProgress(
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const extra = event as { weight?: unknown; error?: ProgressEvent['error']; plan?: { strategy?: unknown } };
   try {
-    await deps.notifier.progress({
-      executionId: event.executionId,
-      service: text(request.service) ?? 'unknown',
-      version: text(request.version) ?? '',
-      step,
-      state,
-      ...(summary ? { summary } : {}),
-      ...(text(request.requestedBy) ? { requestedBy: text(request.requestedBy) } : {}),
-      ...((text(extra.plan?.strategy) ?? text(request.strategy))
-        ? { strategy: text(extra.plan?.strategy) ?? text(request.strategy) }
-        : {}),
-      ...(typeof extra.weight === 'number' ? { weight: extra.weight } : {}),
-      ...(extra.error ? { error: extra.error } : {}),
-      at: deps.now().toISOString(),
-    });
+    await withinBudget(
+      deps.notifier.progress({
+        executionId: event.executionId,
+        service: text(request.service) ?? 'unknown',
+        version: text(request.version) ?? '',
+        step,
+        state,
+        ...(summary ? { summary } : {}),
+        ...(text(request.requestedBy) ? { requestedBy: text(request.requestedBy) } : {}),
+        ...((text(extra.plan?.strategy) ?? text(request.strategy))
+          ? { strategy: text(extra.plan?.strategy) ?? text(request.strategy) }
+          : {}),
+        ...(typeof extra.weight === 'number' ? { weight: extra.weight } : {}),
+        ...(extra.error ? { error: extra.error } : {}),
+        at: deps.now().toISOString(),
+      }),
+      PROGRESS_BUDGET_MS,
+    );
   } catch {
     // The card is a view of the audit trail, which already has this step; production goes on.
   }

@@ -61,13 +61,14 @@ export const SLACK_API_URL_ENV = 'GOLIVE_SLACK_API_URL';
 /**
  * How a function talks to Slack. WebClient's default retries for up to 30 minutes, longer than any
  * function lives: a Slack outage would time the step out and roll production back for a status
- * message. So each request times out after 5 s and is retried twice within 10 s.
+ * message. So each request times out after 3 s and is retried at most twice within 8 s (a
+ * rate-limited call still waits for Slack's Retry-After: the important messages must arrive).
  */
 export function slackClientOptions(env: NodeJS.ProcessEnv = process.env): WebClientOptions {
   const slackApiUrl = env[SLACK_API_URL_ENV];
   return {
-    timeout: 5000,
-    retryConfig: { retries: 2, maxRetryTime: 10_000 },
+    timeout: 3000,
+    retryConfig: { retries: 2, maxRetryTime: 8000 },
     ...(slackApiUrl ? { slackApiUrl } : {}),
   };
 }
