@@ -74,6 +74,18 @@ it('leaves Socket Mode (and its undici) out of the Slack function: Slack calls i
   expect(bundle.includes('undici:request')).toBe(false);
 });
 
+it('cannot mute alarms without the CloudWatch SDK layer: the runtime’s client may predate mute rules', async () => {
+  const alerts = sandbox.functions.find((f) => f.name === 'Alerts')!;
+  expect(alerts.layers).toHaveLength(1);
+
+  const withoutLayer = { ...alerts, env: { ...alerts.env, NODE_PATH: sandbox.runtimeModules } };
+  fake.calls.length = 0;
+  const result = await probe(withoutLayer, firstEvent('Alerts', loadConfig(FIXTURE_CONFIG), SERVICE));
+
+  expect(result.outcome).not.toBe('ok');
+  expect(fake.calls.filter((c) => c.includes('AlarmMuteRule'))).toEqual([]);
+});
+
 it.each(Object.keys(EXPECTED))('runs the shipped %s on a first event of its kind', async (name) => {
   const fn = sandbox.functions.find((f) => f.name === name)!;
   fake.calls.length = 0;

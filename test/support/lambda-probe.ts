@@ -1,13 +1,14 @@
 /**
  * Runs the function bundles `cdk synth` ships as Lambda would: each in a fresh Node process, its
  * code in a directory of its own, packages found on NODE_PATH (its layers' nodejs/node_modules
- * first, then the runtime's SDK: here the project's node_modules), its environment from the
- * template, and a first event of its kind. AWS and Slack are the fake of ./fake-aws.ts.
+ * first, then the runtime's: only `@aws-sdk/*`, with a CloudWatch client as older runtimes ship
+ * it, without alarm mute rules), its environment from the template, and a first event of its
+ * kind. AWS and Slack are the fake of ./fake-aws.ts.
  * Used by the CDK tests (every bundle runs) and by bench/bundles.ts (how long the first call takes).
  */
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GoLiveConfig } from '../../lambdas/core/config';
@@ -74,8 +75,11 @@ function assetDir(resource: TemplateResource): string | undefined {
 export class LambdaSandbox {
   private readonly root = mkdtempSync(join(tmpdir(), 'golive-lambda-'));
   readonly functions: ShippedFunction[] = [];
+  /** The runtime's packages (what /var/runtime/node_modules is on Lambda). */
+  readonly runtimeModules = join(this.root, 'runtime', 'node_modules');
 
   constructor(assemblyDir: string, template: SynthTemplate, fake: FakeAws) {
+    this.buildRuntime();
     const layerModules = (ref: string) =>
       join(assemblyDir, assetDir(template.Resources[ref])!, 'nodejs', 'node_modules');
     for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -95,7 +99,7 @@ export class LambdaSandbox {
         layers,
         env: {
           PATH: process.env.PATH,
-          NODE_PATH: [...layers.map(layerModules), join(ROOT, 'node_modules')].join(':'),
+          NODE_PATH: [...layers.map(layerModules), this.runtimeModules].join(':'),
           ...Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, plain(k, v)])),
           AWS_REGION: 'us-east-1',
           AWS_ACCESS_KEY_ID: 'probe',
@@ -113,6 +117,31 @@ export class LambdaSandbox {
 
   close(): void {
     rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /**
+   * The runtime's SDK: the project's `@aws-sdk/*` packages and nothing else, so a bundle missing
+   * any other package fails here as on Lambda; CloudWatch's client without the mute-rule commands,
+   * so a function that needs them works only through its layer.
+   */
+  private buildRuntime(): void {
+    const sdk = join(ROOT, 'node_modules', '@aws-sdk');
+    const runtimeSdk = join(this.runtimeModules, '@aws-sdk');
+    mkdirSync(runtimeSdk, { recursive: true });
+    for (const name of readdirSync(sdk)) {
+      if (name !== 'client-cloudwatch') symlinkSync(join(sdk, name), join(runtimeSdk, name), 'dir');
+    }
+    const cloudwatch = join(runtimeSdk, 'client-cloudwatch');
+    mkdirSync(cloudwatch);
+    writeFileSync(
+      join(cloudwatch, 'package.json'),
+      JSON.stringify({ name: '@aws-sdk/client-cloudwatch', main: 'index.js' }),
+    );
+    writeFileSync(
+      join(cloudwatch, 'index.js'),
+      `const real = require(${JSON.stringify(join(sdk, 'client-cloudwatch'))});\n` +
+        'module.exports = Object.fromEntries(Object.entries(real).filter(([name]) => !/AlarmMuteRule/.test(name)));\n',
+    );
   }
 }
 
