@@ -540,6 +540,27 @@ describe('clean-up of an abandoned restore (rollback, janitor)', () => {
     ]);
   });
 
+  it('still deletes what exists when the AWS Backup restore job cannot be read, and says so', async () => {
+    backupApi
+      .on(DescribeRestoreJobCommand)
+      .rejects(awsError('AccessDeniedException', 400, 'not authorized to perform: backup:DescribeRestoreJob'));
+    ddb.on(DeleteTableCommand).resolves({});
+
+    const failure = await provider()
+      .cleanUp(vaultHandle)
+      .catch((err: Error) => err);
+
+    expect(failure).toMatchObject({
+      name: 'ScratchNotDeleted',
+      message: expect.stringMatching(
+        /^restore job job-3 could not be read \(.*backup:DescribeRestoreJob.*\): golive-scratch-vault-abc may appear when it completes$/,
+      ),
+    });
+    expect(ddb.commandCalls(DeleteTableCommand).map((c) => c.args[0].input)).toEqual([
+      { TableName: 'golive-scratch-vault-abc' },
+    ]);
+  });
+
   it('deletes the target of a completed AWS Backup restore job (RDS)', async () => {
     backupApi.on(DescribeRestoreJobCommand).resolves({ Status: 'COMPLETED' });
     rds.on(DeleteDBInstanceCommand).resolves({});

@@ -77,6 +77,25 @@ describe('CheckRestore when the restore cannot go on', () => {
     });
   });
 
+  it('keeps the real failure when the store cannot record the clean-up', async () => {
+    const d = deps(async () => {
+      throw new Error('RestoreTableToPointInTime failed: table limit reached');
+    });
+    const put = store.putExecutionValue.bind(store);
+    (d as { store: unknown }).store = Object.assign(Object.create(store) as SqliteStore, {
+      putExecutionValue: async (id: string, key: string, value: unknown) => {
+        if (key === 'restore') throw new Error('ProvisionedThroughputExceededException');
+        return put(id, key, value);
+      },
+    });
+
+    await expect(checkRestore(d, event)).rejects.toMatchObject({
+      name: 'BackupVerificationFailed',
+      message: expect.stringContaining('table limit reached'),
+    });
+    expect(cleaned).toEqual([handle]);
+  });
+
   it('deletes the scratch target and fails with BackupVerificationFailed when the restore itself failed', async () => {
     await expect(
       checkRestore(

@@ -94,7 +94,11 @@ async function deleteScratch(deps: Deps, handle: RestoreHandle): Promise<Pick<Sc
   }
 }
 
-/** Records in the stored restore state who deleted the scratch target, so nobody deletes it again. */
+/**
+ * Records in the stored restore state who deleted the scratch target, so nobody deletes it again.
+ * Bookkeeping only: if the store cannot take it, the next cleaner tries again (deleting what is
+ * gone counts as deleted), and the step's own outcome (a validated backup, the real failure) stands.
+ */
 async function recordCleanUp(
   deps: Deps,
   executionId: string,
@@ -108,7 +112,7 @@ async function recordCleanUp(
     by,
     at: deps.now().toISOString(),
   };
-  await deps.store.putExecutionValue(executionId, 'restore', { ...state, cleanedUp });
+  await deps.store.putExecutionValue(executionId, 'restore', { ...state, cleanedUp }).catch(() => undefined);
   return cleanedUp;
 }
 

@@ -581,11 +581,16 @@ export class AwsBackupRestore {
     let running: string | undefined;
     if (d.restoreJobId) {
       const id = d.restoreJobId;
-      const job = await awsCall(`backup:DescribeRestoreJob ${id}`, () =>
-        this.client.send(new DescribeRestoreJobCommand({ RestoreJobId: id })),
-      );
-      if (!['COMPLETED', 'ABORTED', 'FAILED'].includes(job.Status ?? '')) {
-        running = `restore job ${id} is still ${job.Status ?? 'unknown'} and AWS Backup cannot stop it: ${handle.restoredTo} appears when it completes`;
+      try {
+        const job = await awsCall(`backup:DescribeRestoreJob ${id}`, () =>
+          this.client.send(new DescribeRestoreJobCommand({ RestoreJobId: id })),
+        );
+        if (!['COMPLETED', 'ABORTED', 'FAILED'].includes(job.Status ?? '')) {
+          running = `restore job ${id} is still ${job.Status ?? 'unknown'} and AWS Backup cannot stop it: ${handle.restoredTo} appears when it completes`;
+        }
+      } catch (err) {
+        // Not knowing whether the job still runs must not keep what exists from being deleted.
+        running = `restore job ${id} could not be read (${err instanceof Error ? err.message : String(err)}): ${handle.restoredTo} may appear when it completes`;
       }
     }
     let refused: string | undefined;
