@@ -120,10 +120,8 @@ export const configSchema = z
         apiUrl: z
           .string()
           .url('must be a URL such as https://slack-gov.com/api/')
-          .refine(
-            (u) => u.startsWith('https://') && u.endsWith('/'),
-            'must be an https:// URL ending in / (https://slack-gov.com/api/)',
-          )
+          // A pattern rather than a refinement, so golive.config.schema.json carries the rule too.
+          .regex(/^https:\/\/[^/]+(\/.*)?\/$/, 'must be an https:// URL ending in / (https://slack-gov.com/api/)')
           .optional(),
       })
       .strict(),
