@@ -179,6 +179,20 @@ export interface AuditRecord extends AuditEntry {
   hash: string;
 }
 
+/**
+ * An execution whose scratch target (a restore's copy) could not be deleted: the index the sweep
+ * (lambdas/core/steps/sweep.ts) works through until the target is gone.
+ */
+export interface ScratchLeft {
+  executionId: string;
+  service: string;
+  restoredTo: string;
+  /** When a deletion was first refused; later marks keep it (the sweep warns after a day). */
+  since: string;
+  /** When the release channel was told it was left for more than a day (told once). */
+  warnedAt?: string;
+}
+
 export interface Store {
   acquireLock(lock: LockRecord, now: Date): Promise<{ acquired: true } | { acquired: false; holder: LockRecord }>;
   getLock(service: string): Promise<LockRecord | undefined>;
@@ -200,6 +214,18 @@ export interface Store {
   listAudit(executionId: string): Promise<AuditRecord[]>;
   setLiveVersion(service: string, version: string, slot: Slot, at: Date): Promise<void>;
   getLiveVersion(service: string): Promise<{ version: string; slot: Slot; at: string } | undefined>;
+  /**
+   * Indexes a scratch target left behind, or updates its entry: `since` is set by the first mark
+   * only, `warnedAt` only when given (both kept otherwise).
+   */
+  markScratchLeft(
+    executionId: string,
+    info: { service: string; restoredTo: string; at: string; warnedAt?: string },
+  ): Promise<void>;
+  /** Removes the execution's entry (its scratch target is gone); nothing when there is none. */
+  clearScratchLeft(executionId: string): Promise<void>;
+  /** Every entry, oldest first. */
+  listScratchLeft(): Promise<ScratchLeft[]>;
 }
 
 export interface NotificationEvent {

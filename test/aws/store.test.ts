@@ -263,3 +263,112 @@ describe('DynamoStore callbacks', () => {
     ]);
   });
 });
+
+describe('DynamoStore scratch targets left behind', () => {
+  const executionId = 'arn:aws:states:eu-west-1:1:execution:golive-go-live:run-9';
+
+  it('marks one in the SCRATCH#LEFT partition, keeping the first refusal’s time, with no TTL', async () => {
+    doc.on(UpdateCommand).resolves({});
+
+    await store().markScratchLeft(executionId, {
+      service: 'orders',
+      restoredTo: 'golive-scratch-orders-0123456789',
+      at: '2026-11-26T10:00:00.000Z',
+    });
+
+    expect(doc.commandCalls(UpdateCommand)[0].args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: 'SCRATCH#LEFT', sk: executionId },
+      UpdateExpression: 'SET #service = :service, #restoredTo = :restoredTo, #since = if_not_exists(#since, :at)',
+      ExpressionAttributeNames: { '#service': 'service', '#restoredTo': 'restoredTo', '#since': 'since' },
+      ExpressionAttributeValues: {
+        ':service': 'orders',
+        ':restoredTo': 'golive-scratch-orders-0123456789',
+        ':at': '2026-11-26T10:00:00.000Z',
+      },
+    });
+  });
+
+  it('records when the release channel was warned', async () => {
+    doc.on(UpdateCommand).resolves({});
+
+    await store().markScratchLeft(executionId, {
+      service: 'orders',
+      restoredTo: 'golive-scratch-orders-0123456789',
+      at: '2026-11-26T10:00:00.000Z',
+      warnedAt: '2026-11-27T10:15:00.000Z',
+    });
+
+    expect(doc.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({
+      UpdateExpression:
+        'SET #service = :service, #restoredTo = :restoredTo, #since = if_not_exists(#since, :at), #warnedAt = :warnedAt',
+      ExpressionAttributeNames: { '#warnedAt': 'warnedAt' },
+      ExpressionAttributeValues: { ':warnedAt': '2026-11-27T10:15:00.000Z' },
+    });
+  });
+
+  it('clears one with a delete of its item', async () => {
+    doc.on(DeleteCommand).resolves({});
+
+    await store().clearScratchLeft(executionId);
+
+    expect(doc.commandCalls(DeleteCommand)[0].args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: 'SCRATCH#LEFT', sk: executionId },
+    });
+  });
+
+  it('lists them with consistent queries of the one partition, every page, oldest first', async () => {
+    const item = (n: number, since: string, warnedAt?: string) => ({
+      pk: 'SCRATCH#LEFT',
+      sk: `exec-${n}`,
+      service: 'orders',
+      restoredTo: `golive-scratch-orders-${n}`,
+      since,
+      ...(warnedAt ? { warnedAt } : {}),
+    });
+    doc
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [item(1, '2026-11-26T10:00:00.000Z', '2026-11-27T10:15:00.000Z')],
+        LastEvaluatedKey: { pk: 'SCRATCH#LEFT', sk: 'exec-1' },
+      })
+      .resolvesOnce({ Items: [item(2, '2026-11-25T09:00:00.000Z')] });
+
+    const listed = await store().listScratchLeft();
+
+    expect(listed).toEqual([
+      {
+        executionId: 'exec-2',
+        service: 'orders',
+        restoredTo: 'golive-scratch-orders-2',
+        since: '2026-11-25T09:00:00.000Z',
+      },
+      {
+        executionId: 'exec-1',
+        service: 'orders',
+        restoredTo: 'golive-scratch-orders-1',
+        since: '2026-11-26T10:00:00.000Z',
+        warnedAt: '2026-11-27T10:15:00.000Z',
+      },
+    ]);
+    const query = {
+      TableName: TABLE,
+      ConsistentRead: true,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'SCRATCH#LEFT' },
+    };
+    expect(doc.commandCalls(QueryCommand).map((c) => c.args[0].input)).toEqual([
+      query,
+      { ...query, ExclusiveStartKey: { pk: 'SCRATCH#LEFT', sk: 'exec-1' } },
+    ]);
+  });
+
+  it('fails a mark DynamoDB throttles as ProviderUnavailable', async () => {
+    doc.on(UpdateCommand).rejects(throttled());
+
+    await expect(
+      store().markScratchLeft(executionId, { service: 'orders', restoredTo: 'x', at: '2026-11-26T10:00:00.000Z' }),
+    ).rejects.toMatchObject({ name: 'ProviderUnavailable' });
+  });
+});

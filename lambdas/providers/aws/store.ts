@@ -19,6 +19,7 @@ import type {
   CallbackKind,
   CallbackRecord,
   LockRecord,
+  ScratchLeft,
   Slot,
   Store,
   Vote,
@@ -29,6 +30,8 @@ import { awsCall, classifyAwsError, CLIENT_CONFIG } from './errors';
 /** Concurrent appenders (a step and the alarm handler) race for the next seq; the loser retries. */
 const AUDIT_APPEND_ATTEMPTS = 5;
 
+/** The partition indexing scratch targets left behind (sk: execution id). */
+const SCRATCH_LEFT_PK = 'SCRATCH#LEFT';
 const tokenKey = (token: string) => createHash('sha256').update(token).digest('hex');
 const seqKey = (seq: number) => `SEQ#${String(seq).padStart(10, '0')}`;
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -51,9 +54,13 @@ const isConditionFailure = (err: unknown) =>
  * | vote              | APPROVAL#<id>       | VOTE#<voter>               |
  * | audit record      | AUDIT#<execution>   | SEQ#<10-digit seq>         |
  * | live version      | SERVICE#<service>   | LIVE                       |
+ * | scratch left      | SCRATCH#LEFT        | <execution>                |
  *
  * Lookups by execution and by alarm are Queries on extra items written in the same transaction,
- * so they are strongly consistent and need no index.
+ * so they are strongly consistent and need no index. Scratch-left items are plain attributes (no
+ * `data`: a later mark keeps `since` with if_not_exists) and have no TTL: a scratch target costs
+ * money until deleted, so its entry stays until the sweep sees it gone. One partition, a handful
+ * of small items at most: the sweep reads it with one paged Query.
  */
 export class DynamoStore implements Store {
   private readonly doc: DynamoDBDocumentClient;
@@ -385,5 +392,56 @@ export class DynamoStore implements Store {
 
   getLiveVersion(service: string): Promise<{ version: string; slot: Slot; at: string } | undefined> {
     return this.get(`SERVICE#${service}`, 'LIVE');
+  }
+
+  async markScratchLeft(
+    executionId: string,
+    info: { service: string; restoredTo: string; at: string; warnedAt?: string },
+  ): Promise<void> {
+    await awsCall('dynamodb:UpdateItem scratch left', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: SCRATCH_LEFT_PK, sk: executionId },
+          UpdateExpression:
+            'SET #service = :service, #restoredTo = :restoredTo, #since = if_not_exists(#since, :at)' +
+            (info.warnedAt ? ', #warnedAt = :warnedAt' : ''),
+          ExpressionAttributeNames: {
+            '#service': 'service',
+            '#restoredTo': 'restoredTo',
+            '#since': 'since',
+            ...(info.warnedAt ? { '#warnedAt': 'warnedAt' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':service': info.service,
+            ':restoredTo': info.restoredTo,
+            ':at': info.at,
+            ...(info.warnedAt ? { ':warnedAt': info.warnedAt } : {}),
+          },
+        }),
+      ),
+    );
+  }
+
+  async clearScratchLeft(executionId: string): Promise<void> {
+    await awsCall('dynamodb:DeleteItem scratch left', () =>
+      this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: SCRATCH_LEFT_PK, sk: executionId } })),
+    );
+  }
+
+  async listScratchLeft(): Promise<ScratchLeft[]> {
+    const items = await this.query({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': SCRATCH_LEFT_PK },
+    });
+    return items
+      .map((i) => ({
+        executionId: String(i.sk),
+        service: String(i.service),
+        restoredTo: String(i.restoredTo),
+        since: String(i.since),
+        ...(typeof i.warnedAt === 'string' ? { warnedAt: i.warnedAt } : {}),
+      }))
+      .sort((a, b) => a.since.localeCompare(b.since) || a.executionId.localeCompare(b.executionId));
   }
 }

@@ -8,6 +8,7 @@ import type {
   CallbackKind,
   CallbackRecord,
   LockRecord,
+  ScratchLeft,
   Slot,
   Store,
   Vote,
@@ -35,6 +36,7 @@ export class SqliteStore implements Store {
       CREATE TABLE IF NOT EXISTS votes (approval_id TEXT NOT NULL, voter TEXT NOT NULL, seq INTEGER NOT NULL, vote TEXT NOT NULL, PRIMARY KEY (approval_id, voter));
       CREATE TABLE IF NOT EXISTS audit (execution_id TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY (execution_id, seq));
       CREATE TABLE IF NOT EXISTS live_versions (service TEXT PRIMARY KEY, version TEXT NOT NULL, slot TEXT NOT NULL, at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS scratch_left (execution_id TEXT PRIMARY KEY, service TEXT NOT NULL, restored_to TEXT NOT NULL, since TEXT NOT NULL, warned_at TEXT);
     `);
   }
 
@@ -216,5 +218,43 @@ export class SqliteStore implements Store {
   async getLiveVersion(service: string): Promise<{ version: string; slot: Slot; at: string } | undefined> {
     return this.db.prepare('SELECT version, slot, at FROM live_versions WHERE service = ?').get(service) as
       { version: string; slot: Slot; at: string } | undefined;
+  }
+
+  async markScratchLeft(
+    executionId: string,
+    info: { service: string; restoredTo: string; at: string; warnedAt?: string },
+  ): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO scratch_left (execution_id, service, restored_to, since, warned_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (execution_id) DO UPDATE SET service = excluded.service, restored_to = excluded.restored_to,
+           warned_at = COALESCE(excluded.warned_at, scratch_left.warned_at)`,
+      )
+      .run(executionId, info.service, info.restoredTo, info.at, info.warnedAt ?? null);
+  }
+
+  async clearScratchLeft(executionId: string): Promise<void> {
+    this.db.prepare('DELETE FROM scratch_left WHERE execution_id = ?').run(executionId);
+  }
+
+  async listScratchLeft(): Promise<ScratchLeft[]> {
+    const rows = this.db
+      .prepare(
+        'SELECT execution_id, service, restored_to, since, warned_at FROM scratch_left ORDER BY since, execution_id',
+      )
+      .all() as {
+      execution_id: string;
+      service: string;
+      restored_to: string;
+      since: string;
+      warned_at: string | null;
+    }[];
+    return rows.map((r) => ({
+      executionId: r.execution_id,
+      service: r.service,
+      restoredTo: r.restored_to,
+      since: r.since,
+      ...(r.warned_at ? { warnedAt: r.warned_at } : {}),
+    }));
   }
 }
