@@ -2,7 +2,9 @@ import type { Deps, NotificationEvent, RestoreHandle, Weights } from '../../lamb
 import type { GoLiveRequest, RolloutPlan } from '../../lambdas/core/request';
 import type { RestoreState } from '../../lambdas/core/steps/backup';
 import { cleanUpEndedExecution } from '../../lambdas/core/steps/janitor';
+import { SCRATCH_LEFT_WARNING_MS, sweepLeftoverScratch } from '../../lambdas/core/steps/sweep';
 import { rollbackTraffic } from '../../lambdas/core/steps/traffic';
+import { createHandler as janitorHandler } from '../../lambdas/janitor';
 import { SqliteStore } from '../../lambdas/providers/local/sqlite-store';
 
 const executionArn = 'arn:aws:states:eu-west-1:1:execution:golive-go-live:run-9';
@@ -32,6 +34,9 @@ const pending: RestoreState = {
 let store: SqliteStore;
 let cleanUps: RestoreHandle[];
 let cleanUpFails: Error | undefined;
+/** Per scratch target: what its clean-up throws (overrides cleanUpFails). */
+let cleanUpFailsFor: Map<string, Error>;
+let now: Date;
 let routerWeights: Weights | undefined;
 let notifications: NotificationEvent[];
 
@@ -44,7 +49,8 @@ function deps(): Deps {
     backup: {
       cleanUp: async (h: RestoreHandle) => {
         cleanUps.push(h);
-        if (cleanUpFails) throw cleanUpFails;
+        const fails = cleanUpFailsFor.get(h.restoredTo) ?? cleanUpFails;
+        if (fails) throw fails;
         return true;
       },
     },
@@ -54,7 +60,7 @@ function deps(): Deps {
         return { delivered: true };
       },
     },
-    now: () => NOW,
+    now: () => now,
   } as unknown as Deps;
 }
 
@@ -65,6 +71,8 @@ beforeEach(async () => {
   store = new SqliteStore(':memory:');
   cleanUps = [];
   cleanUpFails = undefined;
+  cleanUpFailsFor = new Map();
+  now = NOW;
   routerWeights = undefined;
   notifications = [];
   await store.putExecutionValue(executionArn, 'request', request);
@@ -238,5 +246,271 @@ describe('Rollback', () => {
     expect(cleanUps).toEqual([]);
     const [record] = await rollbackRecords();
     expect(record.summary).toBe('traffic 100% back on blue (stable) after SmokeTestFailed');
+  });
+});
+
+describe('sweep of scratch targets left behind', () => {
+  const refused = new Error(
+    'rds:DeleteDBInstance golive-scratch-orders-0123456789 refused while it is busy: InvalidDBInstanceStateFault (Instance is creating)',
+  );
+  const minutesLater = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
+  const sweepNotices = () => notifications.filter((n) => n.details?.sweep);
+
+  /** The go-live was stopped mid-restore and AWS refused the janitor's deletion. */
+  async function leftBehindByJanitor() {
+    await store.putExecutionValue(executionArn, 'restore', pending);
+    cleanUpFails = refused;
+    await cleanUpEndedExecution(deps(), { executionArn, status: 'ABORTED' });
+    cleanUpFails = undefined;
+    cleanUps = [];
+    notifications = [];
+  }
+
+  it('lists a refused deletion, keeping when it was first refused, and takes it off once a cleaner deletes it', async () => {
+    await leftBehindByJanitor();
+    const entry = {
+      executionId: executionArn,
+      service: 'orders',
+      restoredTo: 'golive-scratch-orders-0123456789',
+      since: NOW.toISOString(),
+    };
+    expect(await store.listScratchLeft()).toEqual([entry]);
+
+    // Refused again later (a redelivered event): still listed, still since the first refusal.
+    now = minutesLater(5);
+    cleanUpFails = refused;
+    await cleanUpEndedExecution(deps(), { executionArn, status: 'ABORTED' });
+    expect(await store.listScratchLeft()).toEqual([entry]);
+
+    cleanUpFails = undefined;
+    await cleanUpEndedExecution(deps(), { executionArn, status: 'ABORTED' });
+    expect(await store.listScratchLeft()).toEqual([]);
+  });
+
+  it('deletes it, records the deletion by Sweep in the restore state, takes it off and tells the release channel, without touching the sealed audit chain', async () => {
+    await leftBehindByJanitor();
+    const sealed = await store.listAudit(executionArn);
+    now = minutesLater(15);
+
+    const summary = await sweepLeftoverScratch(deps());
+
+    expect(summary).toEqual({ swept: 1, deleted: 1, alreadyGone: 0, stillLeft: 0 });
+    expect(cleanUps).toEqual([handle]);
+    expect((await restoreState())?.cleanedUp).toEqual({
+      restoredTo: 'golive-scratch-orders-0123456789',
+      deleted: true,
+      detail: 'scratch deleted',
+      by: 'Sweep',
+      at: now.toISOString(),
+    });
+    expect(await store.listScratchLeft()).toEqual([]);
+    expect(notifications).toEqual([
+      expect.objectContaining({
+        kind: 'alarm',
+        executionId: executionArn,
+        service: 'orders',
+        text: `🧹 Backup check scratch copy golive-scratch-orders-0123456789 of orders (go-live run-9) deleted by the sweeper; it was left behind since ${NOW.toISOString()}.`,
+      }),
+    ]);
+    expect(await store.listAudit(executionArn)).toEqual(sealed);
+    // Nothing left: the next sweep has nothing to do and says nothing.
+    expect(await sweepLeftoverScratch(deps())).toEqual({ swept: 0, deleted: 0, alreadyGone: 0, stillLeft: 0 });
+    expect(notifications).toHaveLength(1);
+  });
+
+  it('keeps a target AWS still refuses listed, and warns the release channel once when it has been left for more than a day', async () => {
+    await leftBehindByJanitor();
+    cleanUpFails = refused;
+
+    now = minutesLater(15);
+    expect(await sweepLeftoverScratch(deps())).toEqual({ swept: 1, deleted: 0, alreadyGone: 0, stillLeft: 1 });
+    expect((await restoreState())?.cleanedUp).toMatchObject({ deleted: false, by: 'Sweep', at: now.toISOString() });
+    expect(await store.listScratchLeft()).toEqual([expect.objectContaining({ since: NOW.toISOString() })]);
+    expect(sweepNotices()).toEqual([]);
+
+    // Exactly a day is not more than a day.
+    now = new Date(NOW.getTime() + SCRATCH_LEFT_WARNING_MS);
+    await sweepLeftoverScratch(deps());
+    expect(sweepNotices()).toEqual([]);
+
+    now = new Date(NOW.getTime() + SCRATCH_LEFT_WARNING_MS + 15 * 60_000);
+    await sweepLeftoverScratch(deps());
+    const warnedAt = now.toISOString();
+    now = new Date(now.getTime() + 15 * 60_000);
+    await sweepLeftoverScratch(deps());
+
+    expect(sweepNotices()).toEqual([
+      expect.objectContaining({
+        kind: 'alarm',
+        text: expect.stringMatching(
+          /^⚠️ Backup check scratch copy golive-scratch-orders-0123456789 of orders \(go-live run-9\) still exists, left behind since 2026-11-26T10:00:00.000Z: scratch NOT fully deleted: rds:DeleteDBInstance .*InvalidDBInstanceStateFault/,
+        ),
+      }),
+    ]);
+    expect(await store.listScratchLeft()).toEqual([
+      expect.objectContaining({ executionId: executionArn, since: NOW.toISOString(), warnedAt }),
+    ]);
+    expect(cleanUps).toHaveLength(4);
+  });
+
+  it('warns again on the next sweep when the warning could not be delivered', async () => {
+    await leftBehindByJanitor();
+    cleanUpFails = refused;
+    now = new Date(NOW.getTime() + SCRATCH_LEFT_WARNING_MS + 60_000);
+    const d = deps();
+    const notify = d.notifier.notify;
+    d.notifier.notify = async () => {
+      throw new Error('Slack unavailable');
+    };
+
+    expect(await sweepLeftoverScratch(d)).toMatchObject({ stillLeft: 1 });
+    expect((await store.listScratchLeft())[0]).not.toHaveProperty('warnedAt');
+
+    d.notifier.notify = notify;
+    await sweepLeftoverScratch(d);
+    expect(sweepNotices()).toHaveLength(1);
+  });
+
+  it('goes on with the other targets when one fails', async () => {
+    const other = 'arn:aws:states:eu-west-1:1:execution:golive-go-live:run-10';
+    const otherHandle = { ...handle, restoredTo: 'golive-scratch-orders-9876543210' };
+    await store.putExecutionValue(executionArn, 'restore', pending);
+    await store.putExecutionValue(other, 'restore', { ...pending, handle: otherHandle });
+    await store.markScratchLeft(executionArn, {
+      service: 'orders',
+      restoredTo: handle.restoredTo,
+      at: NOW.toISOString(),
+    });
+    await store.markScratchLeft(other, {
+      service: 'orders',
+      restoredTo: otherHandle.restoredTo,
+      at: minutesLater(1).toISOString(),
+    });
+    const d = deps();
+    const getExecutionValue = store.getExecutionValue.bind(store);
+    d.store.getExecutionValue = async <T>(id: string, key: string) => {
+      if (id === executionArn) throw new Error('store unavailable');
+      return getExecutionValue<T>(id, key);
+    };
+
+    const summary = await sweepLeftoverScratch(d);
+
+    expect(summary).toEqual({ swept: 2, deleted: 1, alreadyGone: 0, stillLeft: 1 });
+    expect(cleanUps).toEqual([otherHandle]);
+    expect((await store.listScratchLeft()).map((e) => e.executionId)).toEqual([executionArn]);
+    expect(await getExecutionValue<RestoreState>(other, 'restore')).toMatchObject({
+      cleanedUp: { deleted: true, by: 'Sweep' },
+    });
+  });
+
+  it('goes on with the other targets when a clean-up throws, recording that one as not deleted', async () => {
+    const other = 'arn:aws:states:eu-west-1:1:execution:golive-go-live:run-10';
+    const otherHandle = { ...handle, restoredTo: 'golive-scratch-orders-9876543210' };
+    await store.putExecutionValue(executionArn, 'restore', pending);
+    await store.putExecutionValue(other, 'restore', { ...pending, handle: otherHandle });
+    await store.markScratchLeft(executionArn, {
+      service: 'orders',
+      restoredTo: handle.restoredTo,
+      at: NOW.toISOString(),
+    });
+    await store.markScratchLeft(other, {
+      service: 'orders',
+      restoredTo: otherHandle.restoredTo,
+      at: NOW.toISOString(),
+    });
+    cleanUpFailsFor.set(handle.restoredTo, new Error('AccessDenied: not authorized to perform rds:DeleteDBInstance'));
+
+    const summary = await sweepLeftoverScratch(deps());
+
+    expect(summary).toEqual({ swept: 2, deleted: 1, alreadyGone: 0, stillLeft: 1 });
+    expect(cleanUps.map((h) => h.restoredTo).sort()).toEqual([handle.restoredTo, otherHandle.restoredTo].sort());
+    expect((await restoreState())?.cleanedUp).toMatchObject({
+      deleted: false,
+      by: 'Sweep',
+      detail: expect.stringContaining('AccessDenied'),
+    });
+    expect((await store.listScratchLeft()).map((e) => e.executionId)).toEqual([executionArn]);
+  });
+
+  it('only takes off the index an entry whose target is already deleted, or whose restore state is gone', async () => {
+    const gone = 'arn:aws:states:eu-west-1:1:execution:golive-go-live:run-11';
+    await store.putExecutionValue(executionArn, 'restore', {
+      ...pending,
+      cleanedUp: { restoredTo: handle.restoredTo, deleted: true, detail: 'scratch deleted', by: 'Rollback', at: '' },
+    });
+    await store.markScratchLeft(executionArn, {
+      service: 'orders',
+      restoredTo: handle.restoredTo,
+      at: NOW.toISOString(),
+    });
+    await store.markScratchLeft(gone, { service: 'orders', restoredTo: 'golive-scratch-x', at: NOW.toISOString() });
+
+    const summary = await sweepLeftoverScratch(deps());
+
+    expect(summary).toEqual({ swept: 2, deleted: 0, alreadyGone: 2, stillLeft: 0 });
+    expect(cleanUps).toEqual([]);
+    expect(notifications).toEqual([]);
+    expect(await store.listScratchLeft()).toEqual([]);
+    expect((await restoreState())?.cleanedUp).toMatchObject({ by: 'Rollback' });
+  });
+});
+
+describe('janitor function', () => {
+  const resolve = jest.fn(async () => deps());
+  beforeEach(() => resolve.mockClear());
+
+  it.each([
+    ['the constant input of the schedule rule', { sweep: true }],
+    [
+      'an EventBridge Scheduled Event',
+      { source: 'aws.events', 'detail-type': 'Scheduled Event', resources: ['arn:aws:events:::rule/x'], detail: {} },
+    ],
+  ])('sweeps on %s', async (_name, event) => {
+    await store.putExecutionValue(executionArn, 'restore', pending);
+    await store.markScratchLeft(executionArn, {
+      service: 'orders',
+      restoredTo: handle.restoredTo,
+      at: NOW.toISOString(),
+    });
+
+    const result = await janitorHandler(resolve)(event);
+
+    expect(result).toEqual({ swept: 1, deleted: 1, alreadyGone: 0, stillLeft: 0 });
+    expect(cleanUps).toEqual([handle]);
+    // A sweep is not an ended execution: no rollback ran.
+    expect(await rollbackRecords()).toEqual([]);
+  });
+
+  it('still cleans up after an execution status change', async () => {
+    const result = await janitorHandler(resolve)({
+      'detail-type': 'Step Functions Execution Status Change',
+      source: 'aws.states',
+      detail: { executionArn, status: 'ABORTED', error: null, cause: null },
+    });
+
+    expect(result).toEqual({ cleaned: true });
+    expect(await rollbackRecords()).toHaveLength(1);
+  });
+
+  it.each([
+    ['nothing', undefined],
+    ['an empty object', {}],
+    ['a sweep that is not true', { sweep: 'yes' }],
+    ['another kind of event', { source: 'aws.s3', 'detail-type': 'Object Created', detail: {} }],
+    ['a Scheduled Event from elsewhere', { source: 'my.app', 'detail-type': 'Scheduled Event', detail: {} }],
+  ])('refuses %s, naming what it expects', async (_name, event) => {
+    await expect(janitorHandler(resolve)(event)).rejects.toThrow(
+      /^the janitor expects a "Step Functions Execution Status Change" event \(detail\.executionArn, detail\.status\) or a sweep \(\{"sweep": true\}, or an EventBridge "Scheduled Event" from source aws\.events\); got /,
+    );
+    expect(resolve).not.toHaveBeenCalled();
+  });
+
+  it('refuses a status change without its execution', async () => {
+    await expect(
+      janitorHandler(resolve)({
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: { status: 'ABORTED' },
+      }),
+    ).rejects.toThrow('execution status change without detail.executionArn');
   });
 });

@@ -95,7 +95,22 @@ async function deleteScratch(deps: Deps, handle: RestoreHandle): Promise<Pick<Sc
 }
 
 /**
- * Records in the stored restore state who deleted the scratch target, so nobody deletes it again.
+ * Keeps the sweep's index (Store.markScratchLeft) in step with a clean-up's outcome: a target left
+ * behind is listed for the sweep to retry, a deleted one is taken off. Never throws.
+ */
+async function indexScratch(deps: Deps, executionId: string, cleanedUp: ScratchCleanup, service: string) {
+  try {
+    if (cleanedUp.deleted) await deps.store.clearScratchLeft(executionId);
+    else await deps.store.markScratchLeft(executionId, { service, restoredTo: cleanedUp.restoredTo, at: cleanedUp.at });
+  } catch {
+    // Bookkeeping: a missed mark leaves the outcome in the restore state and the go-live's messages
+    // (the by-hand fallback); a missed clear is fixed by the sweep, which finds the target deleted.
+  }
+}
+
+/**
+ * Records in the stored restore state who deleted the scratch target, so nobody deletes it again,
+ * and lists a target left behind in the sweep's index (takes a deleted one off it).
  * Bookkeeping only: if the store cannot take it, the next cleaner tries again (deleting what is
  * gone counts as deleted), and the step's own outcome (a validated backup, the real failure) stands.
  */
@@ -113,6 +128,7 @@ async function recordCleanUp(
     at: deps.now().toISOString(),
   };
   await deps.store.putExecutionValue(executionId, 'restore', { ...state, cleanedUp }).catch(() => undefined);
+  await indexScratch(deps, executionId, cleanedUp, state.handle.service);
   return cleanedUp;
 }
 
@@ -165,6 +181,20 @@ export async function deleteAbandonedScratch(
     return { restoredTo: 'unknown', deleted: false, detail, by, at };
   }
   if (!state || state.cleanedUp?.deleted) return undefined;
+  return deleteRecordedScratch(deps, executionId, state, by);
+}
+
+/**
+ * Deletes the scratch target of a restore state the caller read (not deleted yet), and records the
+ * outcome like every cleaner does (restore state, sweep index). Never throws.
+ */
+export async function deleteRecordedScratch(
+  deps: Deps,
+  executionId: string,
+  state: RestoreState,
+  by: string,
+): Promise<ScratchCleanup> {
+  const at = deps.now().toISOString();
   const outcome = await deleteScratch(deps, state.handle);
   try {
     return await recordCleanUp(deps, executionId, state, outcome, by);
