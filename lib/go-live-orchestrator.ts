@@ -131,6 +131,12 @@ export class GoLiveOrchestrator extends Construct {
   public readonly alarmRule: events.Rule;
   /** Executions of this state machine ending ABORTED or TIMED_OUT → janitor. */
   public readonly executionEndedRule: events.Rule;
+  /**
+   * Every 15 minutes → janitor with `{"sweep": true}`: retries deleting the backup check's scratch
+   * targets that go-lives left behind (AWS refused the deletion while a restore was still running)
+   * until they are gone, telling the release channel when one is deleted or left for over a day.
+   */
+  public readonly scratchSweepRule: events.Rule;
   /** The Slack credentials every function reads at run time. */
   public readonly slackSecret: secretsmanager.ISecret;
   /** The Slack endpoint: API Gateway → the Bolt app (lambdas/slack). */
@@ -231,6 +237,16 @@ export class GoLiveOrchestrator extends Construct {
         detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['ABORTED', 'TIMED_OUT'] },
       },
       targets: [new targets.LambdaFunction(functions.janitor, this.eventTargetOptions())],
+    });
+    this.scratchSweepRule = new events.Rule(this, 'ScratchSweep', {
+      description: 'golive: every 15 minutes -> retry deleting scratch restores that go-lives left behind',
+      schedule: events.Schedule.rate(Duration.minutes(15)),
+      targets: [
+        new targets.LambdaFunction(functions.janitor, {
+          ...this.eventTargetOptions(),
+          event: events.RuleTargetInput.fromObject({ sweep: true }),
+        }),
+      ],
     });
     for (const fn of [functions['alarm-handler'], functions.janitor]) {
       // EventBridge invokes asynchronously: a function error is retried twice by Lambda, then parked here.

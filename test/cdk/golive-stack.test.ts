@@ -265,6 +265,32 @@ describe('GoLiveStack event rules', () => {
     });
   });
 
+  it('sweeps scratch restores left behind every 15 minutes: the janitor with the sweep input, retries and the dead-letter queue', () => {
+    const rule = logicalId(stack.orchestrator.scratchSweepRule);
+    const dlq = { 'Fn::GetAtt': [logicalId(stack.orchestrator.eventDeadLetterQueue), 'Arn'] };
+
+    expect(template.toJSON().Resources[rule].Properties).toEqual({
+      Description: expect.any(String),
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        {
+          Id: expect.any(String),
+          Arn: fnArn('janitor'),
+          Input: JSON.stringify({ sweep: true }),
+          DeadLetterConfig: { Arn: dlq },
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: fnArn('janitor'),
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] },
+    });
+  });
+
   it.each(['alarm-handler', 'janitor'] as const)('lets the %s answer this state machine’s callback tasks', (key) => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: roleId(key) }],
