@@ -30,6 +30,8 @@ import { DEFAULT_SLACK_PORT, startLocalSlack, type LocalSlack } from './slack-em
 export const ASL_FILE = join(__dirname, '..', 'state-machines', 'go-live.asl.json');
 export const STATE_MACHINE_NAME = 'golive-go-live';
 export const DEFAULT_PORTS = { sfn: 8083, router: 8080, blue: 8081, green: 8082 } as const;
+/** How often the runtime sweeps scratch restores left behind (the AWS stack's schedule rule does the same). */
+export const SCRATCH_SWEEP_INTERVAL_MS = 15 * 60 * 1000;
 
 export interface LocalRuntimeOptions {
   /** State directory (.golive): store, executions, backups, demo databases. */
@@ -248,6 +250,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         ['ABORTED', 'TIMED_OUT'].includes(String(e.detail.status)),
       target: (e) => functions[functionName('janitor')](e),
     });
+    // The 15-minute schedule of the AWS stack: retries deleting scratch restores left behind.
+    bus.addRule({
+      name: 'golive-scratch-sweep',
+      matches: (e) => e.source === 'aws.events' && e['detail-type'] === 'Scheduled Event',
+      target: () => functions[functionName('janitor')]({ sweep: true }),
+    });
     for (const target of targets.values()) {
       target.alarms.on('stateChange', (event) => bus.publish(event as unknown as BusEvent));
     }
@@ -277,6 +285,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       });
     }
     cleanups.push(() => bus.drain());
+    // Once now (what a previous runtime left behind), in the background like every bus delivery,
+    // then every 15 minutes while the runtime runs (unref'd: it never keeps the process alive).
+    const sweep = () => bus.publish({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
+    sweep();
+    const sweeper = setInterval(sweep, SCRATCH_SWEEP_INTERVAL_MS);
+    sweeper.unref();
+    cleanups.push(() => clearInterval(sweeper));
 
     log(`local Step Functions endpoint ${endpoint.url}`);
     if (slack) log(`Slack emulator ${slack.url}`);

@@ -134,3 +134,40 @@ describe('a restore in progress when the local runtime dies', () => {
     }
   });
 });
+
+describe('a scratch target whose deletion was refused', () => {
+  it('is deleted by the sweep of the next local runtime, which tells the release channel', async () => {
+    const first = await startHarness({ config: testConfig() });
+    const home = first.home;
+    first.rt.backup.restoreSeconds = 30;
+    const arn = await first.start();
+    await waitingForRestore(first, arn);
+    const [file] = scratchFiles(first);
+    // As AWS refuses to delete a table still CREATING.
+    jest.spyOn(first.rt.backup, 'cleanUp').mockRejectedValue(new Error('ResourceInUseException: table is CREATING'));
+    await first.rt.sfn.send(new StopExecutionCommand({ executionArn: arn, cause: 'operator pressed stop' }));
+    await first.finished(arn);
+    expect(await first.rt.store.listScratchLeft()).toEqual([
+      expect.objectContaining({ executionId: arn, restoredTo: join(home, 'scratch', file) }),
+    ]);
+    expect(scratchFiles(first)).toEqual([file]);
+    await first.close({ keepHome: true });
+    jest.restoreAllMocks();
+
+    const second = await startHarness({ home, config: testConfig() });
+    try {
+      await second.rt.bus.drain();
+
+      expect(scratchFiles(second)).toEqual([]);
+      expect(await second.rt.store.listScratchLeft()).toEqual([]);
+      const restore = await second.rt.store.getExecutionValue<RestoreState>(arn, 'restore');
+      expect(restore?.cleanedUp).toMatchObject({ deleted: true, by: 'Sweep' });
+      expect(second.rt.notifier.list(arn).map((n) => n.text)).toContainEqual(
+        expect.stringMatching(/^🧹 Backup check scratch copy .* deleted by the sweeper/),
+      );
+    } finally {
+      await second.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
