@@ -145,7 +145,7 @@ describe('janitor', () => {
     expect(await store.getLock('orders')).toBeUndefined();
     // The release manager hears what is left and what to do about it.
     expect(notifications.find((n) => n.kind === 'rolled-back')?.text).toContain(
-      '⚠️ Backup check: scratch NOT fully deleted: rds:DeleteDBInstance golive-scratch-orders-0123456789 refused while it is busy: InvalidDBInstanceStateFault (Instance is creating); delete golive-scratch-orders-0123456789 by hand.',
+      '⚠️ Backup check: scratch NOT fully deleted: rds:DeleteDBInstance golive-scratch-orders-0123456789 refused while it is busy: InvalidDBInstanceStateFault (Instance is creating); delete golive-scratch-orders-0123456789 by hand. golive retries the deletion every 15 minutes and says here when it is gone.',
     );
   });
 

@@ -13,7 +13,7 @@ async function scratchLeftBehind(deps: Deps, executionId: string): Promise<strin
     const restore = await deps.store.getExecutionValue<RestoreState>(executionId, 'restore');
     if (!restore || restore.cleanedUp?.deleted) return '';
     return restore.cleanedUp
-      ? ` ⚠️ Backup check: ${restore.cleanedUp.detail}.`
+      ? ` ⚠️ Backup check: ${restore.cleanedUp.detail}. golive retries the deletion every 15 minutes and says here when it is gone.`
       : ` ⚠️ Backup check: the scratch copy ${restore.handle.restoredTo} may still exist; delete it by hand.`;
   } catch {
     return '';
