@@ -79,6 +79,13 @@ export interface GoLiveOrchestratorProps {
    */
   readonly apiThrottling?: SlackApiThrottling;
   /**
+   * Create the account's API Gateway CloudWatch Logs role (one per account and region, needed for
+   * the Slack endpoint's execution logs). Set false when the account already has one that this
+   * stack must not replace.
+   * @default true
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
+  /**
    * Per-function timeout overrides, keyed like lambdas/catalog.ts. A workflow function's timeout
    * may not exceed the TimeoutSeconds of any Task state invoking it.
    * @default 30 seconds; `backup` 5 minutes
@@ -266,6 +273,7 @@ export class GoLiveOrchestrator extends Construct {
       logRetention,
       config: props.config,
       ...(props.apiThrottling ? { throttling: props.apiThrottling } : {}),
+      ...(props.apiGatewayCloudWatchRole === undefined ? {} : { cloudWatchRole: props.apiGatewayCloudWatchRole }),
     });
     this.bindStore(this.slack.function);
     this.bindSlackSecret(this.slack.function);

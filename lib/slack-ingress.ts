@@ -34,6 +34,13 @@ export interface SlackIngressProps {
    * @default { rateLimit: 10, burstLimit: 20 } - far above what a release channel sends
    */
   readonly throttling?: SlackApiThrottling;
+  /**
+   * Create the account's API Gateway CloudWatch Logs role (AWS::ApiGateway::Account, one per
+   * account and region), which the stage's execution logging needs. Set false when embedding in an
+   * account whose API Gateway already has that role, so this stack does not replace it.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
 }
 
 /** Where Slack sends slash commands and interactions (Request URL in the Slack app settings). */
@@ -99,7 +106,7 @@ export class SlackIngress extends Construct {
     this.api = new apigw.RestApi(this, 'Api', {
       description: 'golive Slack endpoint (slash commands and interactivity)',
       endpointTypes: [apigw.EndpointType.REGIONAL],
-      cloudWatchRole: true,
+      cloudWatchRole: props.cloudWatchRole ?? true,
       deployOptions: {
         stageName: 'prod',
         throttlingRateLimit: throttling.rateLimit,

@@ -150,6 +150,20 @@ describe('GoLiveOrchestrator Slack ingress and secrets', () => {
     });
   });
 
+  it('creates the account’s API Gateway logging role by default, and leaves an existing one alone when asked', () => {
+    const withRole = build({});
+    withRole.create();
+    const without = build({ apiGatewayCloudWatchRole: false });
+    without.create();
+
+    Template.fromStack(withRole.stack).resourceCountIs('AWS::ApiGateway::Account', 1);
+    Template.fromStack(without.stack).resourceCountIs('AWS::ApiGateway::Account', 0);
+    // The Slack endpoint still logs access and errors either way.
+    Template.fromStack(without.stack).hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+
   it('rejects throttling that would block every request', () => {
     const { create } = build({ apiThrottling: { rateLimit: 0, burstLimit: 0 } });
 
