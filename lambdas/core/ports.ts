@@ -237,7 +237,9 @@ export interface NotificationEvent {
     | 'alarm'
     | 'decision'
     /** After the last audit record: the final chain hash, for everyone to see (not itself audited). */
-    | 'audit-sealed';
+    | 'audit-sealed'
+    /** After the go-live ended: the sweeper deleted a scratch restore left behind, or gave up on it for 24 h. */
+    | 'scratch';
   executionId: string;
   service: string;
   version: string;

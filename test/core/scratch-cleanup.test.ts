@@ -306,7 +306,7 @@ describe('sweep of scratch targets left behind', () => {
     expect(await store.listScratchLeft()).toEqual([]);
     expect(notifications).toEqual([
       expect.objectContaining({
-        kind: 'alarm',
+        kind: 'scratch',
         executionId: executionArn,
         service: 'orders',
         text: `🧹 Backup check scratch copy golive-scratch-orders-0123456789 of orders (go-live run-9) deleted by the sweeper; it was left behind since ${NOW.toISOString()}.`,
@@ -341,7 +341,7 @@ describe('sweep of scratch targets left behind', () => {
 
     expect(sweepNotices()).toEqual([
       expect.objectContaining({
-        kind: 'alarm',
+        kind: 'scratch',
         text: expect.stringMatching(
           /^⚠️ Backup check scratch copy golive-scratch-orders-0123456789 of orders \(go-live run-9\) still exists, left behind since 2026-11-26T10:00:00.000Z: scratch NOT fully deleted: rds:DeleteDBInstance .*InvalidDBInstanceStateFault/,
         ),

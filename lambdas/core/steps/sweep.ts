@@ -18,13 +18,13 @@ export interface SweepSummary {
 }
 
 /**
- * Tells the release channel about a scratch target, as a non-final message (`alarm`: the go-live's
- * card keeps the outcome it ended with). Never throws: true when the notifier delivered it.
+ * Tells the release channel about a scratch target, as a non-final message (the go-live's card
+ * keeps the outcome it ended with). Never throws: true when the notifier delivered it.
  */
 async function tell(deps: Deps, entry: ScratchLeft, text: string, details: Record<string, unknown>): Promise<boolean> {
   try {
     const sent = await deps.notifier.notify({
-      kind: 'alarm',
+      kind: 'scratch',
       executionId: entry.executionId,
       service: entry.service,
       version: '',
