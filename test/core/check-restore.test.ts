@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ProviderUnavailable } from '../../lambdas/core/errors';
 import type { BackupProvider, Deps, RestoreHandle } from '../../lambdas/core/ports';
 import type { RolloutPlan } from '../../lambdas/core/request';
-import { checkRestore, type RestoreState } from '../../lambdas/core/steps/backup';
+import { checkRestore, deleteAbandonedScratch, startRestore, type RestoreState } from '../../lambdas/core/steps/backup';
 import { SqliteStore } from '../../lambdas/providers/local/sqlite-store';
 
 describe('CheckRestore when the restore cannot go on', () => {
@@ -149,5 +149,51 @@ describe('CheckRestore when the restore cannot go on', () => {
       ),
     ).rejects.toMatchObject({ name: 'ProviderUnavailable' });
     expect(cleaned).toEqual([]);
+  });
+
+  describe('a restore step still running when the rollback or the janitor cleans up', () => {
+    it('StartRestore that stores its restore after the janitor looked deletes the scratch target itself', async () => {
+      const fresh = `${executionId}-2`;
+      // The janitor found nothing to delete: StartRestore had not stored its restore yet.
+      const before = await deleteAbandonedScratch(
+        deps(async () => ({ status: 'pending', handle, detail: '' })),
+        fresh,
+        'Rollback',
+      );
+      const starting = {
+        ...deps(async () => ({ status: 'pending', handle, detail: '' })),
+        config: { services: { demo: { backup: { rpoMinutes: 60 } } } },
+      } as unknown as Deps;
+      starting.backup.latestRecoveryPoint = async () => ({ id: 'rp-1', at: '2026-01-01T00:05:00Z' });
+      starting.backup.startRestore = async () => ({ handle, pollSeconds: 30 });
+
+      await expect(startRestore(starting, { ...event, executionId: fresh })).rejects.toMatchObject({
+        name: 'BackupVerificationFailed',
+        message: expect.stringContaining('Rollback began cleaning up this go-live while StartRestore ran'),
+      });
+      expect(before).toBeUndefined();
+      expect(cleaned).toEqual([handle]);
+      expect((await store.getExecutionValue<RestoreState>(fresh, 'restore'))?.cleanedUp).toMatchObject({
+        deleted: true,
+        by: 'StartRestore',
+      });
+    });
+
+    it('CheckRestore that rewrites the restore after the janitor deleted it keeps it recorded as deleted', async () => {
+      const d = deps(async () => ({ status: 'pending', handle, detail: 'CREATING' }));
+      // The janitor deletes the scratch target while a status check is in flight...
+      await deleteAbandonedScratch(d, executionId, 'Rollback');
+      expect((await store.getExecutionValue<RestoreState>(executionId, 'restore'))?.cleanedUp?.deleted).toBe(true);
+      // ...which then writes the state it read before, without the clean-up.
+      const stale = { ...d, store: Object.create(store) as SqliteStore } as Deps;
+      (stale.store as { getExecutionValue: unknown }).getExecutionValue = async (id: string, key: string) =>
+        key === 'restore' ? state : store.getExecutionValue(id, key);
+
+      await expect(checkRestore(stale, event)).rejects.toMatchObject({ name: 'BackupVerificationFailed' });
+      expect((await store.getExecutionValue<RestoreState>(executionId, 'restore'))?.cleanedUp).toMatchObject({
+        deleted: true,
+        by: 'CheckRestore',
+      });
+    });
   });
 });

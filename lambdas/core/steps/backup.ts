@@ -162,6 +162,29 @@ function abandonRestore(
 }
 
 /**
+ * The handshake between the cleaners (Rollback, janitor) and a StartRestore or CheckRestore Lambda
+ * still running when they start (a Task timed out, the execution was stopped): a cleaner writes
+ * this marker before it reads the restore state; a restore step reads it after it writes the
+ * state. With consistent reads one of them sees the other's write, so no restore state written
+ * late escapes clean-up, and none overwrites a clean-up's record unseen.
+ */
+const CLEANUP_STARTED = 'scratch-cleanup-started';
+
+/**
+ * After a restore step wrote `state`: if a cleaner already ran for this execution, this step
+ * deletes the scratch target itself (the cleaner may have found nothing, or found the state this
+ * write replaced) and ends; its result no longer matters to the workflow.
+ */
+async function cleanUpIfRolledBack(deps: Deps, executionId: string, state: RestoreState, step: string): Promise<void> {
+  const started = await deps.store.getExecutionValue<{ by: string }>(executionId, CLEANUP_STARTED);
+  if (!started) return;
+  const cleaned = await deleteRecordedScratch(deps, executionId, state, step);
+  throw new BackupVerificationFailed(
+    `${started.by} began cleaning up this go-live while ${step} ran: restore into ${state.handle.restoredTo} abandoned (${cleaned.detail})`,
+  );
+}
+
+/**
  * Rollback and janitor: deletes the scratch target of a restore this execution started that no
  * step deleted yet (the go-live failed or was stopped between StartRestore and VerifyBackup).
  * Undefined when there is none. Never throws: traffic, alerts and the lock matter more, so a
@@ -175,6 +198,8 @@ export async function deleteAbandonedScratch(
   const at = deps.now().toISOString();
   let state: RestoreState | undefined;
   try {
+    // First the marker, then the read: see CLEANUP_STARTED.
+    await deps.store.putExecutionValue(executionId, CLEANUP_STARTED, { by, at });
     state = await deps.store.getExecutionValue<RestoreState>(executionId, 'restore');
   } catch (err) {
     const detail = `scratch NOT checked: the restore state could not be read (${errorMessage(err)}); look for a golive-scratch-* target of this execution by hand`;
@@ -234,6 +259,7 @@ export function startRestore(deps: Deps, event: StepEvent): Promise<RestoreLoopV
     };
     // Kept in the store, not only in the execution's state: whoever cleans up later can find the scratch target.
     await deps.store.putExecutionValue(event.executionId, 'restore', state);
+    await cleanUpIfRolledBack(deps, event.executionId, state, 'StartRestore');
     return {
       result: view(state),
       summary: `restoring ${point.id} (${ageMinutes} min old, RPO ${rpoMinutes}) into ${handle.restoredTo}; checking every ${pollSeconds} s, at most ${state.maxAttempts} times`,
@@ -283,6 +309,7 @@ export async function checkRestore(deps: Deps, event: StepEvent): Promise<Restor
     detail: progress.detail,
   };
   await deps.store.putExecutionValue(event.executionId, 'restore', next);
+  await cleanUpIfRolledBack(deps, event.executionId, next, 'CheckRestore');
   if (next.status === 'pending') return view(next);
   return runStep(
     deps,
