@@ -17,7 +17,9 @@
  *
  * Profiling one function: BENCH_NO_SYNTH=1 BENCH_ONLY=Notify BENCH_PROCESSES=1
  * BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/bundles.ts (the section is
- * written only when every function was measured).
+ * written only when every function was measured). BENCH_SHOW_OUTPUT=1 prints the handlers' logs.
+ * BENCH_NO_SYNTH reuses cdk.out/bench, whose config points the service's endpoints at the previous
+ * run's fake: its smoke tests fail then.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
