@@ -188,6 +188,52 @@ describe('secretSlackNotifier with the store', () => {
     expect(calls.slice(1).every((c) => c === 'update')).toBe(true);
     expect([...values.keys()].some((k) => k.startsWith('e/'))).toBe(true);
   });
+
+  it('replies in the go-live’s thread, and in the channel too for a scratch copy the sweeper reports days later', async () => {
+    sm.on(GetSecretValueCommand).resolves(secretValue('xoxb-1'));
+    const values = new Map<string, unknown>();
+    const store = {
+      getExecutionValue: async <T>(id: string, key: string) => values.get(`${id}/${key}`) as T | undefined,
+      putExecutionValue: async (id: string, key: string, value: unknown) => void values.set(`${id}/${key}`, value),
+      getApproval: async () => undefined,
+    };
+    const posted: Record<string, unknown>[] = [];
+    const createClient = () =>
+      ({
+        chat: {
+          postMessage: async (args: Record<string, unknown>) => (posted.push(args), { ok: true, ts: '1.1' }),
+          update: async () => ({ ok: true, ts: '1.1' }),
+        },
+      }) as unknown as WebClient;
+    const notifier = secretSlackNotifier(
+      new SlackSecret(SECRET_ARN, new SecretsManagerClient({})),
+      '#releases',
+      createClient,
+      store,
+    );
+    await notifier.progress!({
+      executionId: 'e',
+      service: 'orders',
+      version: '2.4.0',
+      step: 'StartRestore',
+      state: 'started',
+      at: '2026-01-01T00:00:00Z',
+    });
+
+    await notifier.notify({ kind: 'alarm', executionId: 'e', service: 'orders', version: '2.4.0', text: 'alarm' });
+    await notifier.notify({
+      kind: 'scratch',
+      executionId: 'e',
+      service: 'orders',
+      version: '',
+      text: 'scratch deleted',
+    });
+
+    const [alarm, scratch] = posted.slice(-2);
+    expect(alarm).toMatchObject({ thread_ts: '1.1', text: 'alarm' });
+    expect(alarm.reply_broadcast).not.toBe(true);
+    expect(scratch).toMatchObject({ thread_ts: '1.1', text: 'scratch deleted', reply_broadcast: true });
+  });
 });
 
 describe('AWS deps from the environment', () => {

@@ -222,6 +222,8 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
       channel: card.channel,
       thread_ts: card.ts,
       text: `${event.text}${took}`,
+      // Days after the go-live its thread is out of sight: a scratch copy left behind is told in the channel too.
+      reply_broadcast: event.kind === 'scratch',
     });
     return { delivered: Boolean(res.ok), ...(res.ts ? { ref: res.ts } : {}) };
   }
