@@ -105,7 +105,7 @@ async function main(): Promise<void> {
         stateMachineArn: rt.stateMachineArn,
         now: () => new Date(),
       },
-      { signingSecret, botToken, slackApiUrl: slack.emulator.apiUrl },
+      { signingSecret, botToken, clientOptions: { slackApiUrl: slack.emulator.apiUrl } },
     );
     const headers = (body: string) => ({
       'content-type': 'application/x-www-form-urlencoded',

@@ -7,6 +7,10 @@ import { Construct } from 'constructs';
 /** The package the layer carries: the project's own, as pinned by package-lock.json. */
 export const CLOUDWATCH_SDK_PACKAGE = '@aws-sdk/client-cloudwatch';
 const PACKAGE_DIR = path.dirname(require.resolve(`${CLOUDWATCH_SDK_PACKAGE}/package.json`));
+/** Its version, as installed (the lock file's). */
+export const CLOUDWATCH_SDK_VERSION = (
+  JSON.parse(readFileSync(path.join(PACKAGE_DIR, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 /**
  * The CloudWatch client golive was built and tested with, as a Lambda layer for the functions
@@ -24,9 +28,7 @@ export class CloudWatchSdkLayer extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.sdkVersion = (
-      JSON.parse(readFileSync(path.join(PACKAGE_DIR, 'package.json'), 'utf8')) as { version: string }
-    ).version;
+    this.sdkVersion = CLOUDWATCH_SDK_VERSION;
     this.layer = new lambda.LayerVersion(this, 'Layer', {
       description: `${CLOUDWATCH_SDK_PACKAGE} ${this.sdkVersion} (alarm mute rules) for golive's alerting functions`,
       compatibleRuntimes: [lambda.Runtime.NODEJS_24_X],
@@ -49,8 +51,6 @@ export class CloudWatchSdkLayer extends Construct {
 export function buildCloudWatchSdkLayer(outputDir: string): void {
   const dir = path.join(outputDir, 'nodejs', 'node_modules', ...CLOUDWATCH_SDK_PACKAGE.split('/'));
   mkdirSync(dir, { recursive: true });
-  const version = (JSON.parse(readFileSync(path.join(PACKAGE_DIR, 'package.json'), 'utf8')) as { version: string })
-    .version;
   let esbuild: typeof import('esbuild');
   try {
     // Loaded here, not at import: an app that only reads the construct's types needs no esbuild.
@@ -77,7 +77,7 @@ export function buildCloudWatchSdkLayer(outputDir: string): void {
   });
   writeFileSync(
     path.join(dir, 'package.json'),
-    `${JSON.stringify({ name: CLOUDWATCH_SDK_PACKAGE, version, main: 'index.js', license: 'Apache-2.0' }, null, 2)}\n`,
+    `${JSON.stringify({ name: CLOUDWATCH_SDK_PACKAGE, version: CLOUDWATCH_SDK_VERSION, main: 'index.js', license: 'Apache-2.0' }, null, 2)}\n`,
   );
   if (existsSync(path.join(PACKAGE_DIR, 'LICENSE')))
     copyFileSync(path.join(PACKAGE_DIR, 'LICENSE'), path.join(dir, 'LICENSE'));

@@ -9,9 +9,10 @@ import { registerListeners } from './listeners';
 export interface SlackAppOptions {
   receiver: Receiver;
   botToken: string;
-  /** Web API base URL: Slack by default, the local emulator's `/api/` locally. */
-  slackApiUrl?: string;
-  /** More Web API client options (timeouts and retries on Lambda: providers/aws/notifier.ts). */
+  /**
+   * Web API client options: `slackApiUrl` (the local emulator's `/api/`, GovSlack), and on Lambda
+   * the bounded timeouts and retries of providers/aws/notifier.ts.
+   */
   clientOptions?: WebClientOptions;
   logLevel?: LogLevel;
 }
@@ -23,14 +24,7 @@ export function createSlackApp(ctx: SlackAppContext, options: SlackAppOptions): 
     // A single workspace: the bot token is known, so no auth.test round trip before the first ack.
     authorize: () => Promise.resolve({ botToken: options.botToken, botId: 'B_GOLIVE', botUserId: 'U_GOLIVE' }),
     logLevel: options.logLevel ?? LogLevel.ERROR,
-    ...(options.slackApiUrl || options.clientOptions
-      ? {
-          clientOptions: {
-            ...options.clientOptions,
-            ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
-          },
-        }
-      : {}),
+    ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
   });
   registerListeners(app, ctx);
   return app;

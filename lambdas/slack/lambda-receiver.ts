@@ -29,7 +29,6 @@ export function createLambdaSlackHandler(
   options: {
     signingSecret: string;
     botToken: string;
-    slackApiUrl?: string;
     clientOptions?: WebClientOptions;
     guard?: RequestGuard;
   },
@@ -38,7 +37,6 @@ export function createLambdaSlackHandler(
   createSlackApp(ctx, {
     receiver,
     botToken: options.botToken,
-    ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
     ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
   });
   const boltHandler = receiver.toHandler();

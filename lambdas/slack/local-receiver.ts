@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPReceiver, LogLevel } from '@slack/bolt';
+import type { WebClientOptions } from '@slack/web-api';
 import type { SlackAppContext } from './context';
 import { createSlackApp } from './app';
 import { RequestGuard } from './request-guard';
@@ -17,7 +18,7 @@ export interface LocalSlackApp {
  */
 export function createLocalSlackApp(
   ctx: SlackAppContext,
-  options: { signingSecret: string; botToken: string; slackApiUrl?: string; guard?: RequestGuard },
+  options: { signingSecret: string; botToken: string; clientOptions?: WebClientOptions; guard?: RequestGuard },
 ): LocalSlackApp {
   const receiver = new HTTPReceiver({
     signingSecret: options.signingSecret,
@@ -28,7 +29,7 @@ export function createLocalSlackApp(
   createSlackApp(ctx, {
     receiver,
     botToken: options.botToken,
-    ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+    ...(options.clientOptions ? { clientOptions: options.clientOptions } : {}),
   });
   const guard = options.guard ?? new RequestGuard();
   return {

@@ -78,7 +78,7 @@ export async function startLocalSlack(options: {
       stateMachineArn: options.stateMachineArn,
       now: () => new Date(),
     },
-    { signingSecret, botToken, slackApiUrl: emulator.apiUrl },
+    { signingSecret, botToken, clientOptions: { slackApiUrl: emulator.apiUrl } },
   );
   const client = new WebClient(botToken, { slackApiUrl: emulator.apiUrl, retryConfig: { retries: 1 } });
   const slack = slackNotifier(client, { channel: options.config.slack.channel, store: options.store });

@@ -152,14 +152,20 @@ describe('the Slack Web API client of the AWS functions', () => {
 });
 
 describe('secretSlackNotifier with the store', () => {
-  it('keeps the status card in the store, so another function (another Lambda) updates the same card', async () => {
-    sm.on(GetSecretValueCommand).resolves(secretValue('xoxb-1'));
+  /** The part of the golive store the Slack notifier keeps its message refs in, in memory. */
+  const memoryRefStore = () => {
     const values = new Map<string, unknown>();
     const store = {
       getExecutionValue: async <T>(id: string, key: string) => values.get(`${id}/${key}`) as T | undefined,
       putExecutionValue: async (id: string, key: string, value: unknown) => void values.set(`${id}/${key}`, value),
       getApproval: async () => undefined,
     };
+    return { values, store };
+  };
+
+  it('keeps the status card in the store, so another function (another Lambda) updates the same card', async () => {
+    sm.on(GetSecretValueCommand).resolves(secretValue('xoxb-1'));
+    const { values, store } = memoryRefStore();
     const calls: string[] = [];
     const createClient = () =>
       ({
@@ -191,12 +197,7 @@ describe('secretSlackNotifier with the store', () => {
 
   it('replies in the go-live’s thread, and in the channel too for a scratch copy the sweeper reports days later', async () => {
     sm.on(GetSecretValueCommand).resolves(secretValue('xoxb-1'));
-    const values = new Map<string, unknown>();
-    const store = {
-      getExecutionValue: async <T>(id: string, key: string) => values.get(`${id}/${key}`) as T | undefined,
-      putExecutionValue: async (id: string, key: string, value: unknown) => void values.set(`${id}/${key}`, value),
-      getApproval: async () => undefined,
-    };
+    const { store } = memoryRefStore();
     const posted: Record<string, unknown>[] = [];
     const createClient = () =>
       ({

@@ -371,7 +371,8 @@ describe('sweep of scratch targets left behind', () => {
     expect(sweepNotices()).toHaveLength(1);
   });
 
-  it('goes on with the other targets when one fails', async () => {
+  /** This execution's scratch target and another one's, both left behind (the other since `otherSince`). */
+  async function twoLeftovers(otherSince: Date) {
     const other = 'arn:aws:states:eu-west-1:1:execution:golive-go-live:run-10';
     const otherHandle = { ...handle, restoredTo: 'golive-scratch-orders-9876543210' };
     await store.putExecutionValue(executionArn, 'restore', pending);
@@ -384,8 +385,13 @@ describe('sweep of scratch targets left behind', () => {
     await store.markScratchLeft(other, {
       service: 'orders',
       restoredTo: otherHandle.restoredTo,
-      at: minutesLater(1).toISOString(),
+      at: otherSince.toISOString(),
     });
+    return { other, otherHandle };
+  }
+
+  it('goes on with the other targets when one fails', async () => {
+    const { other, otherHandle } = await twoLeftovers(minutesLater(1));
     const d = deps();
     const getExecutionValue = store.getExecutionValue.bind(store);
     d.store.getExecutionValue = async <T>(id: string, key: string) => {
@@ -404,20 +410,7 @@ describe('sweep of scratch targets left behind', () => {
   });
 
   it('goes on with the other targets when a clean-up throws, recording that one as not deleted', async () => {
-    const other = 'arn:aws:states:eu-west-1:1:execution:golive-go-live:run-10';
-    const otherHandle = { ...handle, restoredTo: 'golive-scratch-orders-9876543210' };
-    await store.putExecutionValue(executionArn, 'restore', pending);
-    await store.putExecutionValue(other, 'restore', { ...pending, handle: otherHandle });
-    await store.markScratchLeft(executionArn, {
-      service: 'orders',
-      restoredTo: handle.restoredTo,
-      at: NOW.toISOString(),
-    });
-    await store.markScratchLeft(other, {
-      service: 'orders',
-      restoredTo: otherHandle.restoredTo,
-      at: NOW.toISOString(),
-    });
+    const { otherHandle } = await twoLeftovers(NOW);
     cleanUpFailsFor.set(handle.restoredTo, new Error('AccessDenied: not authorized to perform rds:DeleteDBInstance'));
 
     const summary = await sweepLeftoverScratch(deps());

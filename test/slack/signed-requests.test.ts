@@ -50,7 +50,7 @@ describe('signed Slack requests', () => {
         stateMachineArn: h.rt.stateMachineArn,
         now: () => new Date(),
       },
-      { signingSecret: secret, botToken: creds.botToken, slackApiUrl: h.rt.slack!.emulator.apiUrl },
+      { signingSecret: secret, botToken: creds.botToken, clientOptions: { slackApiUrl: h.rt.slack!.emulator.apiUrl } },
     );
   });
   afterAll(() => h.close());
