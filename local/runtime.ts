@@ -6,12 +6,12 @@ import { FUNCTIONS, functionName } from '../lambdas/catalog';
 import type { GoLiveConfig } from '../lambdas/core/config';
 import { GoLiveError } from '../lambdas/core/errors';
 import type { Deps, Slot } from '../lambdas/core/ports';
-import { LocalAlerts } from '../lambdas/providers/local/alerts';
-import { LocalNotifier } from '../lambdas/providers/local/notifier';
-import { LocalReadiness } from '../lambdas/providers/local/readiness';
-import { LocalRouterTraffic, type LocalServiceTarget } from '../lambdas/providers/local/router-traffic';
-import { LocalSqliteBackup } from '../lambdas/providers/local/sqlite-backup';
-import { SqliteStore } from '../lambdas/providers/local/sqlite-store';
+import { LocalAlerts } from './providers/alerts';
+import { LocalNotifier } from './providers/notifier';
+import { LocalReadiness } from './providers/readiness';
+import { LocalRouterTraffic, type LocalServiceTarget } from './providers/router-traffic';
+import { LocalSqliteBackup } from './providers/sqlite-backup';
+import { SqliteStore } from './providers/sqlite-store';
 import { SfnTaskCallbacks } from '../lambdas/providers/sfn-callbacks';
 import {
   listBackups,

@@ -1,4 +1,4 @@
-import { onAlarmStateChange, parseAlarmStateChange } from '../core/steps/alarm-event';
+import { onAlarmStateChange, parseAlarmStateChange } from '../core/steps/alarm-handler';
 import type { DepsResolver } from '../handler';
 import { awsDeps } from '../providers/aws';
 

@@ -1,6 +1,6 @@
 /**
  * Provider ports: the only way core logic touches the outside world. AWS adapters live in
- * lambdas/providers/aws, local ones in lambdas/providers/local; core imports neither.
+ * lambdas/providers/aws, local ones in local/providers; core imports neither.
  */
 import type { GoLiveConfig } from './config';
 

@@ -1,4 +1,4 @@
-import { runSmokeTests } from '../core/steps/smoke';
+import { runSmokeTests } from '../core/steps/smoke-test';
 import { stepHandler } from '../handler';
 import { awsDeps } from '../providers/aws';
 

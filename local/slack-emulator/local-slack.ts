@@ -3,7 +3,7 @@ import { WebClient } from '@slack/web-api';
 import type { GoLiveConfig } from '../../lambdas/core/config';
 import type { NotificationEvent, Notifier, ProgressEvent, Store, TaskCallbacks } from '../../lambdas/core/ports';
 import { slackNotifier } from '../../lambdas/providers/slack/notifier';
-import { createLocalSlackApp } from '../../lambdas/slack/local-receiver';
+import { createLocalSlackApp } from './local-receiver';
 import { localSlackCredentials } from './credentials';
 import { PortInUseError } from '../demo/net';
 import { startSlackEmulator, type EmulatorUser, type SlackEmulator, type SlackEmulatorOptions } from './server';

@@ -9,7 +9,7 @@ import { verifyChain } from '../../lambdas/core/audit';
 import type { AuditEntry } from '../../lambdas/core/ports';
 import { exportExecutionAudit, type AuditArchive, type ExecutionSource } from '../../lambdas/core/report/archive';
 import type { AuditReport } from '../../lambdas/core/report/report';
-import { SqliteStore } from '../../lambdas/providers/local/sqlite-store';
+import { SqliteStore } from '../../local/providers/sqlite-store';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:GoLive:checkout-2.4.0-20260115T101500Z';
 const at = (s: number) => new Date(Date.UTC(2026, 0, 15, 10, 15, s)).toISOString();

@@ -5,7 +5,7 @@ import { GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@a
 import { main, type Io } from '../../bin/cli/main';
 import { readAllHistory } from '../../lambdas/core/report/history';
 import type { AuditReport } from '../../lambdas/core/report/report';
-import { SqliteStore } from '../../lambdas/providers/local/sqlite-store';
+import { SqliteStore } from '../../local/providers/sqlite-store';
 import { LocalEngine } from '../../local/engine/engine';
 import { startSfnEndpoint, type SfnEndpoint } from '../../local/engine/sfn-endpoint';
 

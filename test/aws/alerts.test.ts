@@ -12,7 +12,7 @@ import type { Deps, MuteRecord } from '../../lambdas/core/ports';
 import { muteAlerts, unmuteAlerts } from '../../lambdas/core/steps/alerts';
 import type { StepEvent } from '../../lambdas/core/steps/step';
 import { CloudWatchAlerts, isoMinutes, muteWindow } from '../../lambdas/providers/aws/alerts';
-import { SqliteStore } from '../../lambdas/providers/local/sqlite-store';
+import { SqliteStore } from '../../local/providers/sqlite-store';
 import { accessDenied, awsConfig, awsError, serverError, throttled } from './helpers';
 
 const cw = mockClient(CloudWatchClient);

@@ -30,7 +30,7 @@ import type { Deps, RestoreHandle } from '../../lambdas/core/ports';
 import { backupStep, RESTORE_BUDGET_SECONDS, type RestoreLoopView } from '../../lambdas/core/steps/backup';
 import type { StepEvent } from '../../lambdas/core/steps/step';
 import { AwsBackup, AwsBackupRestore, DynamoDbPitrBackup, RdsSnapshotBackup } from '../../lambdas/providers/aws/backup';
-import { SqliteStore } from '../../lambdas/providers/local/sqlite-store';
+import { SqliteStore } from '../../local/providers/sqlite-store';
 import { accessDenied, awsConfig, awsError, throttled } from './helpers';
 
 const ddb = mockClient(DynamoDBClient);

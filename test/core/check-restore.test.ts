@@ -5,7 +5,7 @@ import { ProviderUnavailable } from '../../lambdas/core/errors';
 import type { BackupProvider, Deps, RestoreHandle } from '../../lambdas/core/ports';
 import type { RolloutPlan } from '../../lambdas/core/request';
 import { checkRestore, deleteAbandonedScratch, startRestore, type RestoreState } from '../../lambdas/core/steps/backup';
-import { SqliteStore } from '../../lambdas/providers/local/sqlite-store';
+import { SqliteStore } from '../../local/providers/sqlite-store';
 
 describe('CheckRestore when the restore cannot go on', () => {
   const executionId = 'arn:aws:states:us-east-1:000000000000:execution:golive:check-restore';

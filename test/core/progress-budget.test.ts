@@ -1,6 +1,6 @@
 import type { Deps, ProgressEvent } from '../../lambdas/core/ports';
 import { PROGRESS_BUDGET_MS, runStep } from '../../lambdas/core/steps/step';
-import { SqliteStore } from '../../lambdas/providers/local/sqlite-store';
+import { SqliteStore } from '../../local/providers/sqlite-store';
 
 const executionId = 'arn:aws:states:eu-west-1:1:execution:golive-go-live:run-1';
 

@@ -5,7 +5,7 @@ import { cleanUpEndedExecution } from '../../lambdas/core/steps/janitor';
 import { SCRATCH_LEFT_WARNING_MS, sweepLeftoverScratch } from '../../lambdas/core/steps/sweep';
 import { rollbackTraffic } from '../../lambdas/core/steps/traffic';
 import { createHandler as janitorHandler } from '../../lambdas/janitor';
-import { SqliteStore } from '../../lambdas/providers/local/sqlite-store';
+import { SqliteStore } from '../../local/providers/sqlite-store';
 
 const executionArn = 'arn:aws:states:eu-west-1:1:execution:golive-go-live:run-9';
 const NOW = new Date('2026-11-26T10:00:00.000Z');

@@ -5,7 +5,7 @@ import { main, type Io } from '../../bin/cli/main';
 import { parseConfig } from '../../lambdas/core/config';
 import type { ReadinessReport } from '../../lambdas/core/readiness/evaluate';
 import { answerChecklist, castVote } from '../../lambdas/core/steps/approval';
-import { factsFile } from '../../lambdas/providers/local/readiness';
+import { factsFile } from '../../local/providers/readiness';
 import { APPROVER, startHarness, testConfig, type Harness } from '../support/harness';
 import { alertsSnapshot, expectRolledBack } from '../support/invariants';
 

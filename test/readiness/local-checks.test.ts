@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { GoLiveConfig } from '../../lambdas/core/config';
 import { evaluateChecklist, type ReadinessReport } from '../../lambdas/core/readiness/evaluate';
 import type { CheckKind } from '../../lambdas/core/readiness/policy';
-import { factsFile, LocalReadiness, type LocalReadinessFacts } from '../../lambdas/providers/local/readiness';
+import { factsFile, LocalReadiness, type LocalReadinessFacts } from '../../local/providers/readiness';
 import { startDemoTarget, takeBackup, type DemoTarget } from '../../local/demo';
 import { testConfig } from '../support/harness';
 

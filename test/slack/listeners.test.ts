@@ -7,7 +7,7 @@ import { startSubmitted } from '../../lambdas/slack/listeners/views/start-submit
 import type { ButtonArgs, CommandArgs, ViewArgs } from '../../lambdas/slack/listeners/types';
 import type { SlackAppContext } from '../../lambdas/slack/context';
 import type { ApprovalRecord } from '../../lambdas/core/ports';
-import { SqliteStore } from '../../lambdas/providers/local/sqlite-store';
+import { SqliteStore } from '../../local/providers/sqlite-store';
 import { APPROVER, REQUESTER, testConfig } from '../support/harness';
 
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:golive-go-live';

@@ -13,7 +13,7 @@ import { EXPORT_FORMATS, toCsv, toJson, type ExportFormat } from '../../../lambd
 import { finalHashFromHistory, readAllHistory } from '../../../lambdas/core/report/history';
 import { formatMs, renderHtml } from '../../../lambdas/core/report/html';
 import { buildAuditReport, statusFromRecords, type AuditReport } from '../../../lambdas/core/report/report';
-import { SqliteStore } from '../../../lambdas/providers/local/sqlite-store';
+import { SqliteStore } from '../../../local/providers/sqlite-store';
 import { toHistoryEvent } from '../../../local/engine/history';
 import { EngineStore } from '../../../local/engine/store';
 import { endpointUrl, homeDir, Remote, type GlobalOptions } from '../context';

@@ -12,7 +12,7 @@ import { finalHashFromHistory, finalHashFromOutput } from '../../../lambdas/core
 import { requestAbort } from '../../../lambdas/core/steps/abort';
 import { castVote } from '../../../lambdas/core/steps/approval';
 import { validateRequest } from '../../../lambdas/core/request';
-import { SqliteStore } from '../../../lambdas/providers/local/sqlite-store';
+import { SqliteStore } from '../../../local/providers/sqlite-store';
 import { SfnTaskCallbacks } from '../../../lambdas/providers/sfn-callbacks';
 import { endpointUrl, homeDir, readConfig, Remote, type GlobalOptions } from '../context';
 import { CliError, EXIT, usageError } from '../errors';

@@ -11,8 +11,8 @@ import {
 } from '../../../lambdas/core/readiness/evaluate';
 import { renderReport } from '../../../lambdas/core/readiness/render';
 import { AwsReadiness } from '../../../lambdas/providers/aws/readiness';
-import { LocalReadiness, readRuntimeRecord } from '../../../lambdas/providers/local/readiness';
-import { SqliteStore } from '../../../lambdas/providers/local/sqlite-store';
+import { LocalReadiness, readRuntimeRecord } from '../../../local/providers/readiness';
+import { SqliteStore } from '../../../local/providers/sqlite-store';
 import { homeDir, readConfig, type GlobalOptions } from '../context';
 import { CliError, EXIT, usageError } from '../errors';
 import type { Command } from '../main';

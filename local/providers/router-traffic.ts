@@ -1,5 +1,5 @@
-import { ProviderUnavailable, TrafficShiftFailed } from '../../core/errors';
-import type { Endpoints, Slot, TrafficProvider, Weights } from '../../core/ports';
+import { ProviderUnavailable, TrafficShiftFailed } from '../../lambdas/core/errors';
+import type { Endpoints, Slot, TrafficProvider, Weights } from '../../lambdas/core/ports';
 
 /** A service the local runtime hosts: its router (admin API) and the two slots. */
 export interface LocalServiceTarget {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { listBackups } from '../../../local/demo/database';
-import type { GoLiveConfig } from '../../core/config';
+import { listBackups } from '../demo/database';
+import type { GoLiveConfig } from '../../lambdas/core/config';
 import type {
   Endpoints,
   ObservedAlarm,
@@ -13,7 +13,7 @@ import type {
   ObservedRecoveryPoint,
   ObservedSecret,
   ReadinessProvider,
-} from '../../core/ports';
+} from '../../lambdas/core/ports';
 
 /**
  * What the local demo service "has" for the readiness checks. The recovery point is real (the

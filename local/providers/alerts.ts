@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AlarmInfo, AlertsProvider, MuteRecord } from '../../core/ports';
+import type { AlarmInfo, AlertsProvider, MuteRecord } from '../../lambdas/core/ports';
 
 /** What the local provider needs from the alarm evaluator: current states by name. */
 export interface AlarmStateSource {

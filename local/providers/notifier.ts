@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
-import type { NotificationEvent, Notifier } from '../../core/ports';
+import type { NotificationEvent, Notifier } from '../../lambdas/core/ports';
 
 /**
  * Local notifications: kept in SQLite (the release channel's log) and emitted to listeners, such

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { WebClientOptions } from '@slack/web-api';
-import type { SlackAppContext } from './context';
-import { createSlackApp } from './app';
-import { RequestGuard } from './request-guard';
+import type { SlackAppContext } from '../../lambdas/slack/context';
+import { createSlackApp } from '../../lambdas/slack/app';
+import { RequestGuard } from '../../lambdas/slack/request-guard';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 

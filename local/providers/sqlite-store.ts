@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chainRecord, GENESIS_HASH } from '../../core/audit';
+import { chainRecord, GENESIS_HASH } from '../../lambdas/core/audit';
 import type {
   ApprovalRecord,
   ApprovalStatus,
@@ -12,7 +12,7 @@ import type {
   Slot,
   Store,
   Vote,
-} from '../../core/ports';
+} from '../../lambdas/core/ports';
 
 /**
  * The local store: locks, per-execution values, callback tokens, approvals and votes, audit chain.
