@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
+import { openDatabase, type Migration } from '../sqlite-schema';
 
 export interface TableFigure {
   rows: number;
@@ -70,7 +71,12 @@ export interface DemoDatabaseInfo {
   tables: { customers: number; orders: number; order_items: number };
 }
 
-const SCHEMA = `
+/**
+ * Schema history of the demo service's own database (`.golive/services/<service>/demo.sqlite`).
+ * Migration 1 is the schema as it stood before versioning; IF NOT EXISTS lets it adopt such a file.
+ */
+export const DEMO_MIGRATIONS: readonly Migration[] = [
+  `
 CREATE TABLE IF NOT EXISTS customers (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL,
@@ -92,7 +98,8 @@ CREATE TABLE IF NOT EXISTS order_items (
   unit_price_cents INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS order_items_order_id ON order_items(order_id);
-`;
+`,
+];
 
 const FIRST_NAMES = ['Ada', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Frances'];
 const LAST_NAMES = ['Lovelace', 'Hopper', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Allen'];
@@ -110,14 +117,12 @@ const CUSTOMER_COUNT = 25;
 // Fixed epoch so every seeded database is byte-for-byte identical in content (stable checksums).
 const SEED_EPOCH_MS = Date.UTC(2024, 0, 1);
 
-/** Creates the demo schema and seed rows (idempotent: an already seeded database is left as it is). */
+/** Creates or upgrades the demo schema and seeds rows (idempotent: an already seeded database keeps its rows). */
 export function createDemoDatabase(file: string, options: { orders?: number } = {}): DemoDatabaseInfo {
   const orderCount = options.orders ?? 200;
   mkdirSync(dirname(resolve(file)), { recursive: true });
-  const db = new Database(file);
+  const db = openDatabase(file, DEMO_MIGRATIONS);
   try {
-    db.pragma('journal_mode = WAL');
-    db.exec(SCHEMA);
     const seeded = (db.prepare('SELECT count(*) AS n FROM customers').get() as { n: number }).n > 0;
     if (!seeded) seed(db, orderCount);
     return { file, tables: countRows(db) };

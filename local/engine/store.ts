@@ -1,6 +1,7 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { openDatabase, type Migration } from '../sqlite-schema';
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 export type TokenStatus = 'OPEN' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'CLOSED';
@@ -101,6 +102,56 @@ function toStateMachine(r: RawStateMachine): StateMachineRow {
   };
 }
 
+/**
+ * Schema history of `.golive/executions.sqlite`. Migration 1 is the schema as it stood before
+ * versioning; IF NOT EXISTS lets it adopt such a file (user_version 0, tables already there).
+ */
+export const ENGINE_MIGRATIONS: readonly Migration[] = [
+  `
+  CREATE TABLE IF NOT EXISTS state_machines (
+    arn TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    definition TEXT NOT NULL,
+    role_arn TEXT NOT NULL,
+    creation_date INTEGER NOT NULL,
+    update_date INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS executions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    arn TEXT NOT NULL UNIQUE,
+    state_machine_arn TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    input TEXT NOT NULL,
+    output TEXT,
+    error TEXT,
+    cause TEXT,
+    start_date INTEGER NOT NULL,
+    stop_date INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS executions_by_sm ON executions (state_machine_arn, start_date DESC, seq DESC);
+  CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status);
+  CREATE TABLE IF NOT EXISTS history (
+    execution_arn TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    previous_event_id INTEGER NOT NULL,
+    timestamp INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    details_key TEXT,
+    details TEXT,
+    PRIMARY KEY (execution_arn, id)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS task_tokens (
+    token TEXT PRIMARY KEY,
+    execution_arn TEXT NOT NULL,
+    state_name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS task_tokens_open ON task_tokens (status);
+  `,
+];
+
 /** SQLite persistence of state machines, executions, their history and task tokens (synchronous on purpose:
  * an event is durable before the engine moves on, so a crash never loses recorded history). */
 export class EngineStore {
@@ -108,52 +159,7 @@ export class EngineStore {
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS state_machines (
-        arn TEXT PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        definition TEXT NOT NULL,
-        role_arn TEXT NOT NULL,
-        creation_date INTEGER NOT NULL,
-        update_date INTEGER NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS executions (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        arn TEXT NOT NULL UNIQUE,
-        state_machine_arn TEXT NOT NULL,
-        name TEXT NOT NULL,
-        status TEXT NOT NULL,
-        input TEXT NOT NULL,
-        output TEXT,
-        error TEXT,
-        cause TEXT,
-        start_date INTEGER NOT NULL,
-        stop_date INTEGER
-      );
-      CREATE INDEX IF NOT EXISTS executions_by_sm ON executions (state_machine_arn, start_date DESC, seq DESC);
-      CREATE INDEX IF NOT EXISTS executions_by_status ON executions (status);
-      CREATE TABLE IF NOT EXISTS history (
-        execution_arn TEXT NOT NULL,
-        id INTEGER NOT NULL,
-        previous_event_id INTEGER NOT NULL,
-        timestamp INTEGER NOT NULL,
-        type TEXT NOT NULL,
-        details_key TEXT,
-        details TEXT,
-        PRIMARY KEY (execution_arn, id)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS task_tokens (
-        token TEXT PRIMARY KEY,
-        execution_arn TEXT NOT NULL,
-        state_name TEXT NOT NULL,
-        status TEXT NOT NULL,
-        created INTEGER NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS task_tokens_open ON task_tokens (status);
-    `);
+    this.db = openDatabase(file, ENGINE_MIGRATIONS);
   }
 
   close(): void {

@@ -12,17 +12,12 @@ export interface AlarmStateSource {
  * it is recorded only when the alarm is neither muted nor disabled, which is what muting is for.
  */
 export class LocalAlerts implements AlertsProvider {
+  /** `db` is the store's connection (SqliteStore.db): its migrations create the alarm_* tables. */
   constructor(
     private readonly db: Database.Database,
     private readonly source: AlarmStateSource,
     private readonly now: () => Date = () => new Date(),
-  ) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS alarm_settings (name TEXT PRIMARY KEY, actions_enabled INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS alarm_mute_rules (name TEXT PRIMARY KEY, alarms TEXT NOT NULL, expires_at TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS alarm_actions (id INTEGER PRIMARY KEY AUTOINCREMENT, alarm TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, reason TEXT NOT NULL);
-    `);
-  }
+  ) {}
 
   private known(): Map<string, { state: AlarmInfo['state']; reason: string }> {
     return new Map(this.source.describe().map((a) => [a.name, a]));

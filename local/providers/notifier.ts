@@ -10,11 +10,9 @@ export class LocalNotifier
   extends EventEmitter<{ notification: [NotificationEvent & { at: string }] }>
   implements Notifier
 {
+  /** `db` is the store's connection (SqliteStore.db): its migrations create the notifications table. */
   constructor(private readonly db: Database.Database) {
     super();
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, execution_id TEXT NOT NULL, service TEXT NOT NULL, text TEXT NOT NULL, details TEXT)',
-    );
   }
 
   async notify(event: NotificationEvent): Promise<{ delivered: boolean; ref?: string }> {

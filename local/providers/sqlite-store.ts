@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { chainRecord, GENESIS_HASH } from '../../lambdas/core/audit';
 import type {
   ApprovalRecord,
@@ -13,6 +13,31 @@ import type {
   Store,
   Vote,
 } from '../../lambdas/core/ports';
+import { openDatabase, type Migration } from '../sqlite-schema';
+
+/**
+ * Schema history of `.golive/store.sqlite`, shared with LocalAlerts and LocalNotifier (which use the
+ * store's connection and so find their tables here). Migration 1 is the schema as it stood before
+ * versioning; IF NOT EXISTS lets it adopt such a file (user_version 0, tables already there).
+ */
+export const STORE_MIGRATIONS: readonly Migration[] = [
+  `
+  CREATE TABLE IF NOT EXISTS locks (service TEXT PRIMARY KEY, execution_id TEXT NOT NULL, expires_at TEXT NOT NULL, record TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS execution_values (execution_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (execution_id, key));
+  CREATE TABLE IF NOT EXISTS callbacks (token TEXT PRIMARY KEY, execution_id TEXT NOT NULL, kind TEXT NOT NULL, record TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS callbacks_by_execution ON callbacks (execution_id);
+  CREATE TABLE IF NOT EXISTS approvals (approval_id TEXT PRIMARY KEY, execution_id TEXT NOT NULL, status TEXT NOT NULL, closed_at TEXT, record TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS approvals_by_execution ON approvals (execution_id);
+  CREATE TABLE IF NOT EXISTS votes (approval_id TEXT NOT NULL, voter TEXT NOT NULL, seq INTEGER NOT NULL, vote TEXT NOT NULL, PRIMARY KEY (approval_id, voter));
+  CREATE TABLE IF NOT EXISTS audit (execution_id TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY (execution_id, seq));
+  CREATE TABLE IF NOT EXISTS live_versions (service TEXT PRIMARY KEY, version TEXT NOT NULL, slot TEXT NOT NULL, at TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS scratch_left (execution_id TEXT PRIMARY KEY, service TEXT NOT NULL, restored_to TEXT NOT NULL, since TEXT NOT NULL, warned_at TEXT);
+  CREATE TABLE IF NOT EXISTS alarm_settings (name TEXT PRIMARY KEY, actions_enabled INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS alarm_mute_rules (name TEXT PRIMARY KEY, alarms TEXT NOT NULL, expires_at TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS alarm_actions (id INTEGER PRIMARY KEY AUTOINCREMENT, alarm TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, reason TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, execution_id TEXT NOT NULL, service TEXT NOT NULL, text TEXT NOT NULL, details TEXT);
+  `,
+];
 
 /**
  * The local store: locks, per-execution values, callback tokens, approvals and votes, audit chain.
@@ -23,21 +48,7 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS locks (service TEXT PRIMARY KEY, execution_id TEXT NOT NULL, expires_at TEXT NOT NULL, record TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS execution_values (execution_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (execution_id, key));
-      CREATE TABLE IF NOT EXISTS callbacks (token TEXT PRIMARY KEY, execution_id TEXT NOT NULL, kind TEXT NOT NULL, record TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS callbacks_by_execution ON callbacks (execution_id);
-      CREATE TABLE IF NOT EXISTS approvals (approval_id TEXT PRIMARY KEY, execution_id TEXT NOT NULL, status TEXT NOT NULL, closed_at TEXT, record TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS approvals_by_execution ON approvals (execution_id);
-      CREATE TABLE IF NOT EXISTS votes (approval_id TEXT NOT NULL, voter TEXT NOT NULL, seq INTEGER NOT NULL, vote TEXT NOT NULL, PRIMARY KEY (approval_id, voter));
-      CREATE TABLE IF NOT EXISTS audit (execution_id TEXT NOT NULL, seq INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY (execution_id, seq));
-      CREATE TABLE IF NOT EXISTS live_versions (service TEXT PRIMARY KEY, version TEXT NOT NULL, slot TEXT NOT NULL, at TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS scratch_left (execution_id TEXT PRIMARY KEY, service TEXT NOT NULL, restored_to TEXT NOT NULL, since TEXT NOT NULL, warned_at TEXT);
-    `);
+    this.db = openDatabase(file, STORE_MIGRATIONS);
   }
 
   close(): void {
