@@ -29,7 +29,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Deps, RestoreHandle } from '../../lambdas/core/ports';
 import { backupStep, RESTORE_BUDGET_SECONDS, type RestoreLoopView } from '../../lambdas/core/steps/backup';
 import type { StepEvent } from '../../lambdas/core/steps/step';
-import { AwsBackup, AwsBackupRestore, DynamoDbPitrBackup, RdsSnapshotBackup } from '../../lambdas/providers/aws/backup';
+import { AwsBackup } from '../../lambdas/providers/aws/backup';
+import { AwsBackupRestore } from '../../lambdas/providers/aws/backup/aws-backup';
+import { DynamoDbPitrBackup } from '../../lambdas/providers/aws/backup/dynamodb-pitr';
+import { RdsSnapshotBackup } from '../../lambdas/providers/aws/backup/rds';
 import { SqliteStore } from '../../local/providers/sqlite-store';
 import { accessDenied, awsConfig, awsError, throttled } from './helpers';
 

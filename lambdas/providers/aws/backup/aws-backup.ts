@@ -1,0 +1,178 @@
+import {
+  BackupClient,
+  DescribeRestoreJobCommand,
+  GetRecoveryPointRestoreMetadataCommand,
+  ListRecoveryPointsByResourceCommand,
+  StartRestoreJobCommand,
+} from '@aws-sdk/client-backup';
+import { BackupVerificationFailed } from '../../../core/errors';
+import type { RecoveryPoint, RestoreHandle, RestoreProgress } from '../../../core/ports';
+import { awsCall, CLIENT_CONFIG } from '../errors';
+// Types only: each kind loads its SDK client when AwsBackup first needs it (see index.ts).
+import type { DynamoDbPitrBackup } from './dynamodb-pitr';
+import {
+  allDeleted,
+  scratchHandle,
+  ScratchNotDeleted,
+  type BackupKindAdapter,
+  type KindConfig,
+  type StartedRestore,
+  type Verdict,
+} from './kind';
+import type { RdsSnapshotBackup } from './rds';
+
+type VaultConfig = KindConfig<'aws-backup'>;
+
+/** Which AWS Backup resource types golive can restore into a scratch target, validate and delete. */
+function backupResourceType(resourceArn: string): 'DynamoDB' | 'RDS' {
+  if (/^arn:[^:]+:dynamodb:[^:]*:[^:]*:table\//.test(resourceArn)) return 'DynamoDB';
+  if (/^arn:[^:]+:rds:[^:]*:[^:]*:db:/.test(resourceArn)) return 'RDS';
+  throw new BackupVerificationFailed(
+    `AWS Backup restore proofs support DynamoDB tables and RDS instances; ${resourceArn} is neither`,
+  );
+}
+
+/**
+ * AWS Backup: the latest completed recovery point in the configured vault is restored with
+ * StartRestoreJob (metadata from GetRecoveryPointRestoreMetadata, target renamed to the scratch
+ * name), followed with DescribeRestoreJob, validated like its kind (DynamoDB or RDS) and deleted.
+ */
+export class AwsBackupRestore implements BackupKindAdapter<VaultConfig> {
+  /** `dynamodb` and `rds` validate and delete what a restore job created, each like its own kind. */
+  constructor(
+    private readonly client: BackupClient = new BackupClient(CLIENT_CONFIG),
+    private readonly dynamodb: DynamoDbPitrBackup,
+    private readonly rds: RdsSnapshotBackup,
+  ) {}
+
+  async latestRecoveryPoint(config: VaultConfig): Promise<RecoveryPoint> {
+    let latest: { id: string; at: Date } | undefined;
+    let token: string | undefined;
+    do {
+      const page = await awsCall(`backup:ListRecoveryPointsByResource ${config.resourceArn}`, () =>
+        this.client.send(
+          new ListRecoveryPointsByResourceCommand({
+            ResourceArn: config.resourceArn,
+            ...(token ? { NextToken: token } : {}),
+          }),
+        ),
+      );
+      for (const p of page.RecoveryPoints ?? []) {
+        if (
+          p.Status === 'COMPLETED' &&
+          p.BackupVaultName === config.backupVaultName &&
+          p.CreationDate &&
+          p.RecoveryPointArn
+        ) {
+          if (!latest || p.CreationDate > latest.at) latest = { id: p.RecoveryPointArn, at: p.CreationDate };
+        }
+      }
+      token = page.NextToken;
+    } while (token);
+    if (!latest) {
+      throw new BackupVerificationFailed(
+        `no completed recovery point of ${config.resourceArn} in vault ${config.backupVaultName}`,
+      );
+    }
+    return { id: latest.id, at: latest.at.toISOString() };
+  }
+
+  async startRestore(
+    service: string,
+    config: VaultConfig,
+    point: RecoveryPoint,
+    scratch: string,
+  ): Promise<StartedRestore> {
+    const type = backupResourceType(config.resourceArn);
+    const meta = await awsCall(`backup:GetRecoveryPointRestoreMetadata ${point.id}`, () =>
+      this.client.send(
+        new GetRecoveryPointRestoreMetadataCommand({
+          BackupVaultName: config.backupVaultName,
+          RecoveryPointArn: point.id,
+        }),
+      ),
+    );
+    const metadata: Record<string, string> = { ...meta.RestoreMetadata };
+    if (type === 'DynamoDB') metadata.targetTableName = scratch;
+    else metadata.DBInstanceIdentifier = scratch;
+    const job = await awsCall(`backup:StartRestoreJob ${point.id}`, () =>
+      this.client.send(
+        new StartRestoreJobCommand({
+          RecoveryPointArn: point.id,
+          IamRoleArn: config.iamRoleArn,
+          Metadata: metadata,
+          ResourceType: type,
+          IdempotencyToken: scratch,
+        }),
+      ),
+    );
+    return {
+      handle: scratchHandle('aws-backup', service, point, scratch, {
+        restoreJobId: job.RestoreJobId,
+        resourceType: type,
+      }),
+      pollSeconds: 60,
+    };
+  }
+
+  async checkRestore(handle: RestoreHandle): Promise<RestoreProgress> {
+    const d = handle.detail as { restoreJobId: string };
+    const job = await awsCall(`backup:DescribeRestoreJob ${d.restoreJobId}`, () =>
+      this.client.send(new DescribeRestoreJobCommand({ RestoreJobId: d.restoreJobId })),
+    );
+    const detail = `restore job ${d.restoreJobId}: ${job.Status}${job.PercentDone ? ` (${job.PercentDone})` : ''}`;
+    if (job.Status === 'COMPLETED') {
+      return {
+        status: 'ready',
+        handle: { ...handle, detail: { ...d, createdResourceArn: job.CreatedResourceArn ?? null } },
+        detail,
+      };
+    }
+    if (job.Status === 'ABORTED' || job.Status === 'FAILED') {
+      throw new BackupVerificationFailed(`${detail}: ${job.StatusMessage ?? 'no message'}`);
+    }
+    return { status: 'pending', handle, detail };
+  }
+
+  async validate(handle: RestoreHandle, config: VaultConfig): Promise<Verdict> {
+    const d = handle.detail as { resourceType: 'DynamoDB' | 'RDS' };
+    if (d.resourceType === 'DynamoDB') {
+      const source = config.resourceArn.split(':table/')[1]!;
+      return this.dynamodb.validateTable(source, handle.restoredTo);
+    }
+    return this.rds.validate({ ...handle, detail: { instance: handle.restoredTo, engine: null } });
+  }
+
+  /**
+   * A restore job cannot be stopped: while it runs, its target may not exist yet and would appear
+   * after any deletion. So the job is looked at first; what exists is deleted either way, and a
+   * job still running is reported in ScratchNotDeleted.
+   */
+  async cleanUp(handle: RestoreHandle): Promise<boolean> {
+    const d = handle.detail as { restoreJobId?: string; resourceType: 'DynamoDB' | 'RDS' };
+    let running: string | undefined;
+    if (d.restoreJobId) {
+      const id = d.restoreJobId;
+      try {
+        const job = await awsCall(`backup:DescribeRestoreJob ${id}`, () =>
+          this.client.send(new DescribeRestoreJobCommand({ RestoreJobId: id })),
+        );
+        if (!['COMPLETED', 'ABORTED', 'FAILED'].includes(job.Status ?? '')) {
+          running = `restore job ${id} is still ${job.Status ?? 'unknown'} and AWS Backup cannot stop it: ${handle.restoredTo} appears when it completes`;
+        }
+      } catch (err) {
+        // Not knowing whether the job still runs must not keep what exists from being deleted.
+        running = `restore job ${id} could not be read (${err instanceof Error ? err.message : String(err)}): ${handle.restoredTo} may appear when it completes`;
+      }
+    }
+    let refused: string | undefined;
+    try {
+      if (d.resourceType === 'DynamoDB') await this.dynamodb.deleteTable(handle.restoredTo);
+      else await this.rds.cleanUp({ ...handle, detail: { instance: handle.restoredTo } });
+    } catch (err) {
+      if (!(err instanceof ScratchNotDeleted)) throw err;
+      refused = err.message;
+    }
+    return allDeleted([refused, running]);
+  }
+}
