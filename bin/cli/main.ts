@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { StateTooNew } from '../../local/sqlite-schema';
 import { CliError, EXIT, usageError } from './errors';
 import {
   abortCommand,
@@ -113,6 +114,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (err instanceof CliError) {
       io.err(`golive: ${err.message}`);
       return err.exitCode;
+    }
+    if (err instanceof StateTooNew) {
+      io.err(`golive: ${err.message}`);
+      return EXIT.unreachable; // the local state is unusable by this golive
     }
     io.err(`golive: unexpected error: ${(err as Error).stack ?? String(err)}`);
     return EXIT.failed;

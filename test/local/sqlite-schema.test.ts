@@ -1,7 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { main, type Io } from '../../bin/cli/main';
 import { chainRecord, GENESIS_HASH, verifyChain } from '../../lambdas/core/audit';
 import { createDemoDatabase, DEMO_MIGRATIONS } from '../../local/demo/database';
 import { ENGINE_MIGRATIONS, EngineStore } from '../../local/engine/store';
@@ -424,5 +425,25 @@ describe('migrate', () => {
 
     expect(versionOf(file)).toBe(1);
     expect(schemaOf(file)).toEqual(['table t']);
+  });
+});
+
+describe('golive CLI on a store from a newer golive', () => {
+  it('refuses it with the reason and exit 3', async () => {
+    const file = join(dir, 'store.sqlite');
+    withDb(file, (db) => {
+      db.exec(LEGACY_STORE_DDL);
+      db.pragma(`user_version = ${STORE_MIGRATIONS.length + 1}`);
+    });
+    const before = readFileSync(file);
+    const err: string[] = [];
+    const io: Io = { out: () => {}, err: (line) => err.push(line), isTTY: false };
+
+    const code = await main(['audit', 'list', '--home', dir, '--endpoint', 'http://127.0.0.1:9'], io);
+
+    expect(code).toBe(3);
+    expect(err.join('\n')).toContain(`${file} has schema version ${STORE_MIGRATIONS.length + 1}`);
+    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(existsSync(`${file}-wal`)).toBe(false);
   });
 });
