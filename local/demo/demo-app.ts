@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Database from 'better-sqlite3';
-import { closeServer, listenLocal, sendJson } from './net';
+import { sendJson } from '../http';
+import { closeServer, listenLocal } from './net';
 
 export type Slot = 'blue' | 'green';
 

@@ -8,7 +8,8 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { closeServer, listenLocal, sendJson } from './net';
+import { BodyTooLargeError, readBody, sendJson } from '../http';
+import { closeServer, listenLocal } from './net';
 
 export type Upstream = 'blue' | 'green';
 export type Weights = Record<Upstream, number>;
@@ -121,24 +122,6 @@ function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
     out[name] = value;
   }
   return out;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_ADMIN_BODY) {
-        reject(new InvalidWeightsError('body', `body larger than ${MAX_ADMIN_BODY} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /**
@@ -257,7 +240,10 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
           return sendJson(res, 503, { message: 'router admin unavailable' });
         }
         try {
-          const raw = await readBody(req);
+          const raw = await readBody(req, { limitBytes: MAX_ADMIN_BODY }).catch((err: unknown) => {
+            if (!(err instanceof BodyTooLargeError)) throw err;
+            throw new InvalidWeightsError('body', `body larger than ${MAX_ADMIN_BODY} bytes`);
+          });
           let body: unknown;
           try {
             body = JSON.parse(raw);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BodyTooLargeError, readBody, sendJson } from '../http';
 import type { LocalEngine } from './engine';
 import { SfnError } from './errors';
 
@@ -52,35 +53,11 @@ function toWire(value: unknown): unknown {
 }
 
 function send(res: ServerResponse, status: number, body: unknown, requestId: string): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': CONTENT_TYPE,
-    'Content-Length': Buffer.byteLength(text),
-    'x-amzn-RequestId': requestId,
-  });
-  res.end(text);
+  sendJson(res, status, body, { 'content-type': CONTENT_TYPE, 'x-amzn-RequestId': requestId });
 }
 
 function sendError(res: ServerResponse, status: number, code: string, message: string, requestId: string): void {
   send(res, status, { __type: `com.amazonaws.sfn#${code}`, message }, requestId);
-}
-
-function readBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 async function handle(engine: LocalEngine, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -99,8 +76,11 @@ async function handle(engine: LocalEngine, req: IncomingMessage, res: ServerResp
     sendError(res, 400, 'UnknownOperationException', `Unknown operation: ${String(target)}`, requestId);
     return;
   }
-  const text = await readBody(req);
-  if (text === undefined) {
+  let text: string;
+  try {
+    text = await readBody(req, { limitBytes: MAX_BODY_BYTES });
+  } catch (err) {
+    if (!(err instanceof BodyTooLargeError)) throw err;
     sendError(res, 413, 'ValidationException', `Request body larger than ${MAX_BODY_BYTES} bytes`, requestId);
     return;
   }

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { parse as parseQuery } from 'node:querystring';
-import { closeServer, listenLocal, sendJson } from '../demo/net';
+import { closeServer, listenLocal } from '../demo/net';
+import { readBody, sendJson } from '../http';
 import { signedHeaders } from './signing';
 
 /** Anything Block Kit: the emulator stores and renders it, it does not validate it. */
@@ -85,15 +86,6 @@ const TEAM = { id: 'T0GOLIVE', domain: 'golive-local' };
 const APP_ID = 'A0GOLIVE';
 const BOT_USER = 'U_GOLIVE';
 const TRIGGER_TTL_MS = 10_000;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** Web API arguments arrive form-encoded (objects as JSON strings) or as JSON. */
 function parseApiArgs(raw: string, contentType: string | undefined): Json {
