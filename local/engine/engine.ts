@@ -14,7 +14,7 @@ import type {
   StartExecutionResult,
   StopExecutionResult,
 } from './api-types';
-import { Executions } from './executions';
+import { Executions, type GetExecutionHistoryInput, type ListExecutionsInput } from './executions';
 import { HistoryRecorder, type EngineNotifier } from './history-recorder';
 import { LambdaInvoker } from './lambda-invoke';
 import { recoverInterruptedExecutions } from './recovery';
@@ -23,22 +23,8 @@ import { EngineStore, type ExecutionRow } from './store';
 import { TaskAttempts } from './task-attempts';
 import { TaskTokens } from './task-tokens';
 
-export type {
-  BeforeTaskContext,
-  CreateStateMachineInput,
-  DescribeExecutionResult,
-  DescribeStateMachineResult,
-  ExecutionStatusChangeDetail,
-  GetExecutionHistoryResult,
-  LambdaHandler,
-  ListExecutionsResult,
-  ListStateMachinesResult,
-  LocalEngineEvents,
-  LocalEngineOptions,
-  StartExecutionResult,
-  StopExecutionResult,
-  WithRequired,
-} from './api-types';
+// The public types of the API, all of them (index.ts names each one).
+export type * from './api-types';
 export { RESTART_ABORT_CAUSE, RESTART_ABORT_ERROR } from './recovery';
 
 /**
@@ -117,22 +103,11 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
     return this.executions.describe(input);
   }
 
-  listExecutions(input: {
-    stateMachineArn: string;
-    statusFilter?: string;
-    maxResults?: number;
-    nextToken?: string;
-  }): ListExecutionsResult {
+  listExecutions(input: ListExecutionsInput): ListExecutionsResult {
     return this.executions.list(input);
   }
 
-  getExecutionHistory(input: {
-    executionArn: string;
-    maxResults?: number;
-    nextToken?: string;
-    reverseOrder?: boolean;
-    includeExecutionData?: boolean;
-  }): GetExecutionHistoryResult {
+  getExecutionHistory(input: GetExecutionHistoryInput): GetExecutionHistoryResult {
     return this.executions.history(input);
   }
 

@@ -31,6 +31,21 @@ import type { TaskTokens } from './task-tokens';
 
 const EXECUTION_STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
+export interface ListExecutionsInput {
+  stateMachineArn: string;
+  statusFilter?: string;
+  maxResults?: number;
+  nextToken?: string;
+}
+
+export interface GetExecutionHistoryInput {
+  executionArn: string;
+  maxResults?: number;
+  nextToken?: string;
+  reverseOrder?: boolean;
+  includeExecutionData?: boolean;
+}
+
 export interface ExecutionsDeps {
   scope: ApiScope;
   machines: StateMachines;
@@ -163,12 +178,7 @@ export class Executions {
     return out;
   }
 
-  list(input: {
-    stateMachineArn: string;
-    statusFilter?: string;
-    maxResults?: number;
-    nextToken?: string;
-  }): ListExecutionsResult {
+  list(input: ListExecutionsInput): ListExecutionsResult {
     const machine = this.deps.machines.row(input?.stateMachineArn);
     const status = input.statusFilter;
     if (status !== undefined && status !== null && !EXECUTION_STATUSES.includes(status as ExecutionStatus)) {
@@ -201,13 +211,7 @@ export class Executions {
     return { executions, nextToken: rows.length > limit ? encodePageToken(rows[limit - 1].seq, key) : undefined };
   }
 
-  history(input: {
-    executionArn: string;
-    maxResults?: number;
-    nextToken?: string;
-    reverseOrder?: boolean;
-    includeExecutionData?: boolean;
-  }): GetExecutionHistoryResult {
+  history(input: GetExecutionHistoryInput): GetExecutionHistoryResult {
     const row = getExecutionRow(this.deps.scope, input?.executionArn);
     const limit = pageSize(input.maxResults);
     const reverse = input.reverseOrder === true;
