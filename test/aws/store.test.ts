@@ -16,6 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { chainRecord, GENESIS_HASH, verifyChain } from '../../lambdas/core/audit';
 import type { AuditEntry, LockRecord } from '../../lambdas/core/ports';
 import { DynamoStore } from '../../lambdas/providers/aws/store';
+import { answerPages } from '../support/pages';
 import { accessDenied, throttled } from './helpers';
 
 const doc = mockClient(DynamoDBDocumentClient);
@@ -327,13 +328,14 @@ describe('DynamoStore scratch targets left behind', () => {
       since,
       ...(warnedAt ? { warnedAt } : {}),
     });
-    doc
-      .on(QueryCommand)
-      .resolvesOnce({
+    const pages = answerPages([
+      {
         Items: [item(1, '2026-11-26T10:00:00.000Z', '2026-11-27T10:15:00.000Z')],
         LastEvaluatedKey: { pk: 'SCRATCH#LEFT', sk: 'exec-1' },
-      })
-      .resolvesOnce({ Items: [item(2, '2026-11-25T09:00:00.000Z')] });
+      },
+      { Items: [item(2, '2026-11-25T09:00:00.000Z')] },
+    ]);
+    doc.on(QueryCommand).callsFake(pages.answer);
 
     const listed = await store().listScratchLeft();
 
@@ -358,10 +360,7 @@ describe('DynamoStore scratch targets left behind', () => {
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': 'SCRATCH#LEFT' },
     };
-    expect(doc.commandCalls(QueryCommand).map((c) => c.args[0].input)).toEqual([
-      query,
-      { ...query, ExclusiveStartKey: { pk: 'SCRATCH#LEFT', sk: 'exec-1' } },
-    ]);
+    expect(pages.sent).toEqual([query, { ...query, ExclusiveStartKey: { pk: 'SCRATCH#LEFT', sk: 'exec-1' } }]);
   });
 
   it('fails a mark DynamoDB throttles as ProviderUnavailable', async () => {

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AlbTraffic, AwsTraffic, LambdaAliasTraffic } from '../../lambdas/providers/aws/traffic';
+import { answerPages } from '../support/pages';
 import { accessDenied, awsConfig, awsError, throttled } from './helpers';
 
 const elb = mockClient(ElasticLoadBalancingV2Client);
@@ -168,26 +169,24 @@ describe('Lambda alias traffic', () => {
   const target = { FunctionName: 'billing-api', Name: 'live' };
 
   it('resolves the release to its published version and records it as the candidate slot', async () => {
-    lambda
-      .on(ListVersionsByFunctionCommand)
-      .resolvesOnce({
+    const versions = answerPages([
+      {
         Versions: [
           { Version: '$LATEST', Description: '2.4.0' },
           { Version: '6', Description: '2.3.0' },
         ],
         NextMarker: 'm',
-      })
-      .resolves({ Versions: [{ Version: '7', Description: '2.4.0' }] });
+      },
+      { Versions: [{ Version: '7', Description: '2.4.0' }] },
+    ]);
+    lambda.on(ListVersionsByFunctionCommand).callsFake(versions.answer);
     lambda.on(GetAliasCommand).resolves({ FunctionVersion: '6', RevisionId: 'r1' });
     lambda.on(UpdateAliasCommand).resolves({});
 
     const candidate = await traffic().prepareCandidate('billing', 'green', '2.4.0');
 
     expect(candidate).toEqual({ version: '2.4.0 (billing-api:7)' });
-    expect(lambda.commandCalls(ListVersionsByFunctionCommand).map((c) => c.args[0].input)).toEqual([
-      { FunctionName: 'billing-api' },
-      { FunctionName: 'billing-api', Marker: 'm' },
-    ]);
+    expect(versions.sent).toEqual([{ FunctionName: 'billing-api' }, { FunctionName: 'billing-api', Marker: 'm' }]);
     expect(lambda.commandCalls(UpdateAliasCommand)[0].args[0].input).toEqual({
       ...target,
       Description: 'golive slots: blue=6 green=7',

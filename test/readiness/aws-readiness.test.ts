@@ -17,6 +17,7 @@ import { parseConfig } from '../../lambdas/core/config';
 import { runCheck, type ReadinessContext } from '../../lambdas/core/readiness/checks';
 import type { CheckKind } from '../../lambdas/core/readiness/policy';
 import { AwsReadiness } from '../../lambdas/providers/aws/readiness';
+import { answerPages } from '../support/pages';
 
 const cloudwatch = mockClient(CloudWatchClient);
 const logs = mockClient(CloudWatchLogsClient);
@@ -80,25 +81,25 @@ beforeEach(() => mocks.forEach((m) => m.reset()));
 
 describe('AWS readiness: alarms (DescribeAlarms)', () => {
   it('passes when CPU, memory, disk, IOPS and error-rate alarms all have actions, reading every page', async () => {
-    cloudwatch
-      .on(DescribeAlarmsCommand, { NextToken: undefined })
-      .resolves({
+    const pages = answerPages([
+      {
         MetricAlarms: [alarm('orders-cpu', 'CPUUtilization'), alarm('orders-mem', 'FreeableMemory')],
         NextToken: 'p2',
-      })
-      .on(DescribeAlarmsCommand, { NextToken: 'p2' })
-      .resolves({
+      },
+      {
         MetricAlarms: [
           alarm('orders-disk', 'FreeStorageSpace'),
           alarm('orders-iops', 'WriteIOPS'),
           alarm('orders-5xx', 'HTTPCode_Target_5XX_Count'),
         ],
-      });
+      },
+    ]);
+    cloudwatch.on(DescribeAlarmsCommand).callsFake(pages.answer);
 
     const result = await check('alarms-coverage');
 
     expect(result.status).toBe('pass');
-    expect(cloudwatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([
+    expect(pages.sent).toEqual([
       { AlarmNamePrefix: 'orders-', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: undefined },
       { AlarmNamePrefix: 'orders-', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: 'p2' },
     ]);

@@ -1,14 +1,14 @@
 import {
   CloudWatchClient,
   DeleteAlarmMuteRuleCommand,
-  DescribeAlarmsCommand,
   DisableAlarmActionsCommand,
   EnableAlarmActionsCommand,
   ListAlarmMuteRulesCommand,
+  paginateDescribeAlarms,
   PutAlarmMuteRuleCommand,
 } from '@aws-sdk/client-cloudwatch';
 import type { AlarmInfo, AlertsProvider, MuteMode, MuteRecord } from '../../core/ports';
-import { awsCall, CLIENT_CONFIG, ProviderResourceMissing } from './errors';
+import { awsCall, awsPages, CLIENT_CONFIG, ProviderResourceMissing } from './errors';
 
 /** CloudWatch limits: 100 alarm names per DescribeAlarms / mute rule / Enable-DisableAlarmActions call. */
 const BATCH = 100;
@@ -57,25 +57,18 @@ export class CloudWatchAlerts implements AlertsProvider {
   async describe(alarmNames: string[]): Promise<AlarmInfo[]> {
     const found = new Map<string, { state: AlarmInfo['state']; actionsEnabled: boolean }>();
     for (const batch of chunks([...new Set(alarmNames)], BATCH)) {
-      let nextToken: string | undefined;
-      do {
-        const page = await awsCall('cloudwatch:DescribeAlarms', () =>
-          this.client.send(
-            new DescribeAlarmsCommand({
-              AlarmNames: batch,
-              AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-              ...(nextToken ? { NextToken: nextToken } : {}),
-            }),
-          ),
-        );
+      const pages = paginateDescribeAlarms(
+        { client: this.client },
+        { AlarmNames: batch, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] },
+      );
+      for await (const page of awsPages('cloudwatch:DescribeAlarms', pages)) {
         for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
           found.set(alarm.AlarmName!, {
             state: (alarm.StateValue ?? 'INSUFFICIENT_DATA') as AlarmInfo['state'],
             actionsEnabled: alarm.ActionsEnabled ?? true,
           });
         }
-        nextToken = page.NextToken;
-      } while (nextToken);
+      }
     }
     const missing = alarmNames.filter((name) => !found.has(name));
     if (missing.length > 0) {

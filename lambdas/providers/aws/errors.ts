@@ -1,4 +1,5 @@
 import { GoLiveError, ProviderUnavailable } from '../../core/errors';
+import { eachPage } from '../pages';
 
 /** The role of the function lacks a permission: a deployment problem, never retried. */
 export class ProviderAccessDenied extends GoLiveError {
@@ -88,6 +89,10 @@ export async function awsCall<T>(what: string, call: () => Promise<T>): Promise<
     throw classifyAwsError(err, what);
   }
 }
+
+/** Every page of an SDK paginator, a failed request classified like awsCall's. */
+export const awsPages = <T>(what: string, pages: AsyncIterable<T>): AsyncGenerator<T, void, undefined> =>
+  eachPage(pages, (request) => awsCall(what, request));
 
 /** The same SDK client settings everywhere: adaptive retries absorb short throttling bursts. */
 export const CLIENT_CONFIG = { maxAttempts: 4, retryMode: 'adaptive' } as const;

@@ -1,6 +1,6 @@
 import { BackupClient, ListRecoveryPointsByResourceCommand } from '@aws-sdk/client-backup';
-import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient, DescribeMetricFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchClient, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, paginateDescribeMetricFilters } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { DescribeTaskDefinitionCommand, ECSClient, type TaskDefinition } from '@aws-sdk/client-ecs';
@@ -8,7 +8,7 @@ import {
   GetFunctionConcurrencyCommand,
   GetFunctionConfigurationCommand,
   LambdaClient,
-  ListVersionsByFunctionCommand,
+  paginateListVersionsByFunction,
 } from '@aws-sdk/client-lambda';
 import {
   DescribeDBClusterSnapshotsCommand,
@@ -83,15 +83,11 @@ export class AwsReadiness implements ReadinessProvider {
   async alarms(service: string): Promise<ObservedAlarm[]> {
     const prefix = this.resources(service).alarmNamePrefix ?? service;
     const alarms: ObservedAlarm[] = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await this.clients.cloudwatch.send(
-        new DescribeAlarmsCommand({
-          AlarmNamePrefix: prefix,
-          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-          NextToken,
-        }),
-      );
+    const pages = paginateDescribeAlarms(
+      { client: this.clients.cloudwatch },
+      { AlarmNamePrefix: prefix, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] },
+    );
+    for await (const page of pages) {
       for (const a of page.MetricAlarms ?? []) {
         const metrics = [
           ...(a.MetricName ? [a.MetricName] : []),
@@ -116,8 +112,7 @@ export class AwsReadiness implements ReadinessProvider {
           ...(a.StateValue ? { state: a.StateValue } : {}),
         });
       }
-      NextToken = page.NextToken;
-    } while (NextToken);
+    }
     return alarms;
   }
 
@@ -126,10 +121,8 @@ export class AwsReadiness implements ReadinessProvider {
     if (groups.length === 0) return undefined;
     const filters: ObservedMetricFilter[] = [];
     for (const logGroupName of groups) {
-      let nextToken: string | undefined;
       const before = filters.length;
-      do {
-        const page = await this.clients.logs.send(new DescribeMetricFiltersCommand({ logGroupName, nextToken }));
+      for await (const page of paginateDescribeMetricFilters({ client: this.clients.logs }, { logGroupName })) {
         for (const f of page.metricFilters ?? []) {
           filters.push({
             logGroup: f.logGroupName ?? logGroupName,
@@ -138,8 +131,7 @@ export class AwsReadiness implements ReadinessProvider {
             ...(f.metricTransformations?.[0]?.metricName ? { metricName: f.metricTransformations[0].metricName } : {}),
           });
         }
-        nextToken = page.nextToken;
-      } while (nextToken);
+      }
       // A log group without filters still counts as declared: the check names what it lacks.
       if (filters.length === before) filters.push({ logGroup: logGroupName, filterName: '(none)', pattern: '' });
     }
@@ -334,13 +326,10 @@ export class AwsReadiness implements ReadinessProvider {
     const [fn] = this.lambdaFunctions(service);
     if (!fn) return undefined;
     // A Lambda version is published with the release version as its description.
-    let Marker: string | undefined;
-    do {
-      const page = await this.clients.lambda.send(new ListVersionsByFunctionCommand({ FunctionName: fn, Marker }));
+    for await (const page of paginateListVersionsByFunction({ client: this.clients.lambda }, { FunctionName: fn })) {
       const match = (page.Versions ?? []).find((v) => v.Description === version);
       if (match) return { exists: true, ref: `lambda:${fn}:${match.Version}`, detail: { description: version } };
-      Marker = page.NextMarker;
-    } while (Marker);
+    }
     return { exists: false, ref: `lambda:${fn} (version described "${version}")` };
   }
 }

@@ -4,8 +4,8 @@ import {
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  paginateQuery,
   PutCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type QueryCommandInput,
@@ -25,7 +25,7 @@ import type {
   Vote,
 } from '../../core/ports';
 import { ProviderUnavailable } from '../../core/errors';
-import { awsCall, classifyAwsError, CLIENT_CONFIG } from './errors';
+import { awsCall, awsPages, classifyAwsError, CLIENT_CONFIG } from './errors';
 
 /** Concurrent appenders (a step and the alarm handler) race for the next seq; the loser retries. */
 const AUDIT_APPEND_ATTEMPTS = 5;
@@ -81,21 +81,12 @@ export class DynamoStore implements Store {
 
   private async query(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const res = await awsCall(`dynamodb:Query ${String(input.ExpressionAttributeValues?.[':pk'])}`, () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            ConsistentRead: true,
-            ...input,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
-      items.push(...(res.Items ?? []));
-      startKey = input.Limit ? undefined : res.LastEvaluatedKey;
-    } while (startKey);
+    const pages = paginateQuery({ client: this.doc }, { TableName: this.tableName, ConsistentRead: true, ...input });
+    for await (const page of awsPages(`dynamodb:Query ${String(input.ExpressionAttributeValues?.[':pk'])}`, pages)) {
+      items.push(...(page.Items ?? []));
+      // A Limit asks for the first items only: one page.
+      if (input.Limit) break;
+    }
     return items;
   }
 

@@ -10,14 +10,14 @@ import {
 import {
   GetAliasCommand,
   LambdaClient,
-  ListVersionsByFunctionCommand,
+  paginateListVersionsByFunction,
   UpdateAliasCommand,
   type AliasConfiguration,
 } from '@aws-sdk/client-lambda';
 import type { GoLiveConfig, ServiceConfig } from '../../core/config';
 import { TrafficShiftFailed } from '../../core/errors';
 import type { Endpoints, Slot, TrafficProvider, Weights } from '../../core/ports';
-import { awsCall, CLIENT_CONFIG, ProviderResourceMissing } from './errors';
+import { awsCall, awsPages, CLIENT_CONFIG, ProviderResourceMissing } from './errors';
 
 type AlbTarget = Extract<ServiceConfig['traffic'], { kind: 'alb' }>;
 type AliasTarget = Extract<ServiceConfig['traffic'], { kind: 'lambda-alias' }>;
@@ -195,22 +195,13 @@ export class LambdaAliasTraffic {
   /** A version number as is; otherwise the newest published version whose description is the release version. */
   private async resolveVersion(target: AliasTarget, version: string): Promise<string> {
     if (/^\d+$/.test(version)) return version;
-    let marker: string | undefined;
     let found: string | undefined;
-    do {
-      const page = await awsCall(`lambda:ListVersionsByFunction ${target.functionName}`, () =>
-        this.client.send(
-          new ListVersionsByFunctionCommand({
-            FunctionName: target.functionName,
-            ...(marker ? { Marker: marker } : {}),
-          }),
-        ),
-      );
+    const pages = paginateListVersionsByFunction({ client: this.client }, { FunctionName: target.functionName });
+    for await (const page of awsPages(`lambda:ListVersionsByFunction ${target.functionName}`, pages)) {
       for (const v of page.Versions ?? []) {
         if (v.Version !== '$LATEST' && v.Description === version) found = v.Version;
       }
-      marker = page.NextMarker;
-    } while (marker);
+    }
     if (!found) {
       throw new ProviderResourceMissing(
         `${target.functionName} has no published version described as "${version}": publish it (aws lambda publish-version --description ${version}) and start again`,

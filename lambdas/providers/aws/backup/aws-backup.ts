@@ -2,12 +2,12 @@ import {
   BackupClient,
   DescribeRestoreJobCommand,
   GetRecoveryPointRestoreMetadataCommand,
-  ListRecoveryPointsByResourceCommand,
+  paginateListRecoveryPointsByResource,
   StartRestoreJobCommand,
 } from '@aws-sdk/client-backup';
 import { BackupVerificationFailed } from '../../../core/errors';
 import type { RecoveryPoint, RestoreHandle, RestoreProgress } from '../../../core/ports';
-import { awsCall, CLIENT_CONFIG } from '../errors';
+import { awsCall, awsPages, CLIENT_CONFIG } from '../errors';
 // Types only: each kind loads its SDK client when AwsBackup first needs it (see index.ts).
 import type { DynamoDbPitrBackup } from './dynamodb-pitr';
 import {
@@ -47,16 +47,8 @@ export class AwsBackupRestore implements BackupKindAdapter<VaultConfig> {
 
   async latestRecoveryPoint(config: VaultConfig): Promise<RecoveryPoint> {
     let latest: { id: string; at: Date } | undefined;
-    let token: string | undefined;
-    do {
-      const page = await awsCall(`backup:ListRecoveryPointsByResource ${config.resourceArn}`, () =>
-        this.client.send(
-          new ListRecoveryPointsByResourceCommand({
-            ResourceArn: config.resourceArn,
-            ...(token ? { NextToken: token } : {}),
-          }),
-        ),
-      );
+    const pages = paginateListRecoveryPointsByResource({ client: this.client }, { ResourceArn: config.resourceArn });
+    for await (const page of awsPages(`backup:ListRecoveryPointsByResource ${config.resourceArn}`, pages)) {
       for (const p of page.RecoveryPoints ?? []) {
         if (
           p.Status === 'COMPLETED' &&
@@ -67,8 +59,7 @@ export class AwsBackupRestore implements BackupKindAdapter<VaultConfig> {
           if (!latest || p.CreationDate > latest.at) latest = { id: p.RecoveryPointArn, at: p.CreationDate };
         }
       }
-      token = page.NextToken;
-    } while (token);
+    }
     if (!latest) {
       throw new BackupVerificationFailed(
         `no completed recovery point of ${config.resourceArn} in vault ${config.backupVaultName}`,

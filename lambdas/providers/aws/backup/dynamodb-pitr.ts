@@ -3,13 +3,13 @@ import {
   DescribeContinuousBackupsCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  paginateScan,
   RestoreTableToPointInTimeCommand,
   ScanCommand,
-  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { BackupVerificationFailed } from '../../../core/errors';
 import type { RecoveryPoint, RestoreHandle, RestoreProgress } from '../../../core/ports';
-import { awsCall, CLIENT_CONFIG } from '../errors';
+import { awsCall, awsPages, CLIENT_CONFIG } from '../errors';
 import {
   allDeleted,
   scratchHandle,
@@ -103,22 +103,13 @@ export class DynamoDbPitrBackup implements BackupKindAdapter<PitrConfig> {
     const expectedRows = source.Table?.ItemCount ?? 0;
     let restoredRows = 0;
     let pages = 0;
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await awsCall(`dynamodb:Scan ${scratchTable}`, () =>
-        this.client.send(
-          new ScanCommand({
-            TableName: scratchTable,
-            Select: 'COUNT',
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
-      );
+    let countTruncated = false;
+    const counts = paginateScan({ client: this.client }, { TableName: scratchTable, Select: 'COUNT' });
+    for await (const page of awsPages(`dynamodb:Scan ${scratchTable}`, counts)) {
       restoredRows += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-      pages += 1;
-    } while (startKey && pages < MAX_COUNT_PAGES);
-    const countTruncated = startKey !== undefined;
+      countTruncated = page.LastEvaluatedKey !== undefined;
+      if (++pages === MAX_COUNT_PAGES) break;
+    }
     const sample = await awsCall(`dynamodb:Scan ${scratchTable}`, () =>
       this.client.send(new ScanCommand({ TableName: scratchTable, Limit: SAMPLE_SIZE })),
     );

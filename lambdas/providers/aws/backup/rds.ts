@@ -2,17 +2,17 @@ import {
   CreateDBInstanceCommand,
   DeleteDBClusterCommand,
   DeleteDBInstanceCommand,
-  DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
-  DescribeDBSnapshotsCommand,
+  paginateDescribeDBClusterSnapshots,
+  paginateDescribeDBSnapshots,
   RDSClient,
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import { BackupVerificationFailed } from '../../../core/errors';
 import type { RecoveryPoint, RestoreHandle, RestoreProgress } from '../../../core/ports';
-import { awsCall, CLIENT_CONFIG, ProviderResourceMissing } from '../errors';
+import { awsCall, awsPages, CLIENT_CONFIG, ProviderResourceMissing } from '../errors';
 import {
   allDeleted,
   SCRATCH_TAGS,
@@ -38,48 +38,24 @@ export class RdsSnapshotBackup implements BackupKindAdapter<RdsConfig> {
 
   async latestRecoveryPoint(config: RdsConfig): Promise<RecoveryPoint & { engine?: string }> {
     const candidates: { id: string; at: Date; engine?: string }[] = [];
-    let marker: string | undefined;
+    const keep = (id: string | undefined, s: { Status?: string; SnapshotCreateTime?: Date; Engine?: string }) => {
+      if (s.Status === 'available' && s.SnapshotCreateTime && id) {
+        candidates.push({ id, at: s.SnapshotCreateTime, ...(s.Engine ? { engine: s.Engine } : {}) });
+      }
+    };
+    const client = { client: this.client };
     if (config.dbClusterIdentifier) {
       const cluster = config.dbClusterIdentifier;
-      do {
-        const page = await awsCall(`rds:DescribeDBClusterSnapshots ${cluster}`, () =>
-          this.client.send(
-            new DescribeDBClusterSnapshotsCommand({
-              DBClusterIdentifier: cluster,
-              ...(marker ? { Marker: marker } : {}),
-            }),
-          ),
-        );
-        for (const s of page.DBClusterSnapshots ?? []) {
-          if (s.Status === 'available' && s.SnapshotCreateTime && s.DBClusterSnapshotIdentifier) {
-            candidates.push({
-              id: s.DBClusterSnapshotIdentifier,
-              at: s.SnapshotCreateTime,
-              ...(s.Engine ? { engine: s.Engine } : {}),
-            });
-          }
-        }
-        marker = page.Marker;
-      } while (marker);
+      const pages = paginateDescribeDBClusterSnapshots(client, { DBClusterIdentifier: cluster });
+      for await (const page of awsPages(`rds:DescribeDBClusterSnapshots ${cluster}`, pages)) {
+        for (const s of page.DBClusterSnapshots ?? []) keep(s.DBClusterSnapshotIdentifier, s);
+      }
     } else if (config.dbInstanceIdentifier) {
       const instance = config.dbInstanceIdentifier;
-      do {
-        const page = await awsCall(`rds:DescribeDBSnapshots ${instance}`, () =>
-          this.client.send(
-            new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: instance, ...(marker ? { Marker: marker } : {}) }),
-          ),
-        );
-        for (const s of page.DBSnapshots ?? []) {
-          if (s.Status === 'available' && s.SnapshotCreateTime && s.DBSnapshotIdentifier) {
-            candidates.push({
-              id: s.DBSnapshotIdentifier,
-              at: s.SnapshotCreateTime,
-              ...(s.Engine ? { engine: s.Engine } : {}),
-            });
-          }
-        }
-        marker = page.Marker;
-      } while (marker);
+      const pages = paginateDescribeDBSnapshots(client, { DBInstanceIdentifier: instance });
+      for await (const page of awsPages(`rds:DescribeDBSnapshots ${instance}`, pages)) {
+        for (const s of page.DBSnapshots ?? []) keep(s.DBSnapshotIdentifier, s);
+      }
     } else {
       throw new BackupVerificationFailed('backup.kind rds-snapshot needs dbInstanceIdentifier or dbClusterIdentifier');
     }
