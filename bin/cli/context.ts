@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { ListStateMachinesCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { ConfigError, type GoLiveConfig } from '../../lambdas/core/config';
 import { loadConfig } from '../../lambdas/core/config-file';
+import { eachPage } from '../../lambdas/providers/pages';
 import { STATE_MACHINE_NAME, sfnClient } from '../../local/runtime';
 import { CliError, EXIT, explainSdkError, usageError } from './errors';
 
@@ -51,6 +52,11 @@ export class Remote {
     } catch (err) {
       throw explainSdkError(err, this.endpoint);
     }
+  }
+
+  /** The pages of an SDK paginator over this client, each request's failure explained like `call`. */
+  pages<T>(pages: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+    return eachPage(pages, (request) => this.call(request));
   }
 
   async stateMachineArn(): Promise<string> {

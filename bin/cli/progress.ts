@@ -1,5 +1,6 @@
 import { describeCause } from '../../lambdas/core/steps/step';
-import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
+import { executionHistory } from '../../lambdas/providers/sfn-history';
 
 export interface StepLine {
   step: string;
@@ -114,20 +115,7 @@ export async function followExecution(
 ): Promise<ExecutionEnd> {
   let seen = 0;
   for (;;) {
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await sfn.send(
-        new GetExecutionHistoryCommand({
-          executionArn,
-          maxResults: 1000,
-          includeExecutionData: true,
-          ...(nextToken ? { nextToken } : {}),
-        }),
-      );
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
+    const events = await executionHistory(sfn, executionArn, { includeExecutionData: true });
     for (const event of events.slice(seen)) {
       const end = onEvent(event);
       if (end) return end;

@@ -1,9 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { parseExecutionStatusChange } from '../core/execution-event';
 import { exportExecutionAudit, type ArchiveDeps, type ExecutionSource } from '../core/report/archive';
-import { readAllHistory } from '../core/report/history';
 import { awsDeps } from '../providers/aws';
+import { executionHistory } from '../providers/sfn-history';
 import { S3AuditArchive } from './s3-archive';
 
 export const AUDIT_BUCKET_ENV = 'GOLIVE_AUDIT_BUCKET';
@@ -12,12 +12,7 @@ export const AUDIT_BUCKET_ENV = 'GOLIVE_AUDIT_BUCKET';
 export function sfnExecutionSource(sfn: SFNClient): ExecutionSource {
   return {
     describe: (executionArn) => sfn.send(new DescribeExecutionCommand({ executionArn })),
-    history: (executionArn) =>
-      readAllHistory((nextToken) =>
-        sfn.send(
-          new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }),
-        ),
-      ),
+    history: (executionArn) => executionHistory(sfn, executionArn),
   };
 }
 

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { main, type Io } from '../../bin/cli/main';
-import { readAllHistory } from '../../lambdas/core/report/history';
 import type { AuditReport } from '../../lambdas/core/report/report';
+import { executionHistory } from '../../lambdas/providers/sfn-history';
 import { SqliteStore } from '../../local/providers/sqlite-store';
 import { LocalEngine } from '../../local/engine/engine';
 import { startSfnEndpoint, type SfnEndpoint } from '../../local/engine/sfn-endpoint';
@@ -55,19 +55,26 @@ describe('execution history paging through the local endpoint', () => {
   });
 
   it('reads every page of a history longer than 1000 events, each event once and in order', async () => {
-    const pages: number[] = [];
+    const requests: { maxResults?: number; nextToken?: string }[] = [];
+    const pageSizes: number[] = [];
+    sfn.middlewareStack.add(
+      (next) => async (args) => {
+        const { maxResults, nextToken } = args.input as { maxResults?: number; nextToken?: string };
+        requests.push({ maxResults, nextToken });
+        const result = await next(args);
+        pageSizes.push((result.output as { events?: unknown[] }).events?.length ?? 0);
+        return result;
+      },
+      { step: 'initialize', name: 'recordPages' },
+    );
 
-    const events = await readAllHistory(async (nextToken) => {
-      const page = await sfn.send(
-        new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }),
-      );
-      pages.push(page.events?.length ?? 0);
-      return page;
-    });
+    const events = await executionHistory(sfn, executionArn).finally(() => sfn.middlewareStack.remove('recordPages'));
 
     expect(events.length).toBeGreaterThan(4 * LOOPS);
-    expect(pages.length).toBeGreaterThan(1);
-    expect(pages.slice(0, -1).every((n) => n === 1000)).toBe(true);
+    expect(requests.length).toBeGreaterThan(1);
+    expect(requests.every((r) => r.maxResults === 1000)).toBe(true);
+    expect(requests.map((r) => r.nextToken === undefined)).toEqual(requests.map((_, i) => i === 0));
+    expect(pageSizes.slice(0, -1).every((n) => n === 1000)).toBe(true);
     expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
     expect(events.at(-1)?.type).toBe('ExecutionSucceeded');
   });

@@ -1,14 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { main, type Io } from '../../bin/cli/main';
 import { verifyChain } from '../../lambdas/core/audit';
 import type { AuditRecord } from '../../lambdas/core/ports';
 import { recordsFromCsv } from '../../lambdas/core/report/formats';
-import { finalHashFromHistory, readAllHistory } from '../../lambdas/core/report/history';
+import { finalHashFromHistory } from '../../lambdas/core/report/history';
 import type { AuditReport } from '../../lambdas/core/report/report';
 import { castVote } from '../../lambdas/core/steps/approval';
+import { executionHistory } from '../../lambdas/providers/sfn-history';
 import { APPROVER, REPO_ROOT, startHarness, type Harness } from '../support/harness';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -48,9 +49,7 @@ describe('golive audit on real local executions', () => {
     );
     await h.finished(rejected);
 
-    history = await readAllHistory((nextToken) =>
-      h.rt.sfn.send(new GetExecutionHistoryCommand({ executionArn: approved, ...(nextToken ? { nextToken } : {}) })),
-    );
+    history = await executionHistory(h.rt.sfn, approved);
   });
   afterAll(async () => {
     await h.close();
@@ -143,9 +142,7 @@ describe('golive audit on real local executions', () => {
 
   it('puts the final chain hash in the execution output, in a failed one’s history, and in golive status', async () => {
     const ok = await h.rt.sfn.send(new DescribeExecutionCommand({ executionArn: approved }));
-    const failedHistory = await readAllHistory((nextToken) =>
-      h.rt.sfn.send(new GetExecutionHistoryCommand({ executionArn: rejected, ...(nextToken ? { nextToken } : {}) })),
-    );
+    const failedHistory = await executionHistory(h.rt.sfn, rejected);
     const chainOf = async (arn: string) => verifyChain(await h.rt.store.listAudit(arn));
     const okChain = await chainOf(approved);
     const failedChain = await chainOf(rejected);

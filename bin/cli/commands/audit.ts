@@ -2,17 +2,17 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  ListExecutionsCommand,
+  paginateListExecutions,
   type DescribeExecutionCommandOutput,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { verifySealedChain } from '../../../lambdas/core/audit';
 import type { AuditRecord, Store } from '../../../lambdas/core/ports';
 import { EXPORT_FORMATS, toCsv, toJson, type ExportFormat } from '../../../lambdas/core/report/formats';
-import { finalHashFromHistory, readAllHistory } from '../../../lambdas/core/report/history';
+import { finalHashFromHistory } from '../../../lambdas/core/report/history';
 import { formatMs, renderHtml } from '../../../lambdas/core/report/html';
 import { buildAuditReport, statusFromRecords, type AuditReport } from '../../../lambdas/core/report/report';
+import { executionHistory } from '../../../lambdas/providers/sfn-history';
 import { SqliteStore } from '../../../local/providers/sqlite-store';
 import { toHistoryEvent } from '../../../local/engine/history';
 import { EngineStore } from '../../../local/engine/store';
@@ -163,13 +163,7 @@ function localEngineHistory(
 
 /** Every page of an execution's history through the CLI's client. */
 function fetchHistory(remote: Remote, executionArn: string): Promise<HistoryEvent[]> {
-  return remote.call(() =>
-    readAllHistory((nextToken) =>
-      remote.sfn.send(
-        new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }),
-      ),
-    ),
-  );
+  return remote.call(() => executionHistory(remote.sfn, executionArn));
 }
 
 /** The report of an execution the caller's runtime just ran (golive demo). */
@@ -267,13 +261,8 @@ async function list(v: Values, io: Io): Promise<number> {
     let historyNote: string | undefined;
     try {
       const stateMachineArn = await remote.stateMachineArn();
-      let nextToken: string | undefined;
-      do {
-        const page = await remote.call(() =>
-          remote.sfn.send(
-            new ListExecutionsCommand({ stateMachineArn, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }),
-          ),
-        );
+      const pages = paginateListExecutions({ client: remote.sfn, pageSize: 1000 }, { stateMachineArn });
+      for await (const page of remote.pages(pages)) {
         for (const e of page.executions ?? []) {
           if (!e.executionArn) continue;
           const row = rows.get(e.executionArn);
@@ -298,8 +287,7 @@ async function list(v: Values, io: Io): Promise<number> {
             });
           }
         }
-        nextToken = page.nextToken;
-      } while (nextToken);
+      }
     } catch (err) {
       if (!(err instanceof CliError)) throw err;
       historyNote = `Step Functions not consulted (${err.message.split(':')[0]}): statuses inferred from the audit trail`;

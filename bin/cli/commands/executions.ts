@@ -4,6 +4,7 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  paginateListExecutions,
   StartExecutionCommand,
   type ExecutionListItem,
 } from '@aws-sdk/client-sfn';
@@ -305,13 +306,8 @@ export const historyCommand: Command = {
     try {
       const stateMachineArn = await remote.stateMachineArn();
       const rows: (ExecutionListItem & { input: Record<string, string> })[] = [];
-      let nextToken: string | undefined;
-      do {
-        const page = await remote.call(() =>
-          remote.sfn.send(
-            new ListExecutionsCommand({ stateMachineArn, maxResults: 100, ...(nextToken ? { nextToken } : {}) }),
-          ),
-        );
+      const pages = paginateListExecutions({ client: remote.sfn, pageSize: 100 }, { stateMachineArn });
+      for await (const page of remote.pages(pages)) {
         for (const e of page.executions ?? []) {
           const described = await remote.call(() =>
             remote.sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn })),
@@ -320,8 +316,8 @@ export const historyCommand: Command = {
           if (!service || input.service === service) rows.push({ ...e, input });
           if (rows.length >= limit) break;
         }
-        nextToken = rows.length >= limit ? undefined : page.nextToken;
-      } while (nextToken);
+        if (rows.length >= limit) break;
+      }
       if (v.json) {
         io.out(
           JSON.stringify(

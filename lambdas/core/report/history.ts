@@ -27,28 +27,6 @@ export interface ExecutionLike {
   cause?: string;
 }
 
-export interface HistoryPage<E> {
-  events?: E[];
-  nextToken?: string;
-}
-
-/**
- * Reads every page of an execution's history (GetExecutionHistory returns at most 1000 events a
- * page). `fetchPage` is the SDK call; the loop is here so the CLI and the export Lambda share it.
- */
-export async function readAllHistory<E>(
-  fetchPage: (nextToken: string | undefined) => Promise<HistoryPage<E>>,
-): Promise<E[]> {
-  const events: E[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await fetchPage(nextToken);
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
-
 /** Where the final chain hash sits in a SUCCEEDED execution's output (NotifySuccess's result). */
 export function finalHashFromOutput(output: string | undefined): string | undefined {
   if (!output) return undefined;
