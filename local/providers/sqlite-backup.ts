@@ -3,7 +3,13 @@ import { join, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { listBackups, verifyRestore, type BackupRecord, type RestoreEvidence } from '../demo/database';
 import { BackupVerificationFailed } from '../../lambdas/core/errors';
-import type { BackupEvidence, BackupProvider, RecoveryPoint, RestoreHandle, RestoreProgress } from '../../lambdas/core/ports';
+import type {
+  BackupEvidence,
+  BackupProvider,
+  RecoveryPoint,
+  RestoreHandle,
+  RestoreProgress,
+} from '../../lambdas/core/ports';
 
 /** A SQLite file and its companions; true when none of them is left. */
 function removeDatabaseFiles(file: string): boolean {

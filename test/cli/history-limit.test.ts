@@ -22,13 +22,9 @@ const execution = (name: string) => ({
 
 beforeEach(() => {
   sfn.reset();
-  sfn
-    .on(ListStateMachinesCommand)
-    .resolves({
-      stateMachines: [
-        { name: STATE_MACHINE_NAME, stateMachineArn: MACHINE, type: 'STANDARD', creationDate: new Date() },
-      ],
-    });
+  sfn.on(ListStateMachinesCommand).resolves({
+    stateMachines: [{ name: STATE_MACHINE_NAME, stateMachineArn: MACHINE, type: 'STANDARD', creationDate: new Date() }],
+  });
   sfn.on(DescribeExecutionCommand).resolves({ input: JSON.stringify({ service: 'orders', version: '2.4.0' }) });
 });
 
