@@ -35,3 +35,94 @@ export const EVENT_FUNCTIONS = {
 
 export type FunctionKey = keyof typeof FUNCTIONS;
 export const functionName = (key: string): string => `golive-${key}`;
+
+/** The workflow's definitionSubstitutions: each function's `${Var}` → `arnOf(function)`. */
+export function workflowSubstitutions(arnOf: (key: FunctionKey) => string): Record<string, string> {
+  return Object.fromEntries(
+    (Object.keys(FUNCTIONS) as FunctionKey[]).map((key) => [FUNCTIONS[key].substitution, arnOf(key)]),
+  );
+}
+
+export type EventFunctionKey = keyof typeof EVENT_FUNCTIONS;
+
+/** An EventBridge event pattern, as golive uses them: lists of exact values, nested under `detail`. */
+export interface EventPattern {
+  readonly source: readonly string[];
+  readonly 'detail-type': readonly string[];
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+/** Which of a deployment's own resources a route is narrowed to (filled in by `routePattern`). */
+export type RouteScope = 'watched-alarms' | 'this-state-machine';
+
+export type EventRoute = {
+  readonly description: string;
+  readonly target: EventFunctionKey;
+  /** Whether the local runtime delivers it too (the audit archive is an S3 bucket: AWS only). */
+  readonly local: boolean;
+} & (
+  | { readonly pattern: EventPattern; readonly scope: RouteScope }
+  | { readonly every: { readonly minutes: number }; readonly input: Readonly<Record<string, unknown>> }
+);
+
+const EXECUTION_STATUS_CHANGE = {
+  source: ['aws.states'],
+  'detail-type': ['Step Functions Execution Status Change'],
+} as const;
+
+/**
+ * Which events reach which event function: the one declaration the CDK stack (EventBridge rules)
+ * and the local runtime (its event bus) both read.
+ */
+export const EVENT_ROUTES = {
+  alarmStateChange: {
+    description: 'a watched alarm went to ALARM -> fail the bakes watching it',
+    target: 'alarm-handler',
+    local: true,
+    // Only ALARM fails a bake; filtering here saves invocations for OK / INSUFFICIENT_DATA.
+    pattern: {
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { state: { value: ['ALARM'] } },
+    },
+    scope: 'watched-alarms',
+  },
+  executionEnded: {
+    description: 'an execution was aborted or timed out -> roll back what the catch path could not',
+    target: 'janitor',
+    local: true,
+    pattern: { ...EXECUTION_STATUS_CHANGE, detail: { status: ['ABORTED', 'TIMED_OUT'] } },
+    scope: 'this-state-machine',
+  },
+  scratchSweep: {
+    description: 'every 15 minutes -> retry deleting scratch restores that go-lives left behind',
+    target: 'janitor',
+    local: true,
+    every: { minutes: 15 },
+    input: { sweep: true },
+  },
+  auditExport: {
+    description: 'an execution ended -> archive its complete audit record (Object Lock)',
+    target: 'audit-export',
+    local: false,
+    pattern: {
+      ...EXECUTION_STATUS_CHANGE,
+      detail: { status: ['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'] },
+    },
+    scope: 'this-state-machine',
+  },
+} as const satisfies Record<string, EventRoute>;
+
+export type EventRouteName = keyof typeof EVENT_ROUTES;
+
+/** A route's pattern narrowed to one deployment: its watched alarms, or its state machine. */
+export function routePattern(
+  route: Extract<EventRoute, { pattern: EventPattern }>,
+  deployment: { alarmNames: readonly string[]; stateMachineArn: string },
+): EventPattern {
+  const narrowed =
+    route.scope === 'watched-alarms'
+      ? { alarmName: [...deployment.alarmNames] }
+      : { stateMachineArn: [deployment.stateMachineArn] };
+  return { ...route.pattern, detail: { ...route.pattern.detail, ...narrowed } };
+}

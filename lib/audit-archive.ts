@@ -8,6 +8,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
+import { EVENT_ROUTES } from '../lambdas/catalog';
+import { ruleEventPattern } from './event-routes';
 
 /** Environment variable carrying the archive bucket's name (read by lambdas/audit-export). */
 export const AUDIT_BUCKET_ENV = 'GOLIVE_AUDIT_BUCKET';
@@ -17,7 +19,6 @@ export const AUDIT_PREFIX = 'audit/';
 export const AUDIT_CONTEXT = { mode: 'golive:auditObjectLockMode', days: 'golive:auditRetentionDays' } as const;
 
 export type AuditLockMode = 'GOVERNANCE' | 'COMPLIANCE';
-const ENDED_STATUSES = ['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'];
 
 export interface AuditArchiveProps {
   /** The go-live state machine whose ended executions are archived. */
@@ -143,13 +144,11 @@ export class AuditArchive extends Construct {
       });
     }
 
+    const route = EVENT_ROUTES.auditExport;
     this.exportRule = new events.Rule(this, 'ExecutionEnded', {
-      description: 'golive: an execution ended -> archive its complete audit record (Object Lock)',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: { stateMachineArn: [props.stateMachine.stateMachineArn], status: ENDED_STATUSES },
-      },
+      description: `golive: ${route.description}`,
+      // Only this state machine's executions: the archive never needs the alarm names.
+      eventPattern: ruleEventPattern(route, { alarmNames: [], stateMachineArn: props.stateMachine.stateMachineArn }),
       targets: [
         new targets.LambdaFunction(fn, {
           retryAttempts: 8,

@@ -13,11 +13,20 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { EVENT_FUNCTIONS, FUNCTIONS, type FunctionKey } from '../lambdas/catalog';
+import {
+  EVENT_FUNCTIONS,
+  EVENT_ROUTES,
+  FUNCTIONS,
+  workflowSubstitutions,
+  type EventFunctionKey,
+  type FunctionKey,
+} from '../lambdas/catalog';
+import { TASK_NAMES, TASKS } from '../lambdas/core/workflow/definition';
 import type { GoLiveConfig } from '../lambdas/core/config';
 import { AuditArchive } from './audit-archive';
 import { CloudWatchSdkLayer } from './cloudwatch-sdk-layer';
 import { GoLiveFunction } from './golive-function';
+import { ruleEventPattern } from './event-routes';
 import { acknowledgeFunctionFindings, acknowledgeWildcards } from './nag';
 import { ProviderGrants, type ProviderAccess } from './provider-grants';
 import { SlackIngress, type SlackApiThrottling } from './slack-ingress';
@@ -42,7 +51,7 @@ const PROVIDER_ACCESS: Partial<Record<string, ProviderAccess[]>> = {
   janitor: ['traffic-write', 'alerts-write', 'backup-cleanup'],
 };
 
-export type EventFunctionKey = keyof typeof EVENT_FUNCTIONS;
+export type { EventFunctionKey };
 export type GoLiveFunctionKey = FunctionKey | EventFunctionKey;
 
 const ALL_FUNCTION_KEYS = [...Object.keys(FUNCTIONS), ...Object.keys(EVENT_FUNCTIONS)] as GoLiveFunctionKey[];
@@ -103,26 +112,6 @@ export interface GoLiveOrchestratorProps {
   readonly storeRemovalPolicy?: RemovalPolicy;
 }
 
-interface TaskState {
-  Type?: string;
-  Resource?: string;
-  TimeoutSeconds?: number;
-  Parameters?: { FunctionName?: unknown };
-}
-type StatesMap = Record<
-  string,
-  TaskState & { Branches?: { States: StatesMap }[]; ItemProcessor?: { States: StatesMap } }
->;
-
-/** Task states by name, including those nested in Parallel branches and Map processors. */
-function taskStates(states: StatesMap): [string, TaskState][] {
-  return Object.entries(states).flatMap(([name, state]) => [
-    ...(state.Type === 'Task' ? [[name, state] as [string, TaskState]] : []),
-    ...(state.Branches ?? []).flatMap((branch) => taskStates(branch.States)),
-    ...(state.ItemProcessor ? taskStates(state.ItemProcessor.States) : []),
-  ]);
-}
-
 /**
  * golive on AWS: the go-live state machine (the shared ASL file), one Lambda function per
  * workflow step and per event, the DynamoDB store, and the EventBridge rules that turn alarm
@@ -156,8 +145,8 @@ export class GoLiveOrchestrator extends Construct {
   constructor(scope: Construct, id: string, props: GoLiveOrchestratorProps) {
     super(scope, id);
     const definition = readFileSync(WORKFLOW_DEFINITION_FILE, 'utf8');
-    const { timeouts, alarmNames } = validateProps(props, definition);
-    warnUnusedFunctions(this, definition);
+    const { timeouts, alarmNames } = validateProps(props);
+    warnUnusedFunctions(this);
     warnLocalOnlyServices(this, props.config);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const grants = new ProviderGrants(this, props.config);
@@ -200,13 +189,10 @@ export class GoLiveOrchestrator extends Construct {
       logGroupName: `/aws/vendedlogs/states/golive-${Names.uniqueResourceName(this, { maxLength: 64 })}`,
       retention: logRetention,
     });
-    const substitutions = Object.fromEntries(
-      Object.entries(FUNCTIONS).map(([key, entry]) => [entry.substitution, functions[key as FunctionKey].functionArn]),
-    );
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       // Inline (not fromFile) so the definition is in the template, visible to template tests.
       definitionBody: sfn.DefinitionBody.fromString(definition),
-      definitionSubstitutions: substitutions,
+      definitionSubstitutions: workflowSubstitutions((key) => functions[key].functionArn),
       stateMachineType: sfn.StateMachineType.STANDARD,
       logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
@@ -226,32 +212,26 @@ export class GoLiveOrchestrator extends Construct {
     });
 
     this.eventDeadLetterQueue = createDeadLetterQueue(this);
+    // The routes of lambdas/catalog.ts, which the local runtime's event bus follows too.
+    const deployment = { alarmNames, stateMachineArn: this.stateMachine.stateMachineArn };
+    const { alarmStateChange, executionEnded, scratchSweep } = EVENT_ROUTES;
     this.alarmRule = new events.Rule(this, 'AlarmStateChange', {
-      description: 'golive: a watched alarm changed state -> fail the bakes watching it',
-      eventPattern: {
-        source: ['aws.cloudwatch'],
-        detailType: ['CloudWatch Alarm State Change'],
-        // Only ALARM fails a bake; filtering here saves invocations for OK / INSUFFICIENT_DATA.
-        detail: { alarmName: alarmNames, state: { value: ['ALARM'] } },
-      },
-      targets: [new targets.LambdaFunction(functions['alarm-handler'], this.eventTargetOptions())],
+      description: `golive: ${alarmStateChange.description}`,
+      eventPattern: ruleEventPattern(alarmStateChange, deployment),
+      targets: [new targets.LambdaFunction(functions[alarmStateChange.target], this.eventTargetOptions())],
     });
     this.executionEndedRule = new events.Rule(this, 'ExecutionEnded', {
-      description: 'golive: an execution was aborted or timed out -> roll back what the catch path could not',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['ABORTED', 'TIMED_OUT'] },
-      },
-      targets: [new targets.LambdaFunction(functions.janitor, this.eventTargetOptions())],
+      description: `golive: ${executionEnded.description}`,
+      eventPattern: ruleEventPattern(executionEnded, deployment),
+      targets: [new targets.LambdaFunction(functions[executionEnded.target], this.eventTargetOptions())],
     });
     this.scratchSweepRule = new events.Rule(this, 'ScratchSweep', {
-      description: 'golive: every 15 minutes -> retry deleting scratch restores that go-lives left behind',
-      schedule: events.Schedule.rate(Duration.minutes(15)),
+      description: `golive: ${scratchSweep.description}`,
+      schedule: events.Schedule.rate(Duration.minutes(scratchSweep.every.minutes)),
       targets: [
-        new targets.LambdaFunction(functions.janitor, {
+        new targets.LambdaFunction(functions[scratchSweep.target], {
           ...this.eventTargetOptions(),
-          event: events.RuleTargetInput.fromObject({ sweep: true }),
+          event: events.RuleTargetInput.fromObject(scratchSweep.input),
         }),
       ],
     });
@@ -311,10 +291,10 @@ function pascalCase(key: string): string {
 }
 
 /** Throws, naming the prop, before any resource is created; returns the resolved timeouts. */
-function validateProps(
-  props: GoLiveOrchestratorProps,
-  definition: string,
-): { timeouts: Record<GoLiveFunctionKey, Duration>; alarmNames: string[] } {
+function validateProps(props: GoLiveOrchestratorProps): {
+  timeouts: Record<GoLiveFunctionKey, Duration>;
+  alarmNames: string[];
+} {
   const problems: string[] = [];
   if (!props.config || typeof props.config !== 'object' || !props.config.services) {
     throw new Error('GoLiveOrchestrator: invalid props:\n  - config: pass the validated golive config (loadConfig)');
@@ -344,30 +324,24 @@ function validateProps(
     ALL_FUNCTION_KEYS.map((key) => [key, overrides[key] ?? DEFAULT_TIMEOUTS[key] ?? DEFAULT_TIMEOUT]),
   ) as Record<GoLiveFunctionKey, Duration>;
 
-  const asl = JSON.parse(definition) as { States: StatesMap };
-  const tasks = taskStates(asl.States);
-  const used = new Set([...definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]));
-  const known = new Set<string>(Object.values(FUNCTIONS).map((f) => f.substitution));
-  for (const name of used) {
-    if (!known.has(name)) problems.push(`the workflow uses \${${name}}, which no entry of lambdas/catalog.ts provides`);
-  }
-
   for (const key of ALL_FUNCTION_KEYS) {
     const seconds = timeouts[key].toSeconds();
     if (seconds < 1 || seconds > LAMBDA_MAX_TIMEOUT_SECONDS) {
       problems.push(`functionTimeouts.${key}: ${seconds} s is outside Lambda's 1-${LAMBDA_MAX_TIMEOUT_SECONDS} s`);
       continue;
     }
-    if (!(key in FUNCTIONS)) continue;
-    const reference = `\${${FUNCTIONS[key as FunctionKey].substitution}}`;
-    // A function outliving its Task would keep changing traffic or alerts while the rollback runs.
-    for (const [name, task] of tasks) {
-      if (task.Parameters?.FunctionName === reference && task.TimeoutSeconds !== undefined) {
-        if (seconds > task.TimeoutSeconds) {
-          problems.push(
-            `functionTimeouts.${key}: ${seconds} s exceeds TimeoutSeconds ${task.TimeoutSeconds} of Task ${name} that invokes it`,
-          );
-        }
+    // A function outliving its Task would keep changing traffic or alerts while the rollback runs;
+    // a callback function outliving the invocation time the budget allows it breaks the mute window.
+    for (const name of TASK_NAMES) {
+      const task = TASKS[name];
+      if (task.fn !== key) continue;
+      const limit = 'seconds' in task.timeout ? task.timeout.seconds : task.timeout.invokeSeconds;
+      if (seconds > limit) {
+        problems.push(
+          'seconds' in task.timeout
+            ? `functionTimeouts.${key}: ${seconds} s exceeds TimeoutSeconds ${limit} of Task ${name} that invokes it`
+            : `functionTimeouts.${key}: ${seconds} s exceeds the ${limit} s the workflow budgets for invoking callback Task ${name}`,
+        );
       }
     }
   }
@@ -427,9 +401,9 @@ function createDeadLetterQueue(scope: Construct): sqs.Queue {
 }
 
 /** Warns about catalog functions the workflow never invokes (granted but unused). */
-function warnUnusedFunctions(scope: Construct, definition: string): void {
+function warnUnusedFunctions(scope: Construct): void {
   for (const [key, entry] of Object.entries(FUNCTIONS)) {
-    if (!definition.includes(`\${${entry.substitution}}`)) {
+    if (!TASK_NAMES.some((name) => TASKS[name].fn === key)) {
       Annotations.of(scope).addWarningV2(
         'golive:unusedFunction',
         `lambdas/catalog.ts lists ${key} but the workflow never uses \${${entry.substitution}}`,

@@ -41,3 +41,20 @@ export class LocalEventBus {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 }
+
+/**
+ * EventBridge's matching for golive's patterns (lambdas/catalog.ts EVENT_ROUTES): every key of the
+ * pattern must be in the event; a list matches when the event's value is one of its entries, an
+ * object matches field by field.
+ */
+export function matchesPattern(pattern: object, event: unknown): boolean {
+  if (typeof event !== 'object' || event === null) return false;
+  const fields = event as Record<string, unknown>;
+  return Object.entries(pattern).every(([key, expected]) => {
+    if (!Object.prototype.hasOwnProperty.call(fields, key)) return false;
+    const value = fields[key];
+    // A list in the event (e.g. `resources`) matches when any of its entries does.
+    if (Array.isArray(expected)) return (Array.isArray(value) ? value : [value]).some((v) => expected.includes(v));
+    return matchesPattern(expected as object, value);
+  });
+}

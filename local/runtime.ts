@@ -2,10 +2,11 @@ import './engine/polyfills';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { FUNCTIONS, functionName } from '../lambdas/catalog';
+import { EVENT_ROUTES, functionName, routePattern, workflowSubstitutions } from '../lambdas/catalog';
 import type { GoLiveConfig } from '../lambdas/core/config';
 import { GoLiveError } from '../lambdas/core/errors';
 import type { Deps, Slot } from '../lambdas/core/ports';
+import type { TaskName } from '../lambdas/core/workflow/definition';
 import { LocalAlerts } from './providers/alerts';
 import { LocalNotifier } from './providers/notifier';
 import { LocalReadiness } from './providers/readiness';
@@ -23,15 +24,13 @@ import {
 } from './demo';
 import { LocalEngine } from './engine/engine';
 import { startSfnEndpoint } from './engine/sfn-endpoint';
-import { LocalEventBus, type BusEvent } from './event-bus';
+import { LocalEventBus, matchesPattern, type BusEvent } from './event-bus';
 import { localFunctions } from './functions';
 import { DEFAULT_SLACK_PORT, startLocalSlack, type LocalSlack } from './slack-emulator/local-slack';
 
 export const ASL_FILE = join(__dirname, '..', 'state-machines', 'go-live.asl.json');
 export const STATE_MACHINE_NAME = 'golive-go-live';
 export const DEFAULT_PORTS = { sfn: 8083, router: 8080, blue: 8081, green: 8082 } as const;
-/** How often the runtime sweeps scratch restores left behind (the AWS stack's schedule rule does the same). */
-export const SCRATCH_SWEEP_INTERVAL_MS = 15 * 60 * 1000;
 
 export interface LocalRuntimeOptions {
   /** State directory (.golive): store, executions, backups, demo databases. */
@@ -43,7 +42,7 @@ export interface LocalRuntimeOptions {
   /** Steady synthetic traffic through each local router, so alarms watch real requests. */
   trafficPerSecond?: number;
   /** Fault injection for tests: Task state name → error name raised when that state runs. */
-  failStates?: Record<string, string>;
+  failStates?: Partial<Record<TaskName, string>>;
   /** The Slack emulator and the golive Slack app on one port (default 3000; 0 = ephemeral). Off when absent. */
   slack?: { port?: number; fallbackToFreePort?: boolean };
   log?: (line: string) => void;
@@ -66,9 +65,9 @@ export interface LocalRuntime {
   /** The Slack emulator + app, when started with `slack`. */
   slack?: LocalSlack;
   /** Fault injection: Task state name → error name raised when that state runs. Mutable. */
-  faults: Map<string, string>;
+  faults: Map<TaskName, string>;
   /** Runs `fn` right before the named Task state runs (demo fault injection). */
-  onTask(stateName: string, fn: () => void | Promise<void>): void;
+  onTask(stateName: TaskName, fn: () => void | Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -162,7 +161,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     // The engine needs the functions, the functions need the SFN client, the client needs the endpoint.
     const ref: { deps?: Deps } = {};
     const hooks = new Map<string, Array<() => void | Promise<void>>>();
-    const faults = new Map(Object.entries(options.failStates ?? {}));
+    const faults = new Map(Object.entries(options.failStates ?? {}) as [TaskName, string][]);
     const engine = new LocalEngine({
       dbFile: join(home, 'executions.sqlite'),
       functions: localFunctions(async () => {
@@ -171,7 +170,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       }),
       beforeTask: async ({ stateName }) => {
         for (const hook of hooks.get(stateName) ?? []) await hook();
-        const failWith = faults.get(stateName);
+        const failWith = faults.get(stateName as TaskName);
         if (failWith) throw new GoLiveError(failWith, `fault injected at ${stateName}`);
       },
     });
@@ -180,13 +179,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     cleanups.push(() => endpoint.close());
     const sfn = sfnClient(endpoint.url);
     cleanups.push(() => sfn.destroy());
-    const substitutions = Object.fromEntries(
-      Object.entries(FUNCTIONS).map(([key, f]) => [f.substitution, functionName(key)]),
-    );
     const { stateMachineArn } = engine.createStateMachine({
       name: STATE_MACHINE_NAME,
       definition: readFileSync(ASL_FILE, 'utf8'),
-      substitutions,
+      substitutions: workflowSubstitutions(functionName),
     });
     // Slack: emulator + Bolt app on one port; its task callbacks are the runtime's, once deps exist.
     const slack = options.slack
@@ -224,16 +220,29 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     };
     ref.deps = deps;
 
-    // EventBridge stand-in: alarm state changes → golive's alarm handler and the alarm's own action;
-    // execution status changes → the janitor.
+    // EventBridge stand-in: the routes the AWS stack turns into rules (lambdas/catalog.ts), plus
+    // the alarms' own actions (paging), which CloudWatch does on AWS.
     const functions = localFunctions(async () => deps);
     const bus = new LocalEventBus((rule, err) => log(`event rule ${rule} failed: ${(err as Error).message}`));
-    const watched = new Set(Object.values(config.services).flatMap((s) => s.alerts.alarms));
-    bus.addRule({
-      name: 'golive-alarm-state-change',
-      matches: (e) => e['detail-type'] === 'CloudWatch Alarm State Change' && watched.has(String(e.detail.alarmName)),
-      target: (e) => functions[functionName('alarm-handler')](e),
-    });
+    const deployment = {
+      alarmNames: [...new Set(Object.values(config.services).flatMap((s) => s.alerts.alarms))],
+      stateMachineArn,
+    };
+    const schedules: Array<{ rule: string; everyMs: number }> = [];
+    for (const [name, route] of Object.entries(EVENT_ROUTES)) {
+      if (!route.local) continue;
+      const rule = `golive-${name}`;
+      const target = functions[functionName(route.target)];
+      if ('pattern' in route) {
+        const pattern = routePattern(route, deployment);
+        bus.addRule({ name: rule, matches: (e) => matchesPattern(pattern, e), target: (e) => target(e) });
+      } else {
+        // A schedule rule's target gets the rule's fixed input, as with RuleTargetInput.fromObject.
+        const scheduled = { source: ['aws.events'], 'detail-type': ['Scheduled Event'], resources: [rule] };
+        bus.addRule({ name: rule, matches: (e) => matchesPattern(scheduled, e), target: () => target(route.input) });
+        schedules.push({ rule, everyMs: route.every.minutes * 60_000 });
+      }
+    }
     bus.addRule({
       name: 'alarm-actions',
       matches: (e) =>
@@ -242,19 +251,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         const state = e.detail.state as { value: string; reason: string };
         return alerts.page(String(e.detail.alarmName), state.value, state.reason);
       },
-    });
-    bus.addRule({
-      name: 'golive-execution-ended-outside-catch',
-      matches: (e) =>
-        e['detail-type'] === 'Step Functions Execution Status Change' &&
-        ['ABORTED', 'TIMED_OUT'].includes(String(e.detail.status)),
-      target: (e) => functions[functionName('janitor')](e),
-    });
-    // The 15-minute schedule of the AWS stack: retries deleting scratch restores left behind.
-    bus.addRule({
-      name: 'golive-scratch-sweep',
-      matches: (e) => e.source === 'aws.events' && e['detail-type'] === 'Scheduled Event',
-      target: () => functions[functionName('janitor')]({ sweep: true }),
     });
     for (const target of targets.values()) {
       target.alarms.on('stateChange', (event) => bus.publish(event as unknown as BusEvent));
@@ -278,6 +274,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         source: 'aws.states',
         detail: {
           executionArn,
+          stateMachineArn: described.stateMachineArn,
           status: described.status,
           error: described.error ?? null,
           cause: described.cause ?? null,
@@ -285,13 +282,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       });
     }
     cleanups.push(() => bus.drain());
-    // Once now (what a previous runtime left behind), in the background like every bus delivery,
-    // then every 15 minutes while the runtime runs (unref'd: it never keeps the process alive).
-    const sweep = () => bus.publish({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} });
-    sweep();
-    const sweeper = setInterval(sweep, SCRATCH_SWEEP_INTERVAL_MS);
-    sweeper.unref();
-    cleanups.push(() => clearInterval(sweeper));
+    // Scheduled routes fire once now (what a previous runtime left behind), in the background like
+    // every bus delivery, then on their schedule while the runtime runs (unref'd timers: they never
+    // keep the process alive).
+    for (const { rule, everyMs } of schedules) {
+      const fire = () =>
+        bus.publish({ 'detail-type': 'Scheduled Event', source: 'aws.events', resources: [rule], detail: {} });
+      fire();
+      const timer = setInterval(fire, everyMs);
+      timer.unref();
+      cleanups.push(() => clearInterval(timer));
+    }
 
     log(`local Step Functions endpoint ${endpoint.url}`);
     if (slack) log(`Slack emulator ${slack.url}`);

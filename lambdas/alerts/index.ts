@@ -1,9 +1,9 @@
 import { muteAlerts, unmuteAlerts } from '../core/steps/alerts';
-import { stepHandler } from '../handler';
+import { taskHandler } from '../handler';
 import { awsDeps } from '../providers/aws';
 
-/** MuteAlerts, UnmuteAlerts and UnmuteAfterRollback (the latter carries the error). */
-export const createHandler = stepHandler<unknown>((deps, event) =>
-  event.action === 'mute' ? muteAlerts(deps, event) : unmuteAlerts(deps, event, event.error !== undefined),
+/** MuteAlerts, UnmuteAlerts and UnmuteAfterRollback. */
+export const createHandler = taskHandler('alerts', (deps, event): Promise<unknown> =>
+  event.state === 'MuteAlerts' ? muteAlerts(deps, event) : unmuteAlerts(deps, event),
 );
 export const handler = createHandler(awsDeps);

@@ -1,6 +1,6 @@
 import { requestApproval } from '../core/steps/approval';
-import { stepHandler } from '../handler';
+import { taskHandler } from '../handler';
 import { awsDeps } from '../providers/aws';
 
-export const createHandler = stepHandler(requestApproval);
+export const createHandler = taskHandler('approval', requestApproval);
 export const handler = createHandler(awsDeps);

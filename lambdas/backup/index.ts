@@ -1,7 +1,7 @@
 import { backupStep } from '../core/steps/backup';
-import { stepHandler } from '../handler';
+import { taskHandler } from '../handler';
 import { awsDeps } from '../providers/aws';
 
-/** StartRestore, CheckRestore and VerifyBackup: the ASL's `action` picks the phase. */
-export const createHandler = stepHandler(backupStep);
+/** StartRestore, CheckRestore and VerifyBackup: the state that invoked it picks the phase. */
+export const createHandler = taskHandler('backup', backupStep);
 export const handler = createHandler(awsDeps);

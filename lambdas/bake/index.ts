@@ -1,6 +1,6 @@
 import { startBake } from '../core/steps/bake';
-import { stepHandler } from '../handler';
+import { taskHandler } from '../handler';
 import { awsDeps } from '../providers/aws';
 
-export const createHandler = stepHandler(startBake);
+export const createHandler = taskHandler('bake', startBake);
 export const handler = createHandler(awsDeps);

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { EXECUTION_TIMEOUT_SECONDS, STRATEGIES } from './strategies';
+import { STRATEGIES } from './strategies';
+import { timingsFor } from './request';
+import { worstCaseRunSeconds } from './workflow/budget';
+import { GO_LIVE } from './workflow/definition';
 import { policyProblems, readinessPolicySchema, serviceReadinessSchema } from './readiness/policy';
 
 const slackUserId = z.string().min(1, 'must be a Slack user id such as U0123ABCD');
@@ -67,8 +70,6 @@ const traffic = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('lambda-alias'), functionName: z.string().min(1), alias: z.string().min(1) }).strict(),
 ]);
 
-const WORST_CASE_TASK_SECONDS = 4000;
-
 const canarySteps = z
   .array(z.number().int().min(1).max(99))
   .min(1)
@@ -107,7 +108,7 @@ const service = z
   .strict();
 
 // Re-exported: callers that validate configs may keep importing them from here.
-export { EXECUTION_TIMEOUT_SECONDS, STRATEGIES, type Strategy } from './strategies';
+export { STRATEGIES, type Strategy } from './strategies';
 
 export const configSchema = z
   .object({
@@ -155,16 +156,18 @@ export const configSchema = z
         message: `is ${cfg.approval.minApprovals} but only ${cfg.slack.approvers.length} approver(s) are listed in slack.approvers`,
       });
     }
-    // The whole execution must fit in the state machine's own TimeoutSeconds (1 day): otherwise
-    // it would time out outside the catch path and leave the clean-up to the janitor.
+    // The whole execution must fit in the state machine's own TimeoutSeconds: otherwise it would
+    // time out outside the catch path and leave the clean-up to the janitor.
     for (const [name, svc] of Object.entries(cfg.services)) {
-      const bakes = svc.strategy.canarySteps.length * svc.strategy.bakeSeconds + svc.strategy.bakeSeconds;
-      const worst = WORST_CASE_TASK_SECONDS + bakes + cfg.approval.timeoutSeconds;
-      if (worst > EXECUTION_TIMEOUT_SECONDS) {
+      const worst = Math.max(...STRATEGIES.map((s) => worstCaseRunSeconds(timingsFor(s, svc, cfg.approval))));
+      if (worst > GO_LIVE.TimeoutSeconds) {
         ctx.addIssue({
           code: 'custom',
           path: ['services', name, 'strategy', 'bakeSeconds'],
-          message: `bakes (${bakes} s) plus approval.timeoutSeconds (${cfg.approval.timeoutSeconds} s) plus task budgets exceed the 24 h execution limit: shorten them`,
+          message:
+            `a go-live can take up to ${worst} s (bakes of ${svc.strategy.bakeSeconds} s, approval.timeoutSeconds ` +
+            `${cfg.approval.timeoutSeconds} s, every task's timeout and retries), beyond the ${GO_LIVE.TimeoutSeconds} s ` +
+            'execution limit: shorten the bakes, the canary steps or the approval timeout',
         });
       }
     }

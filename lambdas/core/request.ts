@@ -2,6 +2,7 @@ import type { GoLiveConfig, ServiceConfig } from './config';
 import { STRATEGIES, type Strategy } from './strategies';
 import { InvalidRequest } from './errors';
 import type { Slot } from './ports';
+import { worstCaseRunSeconds, type RunTimings } from './workflow/budget';
 
 /** Semantic Versioning 2.0.0 (the official regex, without a leading "v"). */
 export const SEMVER =
@@ -29,7 +30,7 @@ export interface RolloutPlan {
   stableSlot: Slot;
   candidateSlot: Slot;
   stableVersion?: string;
-  /** Upper bound of the whole run; the alert mute and the lock expire after it. */
+  /** Worst-case run time (workflow/budget.ts): the alert mute and the lock expire after it. */
   maxRunSeconds: number;
 }
 
@@ -73,13 +74,20 @@ export function validateRequest(raw: unknown, config: GoLiveConfig): GoLiveReque
   };
 }
 
-/** Per-task timeouts of the ASL, summed into the worst-case run time used for the mute and lock windows. */
-const TASK_BUDGET_SECONDS = {
-  beforeTraffic: 30 + 120 + 60 + 900 + 300,
-  perCanaryStep: 120,
-  afterTraffic: 120 + 300 + 60 + 30 + 30,
-  rollbackPath: 300 + 60 + 30 + 30,
-};
+/** The timings a strategy gives a service's go-live: what its worst-case run time depends on. */
+export function timingsFor(
+  strategy: Strategy,
+  service: Pick<ServiceConfig, 'strategy'>,
+  approval: Pick<GoLiveConfig['approval'], 'timeoutSeconds'>,
+): RunTimings {
+  return {
+    canarySteps: strategy === 'canary' ? service.strategy.canarySteps.length : 0,
+    bakeSeconds: service.strategy.bakeSeconds,
+    // Blue/green watches alarms after the switch, with an instant switch back.
+    postPromotionBakeSeconds: strategy === 'blue-green' ? service.strategy.bakeSeconds : 0,
+    approvalTimeoutSeconds: approval.timeoutSeconds,
+  };
+}
 
 export function planRollout(
   request: GoLiveRequest,
@@ -88,26 +96,18 @@ export function planRollout(
   slots: { stableSlot: Slot; candidateSlot: Slot; stableVersion?: string },
 ): RolloutPlan {
   const steps = request.strategy === 'canary' ? service.strategy.canarySteps : [];
-  const bakeSeconds = service.strategy.bakeSeconds;
-  const postPromotionBakeSeconds = request.strategy === 'blue-green' ? bakeSeconds : 0;
-  const maxRunSeconds =
-    TASK_BUDGET_SECONDS.beforeTraffic +
-    steps.length * (TASK_BUDGET_SECONDS.perCanaryStep + bakeSeconds) +
-    config.approval.timeoutSeconds +
-    TASK_BUDGET_SECONDS.afterTraffic +
-    postPromotionBakeSeconds +
-    TASK_BUDGET_SECONDS.rollbackPath;
+  const timings = timingsFor(request.strategy, service, config.approval);
   return {
     strategy: request.strategy,
     steps,
     stepCount: steps.length,
-    bakeSeconds,
-    postPromotionBakeSeconds,
+    bakeSeconds: timings.bakeSeconds,
+    postPromotionBakeSeconds: timings.postPromotionBakeSeconds,
     signOff: config.approval.position,
-    approvalTimeoutSeconds: config.approval.timeoutSeconds,
+    approvalTimeoutSeconds: timings.approvalTimeoutSeconds,
     alarms: service.alerts.alarms,
     ...slots,
-    maxRunSeconds,
+    maxRunSeconds: worstCaseRunSeconds(timings),
   };
 }
 

@@ -4,6 +4,3 @@
  */
 export const STRATEGIES = ['all-at-once', 'blue-green', 'canary'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
-
-/** The ASL's top-level TimeoutSeconds: a whole go-live must fit in it. */
-export const EXECUTION_TIMEOUT_SECONDS = 86400;

@@ -1,8 +1,8 @@
 import { acquire, release } from '../core/steps/lock';
-import { stepHandler } from '../handler';
+import { taskHandler } from '../handler';
 import { awsDeps } from '../providers/aws';
 
-export const createHandler = stepHandler<unknown>((deps, event) =>
-  event.action === 'acquire' ? acquire(deps, event) : release(deps, event),
+export const createHandler = taskHandler('lock', (deps, event): Promise<unknown> =>
+  event.state === 'ValidateAndLock' ? acquire(deps, event) : release(deps, event),
 );
 export const handler = createHandler(awsDeps);

@@ -1,6 +1,6 @@
 import { notify } from '../core/steps/notify';
-import { stepHandler } from '../handler';
+import { taskHandler } from '../handler';
 import { awsDeps } from '../providers/aws';
 
-export const createHandler = stepHandler(notify);
+export const createHandler = taskHandler('notify', notify);
 export const handler = createHandler(awsDeps);

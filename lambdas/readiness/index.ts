@@ -1,6 +1,6 @@
 import { checkReadiness } from '../core/steps/readiness';
-import { stepHandler } from '../handler';
+import { taskHandler } from '../handler';
 import { awsDeps } from '../providers/aws';
 
-export const createHandler = stepHandler(checkReadiness);
+export const createHandler = taskHandler('readiness', checkReadiness);
 export const handler = createHandler(awsDeps);

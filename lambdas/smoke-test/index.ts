@@ -1,6 +1,6 @@
 import { runSmokeTests } from '../core/steps/smoke-test';
-import { stepHandler } from '../handler';
+import { taskHandler } from '../handler';
 import { awsDeps } from '../providers/aws';
 
-export const createHandler = stepHandler(runSmokeTests);
+export const createHandler = taskHandler('smoke-test', runSmokeTests);
 export const handler = createHandler(awsDeps);

@@ -10,10 +10,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Deps, MuteRecord } from '../../lambdas/core/ports';
 import { muteAlerts, unmuteAlerts } from '../../lambdas/core/steps/alerts';
-import type { StepEvent } from '../../lambdas/core/steps/step';
 import { CloudWatchAlerts, isoMinutes, muteWindow } from '../../lambdas/providers/aws/alerts';
 import { SqliteStore } from '../../local/providers/sqlite-store';
 import { accessDenied, awsConfig, awsError, serverError, throttled } from './helpers';
+import { testPlan } from '../support/payloads';
 
 const cw = mockClient(CloudWatchClient);
 const NOW = new Date('2026-11-26T10:07:42.500Z');
@@ -178,12 +178,12 @@ describe('MuteAlerts and UnmuteAlerts on CloudWatch', () => {
     const deps = { config: awsConfig(), store, alerts: alerts(), notifier, now: () => NOW } as unknown as Deps;
     const event = {
       executionId: 'arn:aws:states:eu-west-1:1:execution:golive:run-1',
-      request: { service: 'orders', version: '2.4.0' },
-      plan: { alarms: ['orders-5xx', 'orders-latency', 'orders-saturation'], maxRunSeconds: 7200 },
-    } as unknown as StepEvent;
+      request: { service: 'orders', version: '2.4.0', strategy: 'canary' as const, requestedBy: 'U_RM' },
+      plan: testPlan({ alarms: ['orders-5xx', 'orders-latency', 'orders-saturation'], maxRunSeconds: 7200 }),
+    };
 
-    const record = await muteAlerts(deps, event);
-    await unmuteAlerts(deps, event, false);
+    const record = await muteAlerts(deps, { ...event, state: 'MuteAlerts', action: 'mute' });
+    await unmuteAlerts(deps, { ...event, state: 'UnmuteAlerts', action: 'unmute' });
 
     expect(record.muted).toEqual(['orders-5xx']);
     expect(record.leftAlone.map((a) => a.name)).toEqual(['orders-latency', 'orders-saturation']);

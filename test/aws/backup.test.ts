@@ -28,13 +28,14 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Deps, RestoreHandle } from '../../lambdas/core/ports';
 import { backupStep, RESTORE_BUDGET_SECONDS, type RestoreLoopView } from '../../lambdas/core/steps/backup';
-import type { StepEvent } from '../../lambdas/core/steps/step';
 import { AwsBackup } from '../../lambdas/providers/aws/backup';
 import { AwsBackupRestore } from '../../lambdas/providers/aws/backup/aws-backup';
 import { DynamoDbPitrBackup } from '../../lambdas/providers/aws/backup/dynamodb-pitr';
 import { RdsSnapshotBackup } from '../../lambdas/providers/aws/backup/rds';
 import { SqliteStore } from '../../local/providers/sqlite-store';
 import { accessDenied, awsConfig, awsError, throttled } from './helpers';
+import { testPlan } from '../support/payloads';
+import type { FunctionPayload } from '../../lambdas/core/workflow/definition';
 
 const ddb = mockClient(DynamoDBClient);
 const rds = mockClient(RDSClient);
@@ -589,13 +590,17 @@ describe('clean-up of an abandoned restore (rollback, janitor)', () => {
 });
 
 describe('the restore polling loop (core steps over the DynamoDB provider)', () => {
-  const event = (action: string) =>
-    ({
-      executionId: 'arn:aws:states:eu-west-1:1:execution:golive:run-7',
-      request: { service: 'orders', version: '2.4.0' },
-      plan: {},
-      action,
-    }) as unknown as StepEvent;
+  const base = {
+    executionId: 'arn:aws:states:eu-west-1:1:execution:golive:run-7',
+    request: { service: 'orders', version: '2.4.0', strategy: 'canary' as const, requestedBy: 'U_RM' },
+    plan: testPlan(),
+  };
+  const event = (action: 'start' | 'check' | 'validate'): FunctionPayload<'backup'> =>
+    action === 'start'
+      ? { ...base, state: 'StartRestore', action }
+      : action === 'check'
+        ? { ...base, state: 'CheckRestore', action }
+        : { ...base, state: 'VerifyBackup', action };
   let store: SqliteStore;
   let deps: Deps;
 
@@ -642,7 +647,7 @@ describe('the restore polling loop (core steps over the DynamoDB provider)', () 
       expect.stringMatching(/^golive-scratch-orders-[0-9a-f]{10}$/),
     ]);
     // Pending checks are not audited one by one; start and the failed verification are.
-    const steps = (await store.listAudit(event('x').executionId)).map((r) => `${r.step}:${r.outcome}`);
+    const steps = (await store.listAudit(base.executionId)).map((r) => `${r.step}:${r.outcome}`);
     expect(steps).toEqual(['StartRestore:succeeded', 'VerifyBackup:failed']);
   });
 

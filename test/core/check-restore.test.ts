@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProviderUnavailable } from '../../lambdas/core/errors';
 import type { BackupProvider, Deps, RestoreHandle } from '../../lambdas/core/ports';
-import type { RolloutPlan } from '../../lambdas/core/request';
+import { testPlan } from '../support/payloads';
 import { checkRestore, deleteAbandonedScratch, startRestore, type RestoreState } from '../../lambdas/core/steps/backup';
 import { SqliteStore } from '../../local/providers/sqlite-store';
 
@@ -31,11 +31,12 @@ describe('CheckRestore when the restore cannot go on', () => {
   let dir: string;
   let store: SqliteStore;
   let cleaned: RestoreHandle[];
-  const event = {
+  const base = {
     executionId,
     request: { service: 'demo', version: '2.0.0', strategy: 'canary' as const, requestedBy: 'U1' },
-    plan: {} as RolloutPlan,
+    plan: testPlan(),
   };
+  const event = { ...base, state: 'CheckRestore' as const, action: 'check' as const };
   const deps = (check: BackupProvider['checkRestore']) =>
     ({
       store,
@@ -167,7 +168,9 @@ describe('CheckRestore when the restore cannot go on', () => {
       starting.backup.latestRecoveryPoint = async () => ({ id: 'rp-1', at: '2026-01-01T00:05:00Z' });
       starting.backup.startRestore = async () => ({ handle, pollSeconds: 30 });
 
-      await expect(startRestore(starting, { ...event, executionId: fresh })).rejects.toMatchObject({
+      await expect(
+        startRestore(starting, { ...base, state: 'StartRestore', action: 'start', executionId: fresh }),
+      ).rejects.toMatchObject({
         name: 'BackupVerificationFailed',
         message: expect.stringContaining('Rollback began cleaning up this go-live while StartRestore ran'),
       });

@@ -187,7 +187,8 @@ describe('Rollback', () => {
     executionId: executionArn,
     request,
     plan,
-    action: 'rollback',
+    state: 'Rollback' as const,
+    action: 'rollback' as const,
     error: { Error: 'SmokeTestFailed', Cause: 'green answers 500' },
   };
 

@@ -3,6 +3,7 @@ import { castVote } from '../../lambdas/core/steps/approval';
 import { startTrafficGenerator } from '../../local/demo';
 import { APPROVER, startHarness, testConfig, type Harness } from '../support/harness';
 import { alertsSnapshot, expectRolledBack } from '../support/invariants';
+import type { TaskName } from '../../lambdas/core/workflow/definition';
 
 describe('rollback on the local engine', () => {
   let h: Harness;
@@ -19,7 +20,7 @@ describe('rollback on the local engine', () => {
   });
 
   // Every forward Task state, failing with an error that is not retried, ends in the rollback path.
-  const forwardStates: [string, string][] = [
+  const forwardStates: [TaskName, string][] = [
     ['ValidateAndLock', 'InvalidRequest'],
     ['CheckReadiness', 'ReadinessCheckFailed'],
     ['MuteAlerts', 'AccessDeniedException'],

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { RestoreState } from '../../lambdas/core/steps/backup';
+import type { TaskName } from '../../lambdas/core/workflow/definition';
 import { startHarness, testConfig, type Harness } from '../support/harness';
 import { alertsSnapshot, expectRolledBack } from '../support/invariants';
 
@@ -39,7 +40,7 @@ describe('a restore abandoned between StartRestore and VerifyBackup', () => {
     jest.restoreAllMocks();
   });
 
-  it.each([
+  it.each<[TaskName, string]>([
     ['CheckRestore', 'BackupVerificationFailed'],
     ['VerifyBackup', 'States.TaskFailed'],
   ])('is deleted by the rollback when %s fails with %s', async (state, errorName) => {

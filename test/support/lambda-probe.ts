@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GoLiveConfig } from '../../lambdas/core/config';
 import { planRollout, validateRequest } from '../../lambdas/core/request';
+import type { ReadinessReport } from '../../lambdas/core/readiness/evaluate';
+import type { StepPayload } from '../../lambdas/core/workflow/definition';
 import type { FakeAws } from './fake-aws';
 
 const ROOT = join(__dirname, '..', '..');
@@ -198,16 +200,37 @@ export function firstEvent(name: string, config: GoLiveConfig, service: string):
   const step = { executionId: EXECUTION, request, plan };
   const taskToken = 'AQBcAAAAKgAAAAMAAAAAAAAAAprobe';
   const weight = plan.steps[0] ?? 100;
-  const byFunction: Record<string, object> = {
-    Lock: { action: 'acquire', startTime: new Date().toISOString() },
-    Alerts: { action: 'mute' },
-    Backup: { action: 'start' },
-    Traffic: { action: 'shift', weight },
-    Bake: { taskToken, phase: 'canary', weight },
-    Approval: { taskToken },
-    Notify: { event: 'succeeded' },
+  const readiness: ReadinessReport = {
+    service,
+    version: request.version,
+    passed: true,
+    checkedAt: new Date().toISOString(),
+    failing: [],
+    awaitingAttestation: [],
+    items: [],
   };
-  return { ...step, ...byFunction[name] };
+  const byFunction: Record<string, object> = {
+    Lock: {
+      state: 'ValidateAndLock',
+      executionId: EXECUTION,
+      request,
+      action: 'acquire',
+      startTime: new Date().toISOString(),
+    } satisfies StepPayload<'ValidateAndLock'>,
+    Readiness: { ...step, state: 'CheckReadiness' } satisfies StepPayload<'CheckReadiness'>,
+    Alerts: { ...step, state: 'MuteAlerts', action: 'mute' } satisfies StepPayload<'MuteAlerts'>,
+    Backup: { ...step, state: 'StartRestore', action: 'start' } satisfies StepPayload<'StartRestore'>,
+    SmokeTest: {
+      ...step,
+      state: 'PreTrafficSmokeTests',
+      phase: 'pre-traffic',
+    } satisfies StepPayload<'PreTrafficSmokeTests'>,
+    Traffic: { ...step, state: 'ShiftTraffic', action: 'shift', weight } satisfies StepPayload<'ShiftTraffic'>,
+    Bake: { ...step, state: 'Bake', taskToken, phase: 'canary', weight } satisfies StepPayload<'Bake'>,
+    Approval: { ...step, state: 'SignOff', taskToken, readiness } satisfies StepPayload<'SignOff'>,
+    Notify: { ...step, state: 'NotifySuccess', event: 'succeeded' } satisfies StepPayload<'NotifySuccess'>,
+  };
+  return byFunction[name] ?? step;
 }
 
 /**

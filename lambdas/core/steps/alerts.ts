@@ -1,14 +1,15 @@
 import type { Deps, MuteRecord } from '../ports';
 import { executionName } from '../request';
-import { runStep, type StepEvent } from './step';
+import type { StepPayload } from '../workflow/definition';
+import { runStep } from './step';
 
 /** CloudWatch mute rule names: letters, digits, `_`, `-`, `.`; at most 255 characters. */
 export function muteRuleName(service: string, executionId: string): string {
   return `golive-${service}-${executionName(executionId)}`.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 255);
 }
 
-export function muteAlerts(deps: Deps, event: StepEvent): Promise<MuteRecord> {
-  return runStep(deps, event, 'MuteAlerts', 'mute', async () => {
+export function muteAlerts(deps: Deps, event: StepPayload<'MuteAlerts'>): Promise<MuteRecord> {
+  return runStep(deps, event, event.state, event.action, async () => {
     const { service } = event.request;
     const mode = deps.config.services[service].alerts.muteMode;
     const before = await deps.alerts.describe(event.plan.alarms);
@@ -51,12 +52,17 @@ export interface UnmuteResult {
   leftAlone: { name: string; reason: string }[];
 }
 
-export function unmuteAlerts(deps: Deps, event: StepEvent, afterRollback: boolean): Promise<UnmuteResult> {
+/** UnmuteAlerts, and UnmuteAfterRollback on the rollback path (which runs even if an abort was asked). */
+export function unmuteAlerts(
+  deps: Deps,
+  event: StepPayload<'UnmuteAlerts' | 'UnmuteAfterRollback'>,
+): Promise<UnmuteResult> {
+  const afterRollback = event.state === 'UnmuteAfterRollback';
   return runStep(
     deps,
     event,
-    afterRollback ? 'UnmuteAfterRollback' : 'UnmuteAlerts',
-    'unmute',
+    event.state,
+    event.action,
     async () => {
       const record = await deps.store.getExecutionValue<MuteRecord>(event.executionId, 'mute');
       if (!record) {

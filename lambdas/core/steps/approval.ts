@@ -3,13 +3,13 @@ import type { ApprovalRecord, ApprovalStatus, Deps, Vote } from '../ports';
 import { applyDecision, validateDecision, type ReadinessDecision } from '../readiness/evaluate';
 import { checklistDigest } from '../readiness/render';
 import { executionName } from '../request';
+import type { StepPayload } from '../workflow/definition';
 import { READINESS_VALUE, type ReadinessReport } from './readiness';
-import { runStep, type StepEvent } from './step';
+import { runStep } from './step';
 
 /** SignOff (a callback task): records the approval request with its policy and asks the approvers. */
-export function requestApproval(deps: Deps, event: StepEvent): Promise<{ approvalId: string }> {
-  return runStep(deps, event, 'SignOff', 'request-approval', async () => {
-    if (!event.taskToken) throw new Error('SignOff needs a task token (the state must use .waitForTaskToken)');
+export function requestApproval(deps: Deps, event: StepPayload<'SignOff'>): Promise<{ approvalId: string }> {
+  return runStep(deps, event, event.state, 'request-approval', async () => {
     const { approval, slack } = deps.config;
     const now = deps.now();
     const record: ApprovalRecord = {
@@ -37,7 +37,7 @@ export function requestApproval(deps: Deps, event: StepEvent): Promise<{ approva
       approvalId: record.approvalId,
       createdAt: record.createdAt,
     });
-    const readiness = event.readiness as ReadinessReport | undefined;
+    const readiness: ReadinessReport = event.readiness;
     await deps.notifier.notify({
       kind: 'approval-requested',
       executionId: event.executionId,

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
 import { BackupVerificationFailed, GoLiveAborted, errorMessage } from '../errors';
 import type { BackupEvidence, Deps, RestoreHandle } from '../ports';
-import { runStep, type StepEvent } from './step';
+import type { FunctionPayload, StepPayload } from '../workflow/definition';
+import { runStep } from './step';
+import { RESTORE_BUDGET_SECONDS } from '../workflow/budget';
 
-/**
- * Time the workflow gives a restore to become ready, polling included. It stays within the 900 s
- * that the rollout plan (request.ts) and the config's 24 h check budget for the backup proof, so
- * the mute window and the lock expiry still cover the whole go-live.
- */
-export const RESTORE_BUDGET_SECONDS = 900;
+export { RESTORE_BUDGET_SECONDS };
+
 /** What one CheckRestore costs on top of its Wait (invocation and API calls), for the attempt bound. */
 const CHECK_OVERHEAD_SECONDS = 5;
 
@@ -138,14 +136,14 @@ async function recordCleanUp(
  */
 function abandonRestore(
   deps: Deps,
-  event: StepEvent,
+  event: StepPayload<'CheckRestore'>,
   state: RestoreState,
   fail: (cleaned: string) => Error,
 ): Promise<never> {
   return runStep(
     deps,
     event,
-    'CheckRestore',
+    event.state,
     'check',
     async () => {
       const cleaned = await recordCleanUp(
@@ -153,7 +151,7 @@ function abandonRestore(
         event.executionId,
         state,
         await deleteScratch(deps, state.handle),
-        'CheckRestore',
+        event.state,
       );
       throw fail(cleaned.detail);
     },
@@ -230,8 +228,8 @@ export async function deleteRecordedScratch(
 }
 
 /** StartRestore: the latest recovery point must be within RPO; its restore into a scratch target starts. */
-export function startRestore(deps: Deps, event: StepEvent): Promise<RestoreLoopView> {
-  return runStep(deps, event, 'StartRestore', 'start', async () => {
+export function startRestore(deps: Deps, event: StepPayload<'StartRestore'>): Promise<RestoreLoopView> {
+  return runStep(deps, event, event.state, event.action, async () => {
     const { service } = event.request;
     const rpoMinutes = deps.config.services[service].backup.rpoMinutes;
     const point = await deps.backup.latestRecoveryPoint(service);
@@ -259,7 +257,7 @@ export function startRestore(deps: Deps, event: StepEvent): Promise<RestoreLoopV
     };
     // Kept in the store, not only in the execution's state: whoever cleans up later can find the scratch target.
     await deps.store.putExecutionValue(event.executionId, 'restore', state);
-    await cleanUpIfRolledBack(deps, event.executionId, state, 'StartRestore');
+    await cleanUpIfRolledBack(deps, event.executionId, state, event.state);
     return {
       result: view(state),
       summary: `restoring ${point.id} (${ageMinutes} min old, RPO ${rpoMinutes}) into ${handle.restoredTo}; checking every ${pollSeconds} s, at most ${state.maxAttempts} times`,
@@ -272,7 +270,7 @@ export function startRestore(deps: Deps, event: StepEvent): Promise<RestoreLoopV
  * CheckRestore: one status check. Pending checks are not audited (a restore may take dozens); the
  * check that finds the restore ready, or fails, is.
  */
-export async function checkRestore(deps: Deps, event: StepEvent): Promise<RestoreLoopView> {
+export async function checkRestore(deps: Deps, event: StepPayload<'CheckRestore'>): Promise<RestoreLoopView> {
   const state = await loadState(deps, event.executionId);
   const abort = await deps.store.getExecutionValue<{ by: string; reason: string }>(event.executionId, 'abort');
   if (abort) {
@@ -309,12 +307,12 @@ export async function checkRestore(deps: Deps, event: StepEvent): Promise<Restor
     detail: progress.detail,
   };
   await deps.store.putExecutionValue(event.executionId, 'restore', next);
-  await cleanUpIfRolledBack(deps, event.executionId, next, 'CheckRestore');
+  await cleanUpIfRolledBack(deps, event.executionId, next, event.state);
   if (next.status === 'pending') return view(next);
   return runStep(
     deps,
     event,
-    'CheckRestore',
+    event.state,
     'check',
     async () => ({
       result: view(next),
@@ -331,9 +329,9 @@ export async function checkRestore(deps: Deps, event: StepEvent): Promise<Restor
  */
 export function verifyBackup(
   deps: Deps,
-  event: StepEvent,
+  event: StepPayload<'VerifyBackup'>,
 ): Promise<BackupEvidence & { ageMinutes: number; rpoMinutes: number }> {
-  return runStep(deps, event, 'VerifyBackup', 'verify', async () => {
+  return runStep(deps, event, event.state, 'verify', async () => {
     const state = await loadState(deps, event.executionId);
     const { ageMinutes, rpoMinutes, handle } = state;
     if (state.status !== 'ready') {
@@ -342,7 +340,7 @@ export function verifyBackup(
         event.executionId,
         state,
         await deleteScratch(deps, handle),
-        'VerifyBackup',
+        event.state,
       );
       throw new BackupVerificationFailed(
         `restore of ${handle.recoveryPointId} into ${handle.restoredTo} was not ready after ${state.attempt} check(s) ` +
@@ -358,7 +356,7 @@ export function verifyBackup(
       evidence.scratchDeleted
         ? { deleted: true, detail: 'scratch deleted' }
         : { deleted: false, detail: `scratch NOT deleted by the validation: delete ${handle.restoredTo} by hand` },
-      'VerifyBackup',
+      event.state,
     );
     const full = { ...evidence, ageMinutes, rpoMinutes, checks: state.attempt };
     if (!evidence.ok) {
@@ -381,18 +379,14 @@ export function verifyBackup(
   });
 }
 
-/** The backup function's entry: the ASL's `action` picks the phase. */
-export function backupStep(deps: Deps, event: StepEvent): Promise<unknown> {
-  switch (event.action) {
-    case 'start':
+/** The backup function's entry: the state that invoked it picks the phase. */
+export function backupStep(deps: Deps, event: FunctionPayload<'backup'>): Promise<unknown> {
+  switch (event.state) {
+    case 'StartRestore':
       return startRestore(deps, event);
-    case 'check':
+    case 'CheckRestore':
       return checkRestore(deps, event);
-    case 'validate':
+    case 'VerifyBackup':
       return verifyBackup(deps, event);
-    default:
-      throw new BackupVerificationFailed(
-        `unknown backup action ${JSON.stringify(event.action)} (start, check, validate)`,
-      );
   }
 }

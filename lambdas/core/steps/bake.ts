@@ -1,16 +1,19 @@
 import { AlarmTriggered } from '../errors';
 import type { Deps } from '../ports';
-import { runStep, type StepEvent } from './step';
+import type { StepPayload } from '../workflow/definition';
+import { runStep } from './step';
 
 /**
  * Bake / PostPromotionBake (a callback task). Registers the task token against the watched alarms
  * and returns; the task then waits. The state's timeout means the bake passed; an alarm state
  * change fails it at once (see onAlarmStateChange). An alarm already firing fails it right here.
  */
-export function startBake(deps: Deps, event: StepEvent): Promise<{ watching: string[]; seconds: number }> {
-  const post = event.phase === 'post-promotion';
-  return runStep(deps, event, post ? 'PostPromotionBake' : 'Bake', 'bake', async () => {
-    if (!event.taskToken) throw new Error('Bake needs a task token (the state must use .waitForTaskToken)');
+export function startBake(
+  deps: Deps,
+  event: StepPayload<'Bake' | 'PostPromotionBake'>,
+): Promise<{ watching: string[]; seconds: number }> {
+  const post = event.state === 'PostPromotionBake';
+  return runStep(deps, event, event.state, 'bake', async () => {
     const alarms = event.plan.alarms;
     await deps.store.putCallback({
       token: event.taskToken,
@@ -31,7 +34,7 @@ export function startBake(deps: Deps, event: StepEvent): Promise<{ watching: str
     const seconds = post ? event.plan.postPromotionBakeSeconds : event.plan.bakeSeconds;
     return {
       result: { watching: alarms, seconds },
-      summary: `baking ${event.weight ?? 100}% for ${seconds}s while watching ${alarms.join(', ')}`,
+      summary: `baking ${event.weight}% for ${seconds}s while watching ${alarms.join(', ')}`,
       evidence: { alarms: states, weight: event.weight },
     };
   });

@@ -19,6 +19,7 @@ export async function cleanUpEndedExecution(
   const request = await deps.store.getExecutionValue<GoLiveRequest>(ended.executionArn, 'request');
   const plan = await deps.store.getExecutionValue<RolloutPlan>(ended.executionArn, 'plan');
   if (!request || !plan) return { cleaned: false };
+  // The rollback path's own payloads, as its Task states would have sent them.
   const event = {
     executionId: ended.executionArn,
     request,
@@ -28,9 +29,9 @@ export async function cleanUpEndedExecution(
       Cause: ended.cause ?? ended.status,
     },
   };
-  await rollbackTraffic(deps, { ...event, action: 'rollback' });
-  await unmuteAlerts(deps, event, true);
-  await release(deps, { ...event, outcome: 'rolled-back' });
-  await notify(deps, { ...event, event: 'rolled-back' });
+  await rollbackTraffic(deps, { ...event, state: 'Rollback', action: 'rollback' });
+  await unmuteAlerts(deps, { ...event, state: 'UnmuteAfterRollback', action: 'unmute' });
+  await release(deps, { ...event, state: 'ReleaseLockAfterRollback', action: 'release', outcome: 'rolled-back' });
+  await notify(deps, { ...event, state: 'NotifyRollback', event: 'rolled-back' });
   return { cleaned: true };
 }

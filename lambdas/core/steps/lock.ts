@@ -1,7 +1,10 @@
 import { InvalidRequest, LockHeld } from '../errors';
+import { isRecord } from '../json';
 import type { Deps, LockRecord, Slot } from '../ports';
 import { executionName, planRollout, validateRequest, type GoLiveRequest, type RolloutPlan } from '../request';
-import { runStep, type StepEvent } from './step';
+import type { StepPayload } from '../workflow/definition';
+import { isPlanned } from '../workflow/payload';
+import { runStep } from './step';
 
 export interface AcquireResult {
   request: GoLiveRequest;
@@ -10,16 +13,14 @@ export interface AcquireResult {
 }
 
 /** ValidateAndLock: validate, find the stable slot, plan the rollout, take the service lock. */
-export function acquire(deps: Deps, event: { executionId: string; request: unknown }): Promise<AcquireResult> {
+export function acquire(deps: Deps, event: StepPayload<'ValidateAndLock'>): Promise<AcquireResult> {
   return runStep(
     deps,
-    { executionId: event.executionId, request: (event.request ?? {}) as { service?: unknown } },
-    'ValidateAndLock',
+    { executionId: event.executionId, request: isRecord(event.request) ? event.request : {} },
+    event.state,
     'acquire',
     async () => {
-      const raw = event.request as Record<string, unknown>;
-      // A non-object execution input arrives wrapped as { input } by the payload parser.
-      const request = validateRequest(Object.keys(raw).length === 1 && 'input' in raw ? raw.input : raw, deps.config);
+      const request = validateRequest(event.request, deps.config);
       const service = deps.config.services[request.service];
       const weights = await deps.traffic.readWeights(request.service);
       const stableSlot: Slot = weights.green === 100 ? 'green' : 'blue';
@@ -74,30 +75,34 @@ export interface ReleaseResult {
 }
 
 /** ReleaseLock / ReleaseLockAfterRollback: only a lock this execution holds is released. */
-export function release(deps: Deps, event: StepEvent): Promise<ReleaseResult> {
+export function release(
+  deps: Deps,
+  event: StepPayload<'ReleaseLock' | 'ReleaseLockAfterRollback'>,
+): Promise<ReleaseResult> {
+  const succeeded = event.state === 'ReleaseLock';
   return runStep(
     deps,
     event,
-    event.outcome === 'succeeded' ? 'ReleaseLock' : 'ReleaseLockAfterRollback',
+    event.state,
     'release',
     async () => {
       const { service, version } = event.request;
       const holder = typeof service === 'string' ? await deps.store.getLock(service) : undefined;
       const ours = holder?.executionId === event.executionId;
-      if (event.outcome === 'succeeded' && ours && event.plan.candidateSlot) {
+      if (succeeded && ours && service && version && isPlanned(event.plan)) {
         await deps.store.setLiveVersion(service, version, event.plan.candidateSlot, deps.now());
       }
-      await closeLeftovers(deps, event.executionId, event.error?.Error);
-      const released = ours ? await deps.store.releaseLock(service, event.executionId) : false;
+      await closeLeftovers(deps, event.executionId, 'error' in event ? event.error.Error : undefined);
+      const released = ours && service ? await deps.store.releaseLock(service, event.executionId) : false;
       return {
-        result: { released, ...(event.outcome === 'succeeded' && ours ? { liveVersion: version } : {}) },
+        result: { released, ...(succeeded && ours ? { liveVersion: version } : {}) },
         summary: released
           ? `lock on ${service} released (${event.outcome})`
           : `lock on ${service} not held by this execution: left as it is`,
         evidence: { released, holder: holder ?? null },
       };
     },
-    { checkAbort: event.outcome === 'succeeded' },
+    { checkAbort: succeeded },
   );
 }
 

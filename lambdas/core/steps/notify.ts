@@ -2,7 +2,8 @@ import { verifyChain } from '../audit';
 import type { Deps, NotificationEvent } from '../ports';
 import { executionName } from '../request';
 import type { RestoreState } from './backup';
-import { describeCause, runStep, type StepEvent } from './step';
+import type { FunctionPayload } from '../workflow/definition';
+import { describeCause, runStep } from './step';
 
 /**
  * A scratch copy of the backup check that is still there (AWS refused to delete it while busy, or
@@ -20,23 +21,23 @@ async function scratchLeftBehind(deps: Deps, executionId: string): Promise<strin
   }
 }
 
-function message(event: StepEvent): Pick<NotificationEvent, 'kind' | 'text'> {
+function message(event: FunctionPayload<'notify'>): Pick<NotificationEvent, 'kind' | 'text'> {
   const { service, version, requestedBy } = event.request;
   const what = `${service ?? 'unknown service'} ${version ?? ''}`.trim();
-  switch (event.event) {
-    case 'succeeded':
+  switch (event.state) {
+    case 'NotifySuccess':
       return { kind: 'succeeded', text: `✅ ${what} is live (${event.plan.strategy}), requested by ${requestedBy}.` };
-    case 'rollback-failed':
+    case 'NotifyRollbackFailed':
       return {
         kind: 'rollback-failed',
         text:
-          `🚨 ROLLBACK FAILED for ${what}: ${event.error?.Error} (${describeCause(event.error?.Cause)}), then ` +
-          `${event.rollbackError?.Error}: ${describeCause(event.rollbackError?.Cause)}. A human must check traffic, alerts and the lock now.`,
+          `🚨 ROLLBACK FAILED for ${what}: ${event.error.Error} (${describeCause(event.error.Cause)}), then ` +
+          `${event.rollbackError.Error}: ${describeCause(event.rollbackError.Cause)}. A human must check traffic, alerts and the lock now.`,
       };
-    default:
+    case 'NotifyRollback':
       return {
         kind: 'rolled-back',
-        text: `↩️ ${what} rolled back after ${event.error?.Error}: ${describeCause(event.error?.Cause)} (requested by ${requestedBy}).`,
+        text: `↩️ ${what} rolled back after ${event.error.Error}: ${describeCause(event.error.Cause)} (requested by ${requestedBy}).`,
       };
   }
 }
@@ -53,18 +54,12 @@ export interface AuditSeal {
 /** NotifySuccess / NotifyRollback / NotifyRollbackFailed: the last step, so it also returns the final chain hash. */
 export async function notify(
   deps: Deps,
-  event: StepEvent,
+  event: FunctionPayload<'notify'>,
 ): Promise<{ delivered: boolean; ref?: string; audit: AuditSeal }> {
-  const step =
-    event.event === 'succeeded'
-      ? 'NotifySuccess'
-      : event.event === 'rollback-failed'
-        ? 'NotifyRollbackFailed'
-        : 'NotifyRollback';
   const sent = await runStep(
     deps,
     event,
-    step,
+    event.state,
     'notify',
     async () => {
       const { kind, text: base } = message(event);
@@ -78,7 +73,7 @@ export async function notify(
         details: {
           execution: executionName(event.executionId),
           requestedBy: event.request.requestedBy,
-          error: event.error,
+          error: 'error' in event ? event.error : undefined,
         },
       });
       return { result: sent, summary: text, evidence: sent };

@@ -9,7 +9,8 @@ import {
 } from '../readiness/evaluate';
 import { checklistDigest } from '../readiness/render';
 import type { Deps } from '../ports';
-import { runStep, type StepEvent } from './step';
+import type { StepPayload } from '../workflow/definition';
+import { runStep } from './step';
 
 export type { ReadinessItem, ReadinessReport };
 
@@ -47,8 +48,8 @@ export function describeFailures(report: ReadinessReport): string {
  * The readiness gate. Required items failing (and not waived) stop the go-live here, before
  * alerts, backups or traffic are touched. Attest items are confirmed at the sign-off.
  */
-export function checkReadiness(deps: Deps, event: StepEvent): Promise<ReadinessReport> {
-  return runStep(deps, event, 'CheckReadiness', 'check', async () => {
+export function checkReadiness(deps: Deps, event: StepPayload<'CheckReadiness'>): Promise<ReadinessReport> {
+  return runStep(deps, event, event.state, 'check', async () => {
     const report = await evaluateReadiness(deps, event.request.service, event.request.version);
     await deps.store.putExecutionValue(event.executionId, READINESS_VALUE, report);
     if (!report.passed) {

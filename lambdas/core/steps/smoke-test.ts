@@ -1,7 +1,8 @@
 import type { SmokeCheck } from '../config';
 import { SmokeTestFailed } from '../errors';
 import type { Deps } from '../ports';
-import { runStep, type StepEvent } from './step';
+import type { StepPayload } from '../workflow/definition';
+import { runStep } from './step';
 
 export interface SmokeResult {
   name: string;
@@ -62,35 +63,32 @@ export async function runSmokeCheck(fetchFn: typeof fetch, baseUrl: string, chec
   return last;
 }
 
-export function runSmokeTests(deps: Deps, event: StepEvent): Promise<{ target: string; results: SmokeResult[] }> {
-  const postPromotion = event.phase === 'post-promotion';
-  return runStep(
-    deps,
-    event,
-    postPromotion ? 'PostPromotionSmokeTests' : 'PreTrafficSmokeTests',
-    'smoke-test',
-    async () => {
-      const { service } = event.request;
-      const endpoints = await deps.traffic.endpoints(service);
-      const target = postPromotion ? endpoints.live : endpoints[event.plan.candidateSlot];
-      const results: SmokeResult[] = [];
-      for (const check of deps.config.services[service].smokeTests) {
-        results.push(await runSmokeCheck(deps.fetch, target, check));
-      }
-      const failed = results.filter((r) => !r.ok);
-      const evidence = { target, results };
-      if (failed.length > 0) {
-        throw new SmokeTestFailed(
-          `${failed.length}/${results.length} smoke test(s) failed against ${target}: ` +
-            failed.map((f) => `${f.name} (${f.method} ${f.url}: ${f.reason})`).join('; '),
-          { evidence },
-        );
-      }
-      return {
-        result: evidence,
-        summary: `${results.length} smoke test(s) passed against ${postPromotion ? 'the live endpoint' : `${event.plan.candidateSlot} (candidate)`}`,
-        evidence,
-      };
-    },
-  );
+export function runSmokeTests(
+  deps: Deps,
+  event: StepPayload<'PreTrafficSmokeTests' | 'PostPromotionSmokeTests'>,
+): Promise<{ target: string; results: SmokeResult[] }> {
+  const postPromotion = event.state === 'PostPromotionSmokeTests';
+  return runStep(deps, event, event.state, 'smoke-test', async () => {
+    const { service } = event.request;
+    const endpoints = await deps.traffic.endpoints(service);
+    const target = postPromotion ? endpoints.live : endpoints[event.plan.candidateSlot];
+    const results: SmokeResult[] = [];
+    for (const check of deps.config.services[service].smokeTests) {
+      results.push(await runSmokeCheck(deps.fetch, target, check));
+    }
+    const failed = results.filter((r) => !r.ok);
+    const evidence = { target, results };
+    if (failed.length > 0) {
+      throw new SmokeTestFailed(
+        `${failed.length}/${results.length} smoke test(s) failed against ${target}: ` +
+          failed.map((f) => `${f.name} (${f.method} ${f.url}: ${f.reason})`).join('; '),
+        { evidence },
+      );
+    }
+    return {
+      result: evidence,
+      summary: `${results.length} smoke test(s) passed against ${postPromotion ? 'the live endpoint' : `${event.plan.candidateSlot} (candidate)`}`,
+      evidence,
+    };
+  });
 }

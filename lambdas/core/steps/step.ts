@@ -1,87 +1,6 @@
-import { isRecord } from '../json';
 import { GoLiveAborted, GoLiveError } from '../errors';
 import type { AuditEntry, Deps, ProgressEvent } from '../ports';
-import type { GoLiveRequest, RolloutPlan } from '../request';
-
-/**
- * The Payload every Task state sends (see state-machines/go-live.asl.json). Checked by hand, not
- * by zod: this runs in every function, and a schema library would triple each bundle and its
- * cold start.
- */
-export interface RawStepEvent {
-  executionId: string;
-  /** Unvalidated until ValidateAndLock: a malformed execution input must end as InvalidRequest, not a parse error. */
-  request: Record<string, unknown>;
-  plan: Record<string, unknown>;
-  action?: string;
-  phase?: string;
-  event?: string;
-  outcome?: string;
-  weight?: number;
-  taskToken?: string;
-  startTime?: string;
-  readiness?: unknown;
-  error?: { Error: string; Cause?: string };
-  rollbackError?: { Error: string; Cause?: string };
-}
-
-/** After ValidateAndLock, request and plan are the validated ones. */
-export interface StepEvent extends Omit<RawStepEvent, 'request' | 'plan'> {
-  request: GoLiveRequest;
-  plan: RolloutPlan;
-}
-
-export class InvalidStepEvent extends Error {
-  constructor(message: string) {
-    super(`invalid step payload: ${message}`);
-    this.name = 'InvalidStepEvent';
-  }
-}
-
-const STRING_FIELDS = ['action', 'phase', 'event', 'outcome', 'taskToken', 'startTime'] as const;
-
-function errorField(value: unknown, field: string): { Error: string; Cause?: string } | undefined {
-  if (value === undefined) return undefined;
-  if (
-    !isRecord(value) ||
-    typeof value.Error !== 'string' ||
-    (value.Cause !== undefined && typeof value.Cause !== 'string')
-  ) {
-    throw new InvalidStepEvent(`${field} must be {"Error": string, "Cause"?: string}`);
-  }
-  return { Error: value.Error, ...(value.Cause === undefined ? {} : { Cause: value.Cause }) };
-}
-
-/** Keeps the known fields only, as the ASL sends them; names the first bad one. */
-export function parseStepEvent(event: unknown): RawStepEvent {
-  if (!isRecord(event)) throw new InvalidStepEvent('expected a JSON object');
-  if (typeof event.executionId !== 'string' || !event.executionId) throw new InvalidStepEvent('executionId is missing');
-  if (event.plan !== undefined && !isRecord(event.plan)) throw new InvalidStepEvent('plan must be an object');
-  const parsed: RawStepEvent = {
-    executionId: event.executionId,
-    request: isRecord(event.request) ? event.request : { input: event.request },
-    plan: (event.plan as Record<string, unknown> | undefined) ?? {},
-  };
-  for (const field of STRING_FIELDS) {
-    const value = event[field];
-    if (value === undefined) continue;
-    if (typeof value !== 'string') throw new InvalidStepEvent(`${field} must be a string`);
-    parsed[field] = value;
-  }
-  if (event.weight !== undefined) {
-    const weight = event.weight;
-    if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > 100) {
-      throw new InvalidStepEvent('weight must be a whole percentage from 0 to 100');
-    }
-    parsed.weight = weight;
-  }
-  if (event.readiness !== undefined) parsed.readiness = event.readiness;
-  const error = errorField(event.error, 'error');
-  if (error) parsed.error = error;
-  const rollbackError = errorField(event.rollbackError, 'rollbackError');
-  if (rollbackError) parsed.rollbackError = rollbackError;
-  return parsed;
-}
+import type { StateName } from '../workflow/definition';
 
 export interface StepOutcome<T> {
   result: T;
@@ -97,7 +16,7 @@ export interface StepOutcome<T> {
 export async function runStep<T>(
   deps: Deps,
   event: { executionId: string; request: { service?: unknown } },
-  step: string,
+  step: StateName,
   action: string,
   fn: () => Promise<StepOutcome<T>>,
   options: { checkAbort?: boolean; actor?: string } = {},

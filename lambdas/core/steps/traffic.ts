@@ -2,16 +2,21 @@ import { GoLiveError, TrafficShiftFailed } from '../errors';
 import { isRecord } from '../json';
 import type { Deps, Weights } from '../ports';
 import { deleteAbandonedScratch, type ScratchCleanup } from './backup';
-import { runStep, type StepEvent, type StepOutcome } from './step';
+import type { RolloutPlan } from '../request';
+import type { StepPayload } from '../workflow/definition';
+import { isPlanned } from '../workflow/payload';
+import { runStep, type StepOutcome } from './step';
 
 export interface TrafficResult {
   weight: number;
   weights: Weights;
 }
 
-function targetWeights(event: StepEvent, candidateWeight: number): Weights {
-  const { stableSlot, candidateSlot } = event.plan;
-  return { [candidateSlot]: candidateWeight, [stableSlot]: 100 - candidateWeight } as unknown as Weights;
+function targetWeights(plan: Pick<RolloutPlan, 'stableSlot' | 'candidateSlot'>, candidateWeight: number): Weights {
+  const weights: Weights = { blue: 0, green: 0 };
+  weights[plan.candidateSlot] = candidateWeight;
+  weights[plan.stableSlot] = 100 - candidateWeight;
+  return weights;
 }
 
 async function applyAndVerify(deps: Deps, service: string, wanted: Weights): Promise<Weights> {
@@ -26,16 +31,14 @@ async function applyAndVerify(deps: Deps, service: string, wanted: Weights): Pro
 }
 
 /** ShiftTraffic (a canary step) and Promote (100%). */
-export function shiftTraffic(deps: Deps, event: StepEvent): Promise<TrafficResult> {
-  const promote = event.action === 'promote';
-  const weight = promote ? 100 : event.weight;
-  return runStep(deps, event, promote ? 'Promote' : 'ShiftTraffic', promote ? 'promote' : 'shift', async () => {
-    if (weight === undefined) throw new TrafficShiftFailed('no weight given for the canary step');
+export function shiftTraffic(deps: Deps, event: StepPayload<'ShiftTraffic' | 'Promote'>): Promise<TrafficResult> {
+  const weight = event.state === 'Promote' ? 100 : event.weight;
+  return runStep(deps, event, event.state, event.action, async () => {
     // A bake that passed by timeout leaves its token behind; it must not be failed by a later alarm.
     for (const cb of await deps.store.findCallbacks({ executionId: event.executionId, kind: 'bake' })) {
       await deps.store.deleteCallback(cb.token);
     }
-    const weights = await applyAndVerify(deps, event.request.service, targetWeights(event, weight));
+    const weights = await applyAndVerify(deps, event.request.service, targetWeights(event.plan, weight));
     return {
       result: { weight, weights },
       summary: `${event.plan.candidateSlot} (${event.request.version}) now takes ${weight}% of traffic`,
@@ -52,17 +55,18 @@ export interface RollbackResult {
   scratch?: ScratchCleanup;
 }
 
-async function restoreStableTraffic(deps: Deps, event: StepEvent): Promise<StepOutcome<RollbackResult>> {
-  const service = event.request.service;
-  const holder = typeof service === 'string' ? await deps.store.getLock(service) : undefined;
-  if (!holder || holder.executionId !== event.executionId || !event.plan.stableSlot) {
+async function restoreStableTraffic(deps: Deps, event: StepPayload<'Rollback'>): Promise<StepOutcome<RollbackResult>> {
+  const { service } = event.request;
+  const { plan } = event;
+  const holder = service ? await deps.store.getLock(service) : undefined;
+  if (!service || !holder || holder.executionId !== event.executionId || !isPlanned(plan)) {
     const reason = 'this execution changed nothing (it does not hold the lock)';
     return { result: { skipped: true, reason }, summary: `traffic untouched: ${reason}` };
   }
-  const weights = await applyAndVerify(deps, service, targetWeights(event, 0));
+  const weights = await applyAndVerify(deps, service, targetWeights(plan, 0));
   return {
     result: { skipped: false, weights },
-    summary: `traffic 100% back on ${event.plan.stableSlot} (stable) after ${event.error?.Error ?? 'a failure'}`,
+    summary: `traffic 100% back on ${plan.stableSlot} (stable) after ${event.error.Error}`,
     evidence: { weights, error: event.error },
   };
 }
@@ -88,12 +92,12 @@ function withScratch(err: unknown, scratch: ScratchCleanup): Error {
  * failed or was stopped before VerifyBackup deleted it): its outcome, deleted or not, is part of
  * the step's record, and never a reason for the rollback to fail.
  */
-export function rollbackTraffic(deps: Deps, event: StepEvent): Promise<RollbackResult> {
+export function rollbackTraffic(deps: Deps, event: StepPayload<'Rollback'>): Promise<RollbackResult> {
   return runStep<RollbackResult>(
     deps,
     event,
-    'Rollback',
-    'rollback',
+    event.state,
+    event.action,
     async () => {
       let traffic: StepOutcome<RollbackResult>;
       try {

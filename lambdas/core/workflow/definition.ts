@@ -1,0 +1,432 @@
+import type { FunctionKey } from '../../catalog';
+import {
+  ref,
+  type CatchRule,
+  type ChoiceState,
+  type PassState,
+  type PayloadOf,
+  type PayloadSpec,
+  type State,
+  type TaskState,
+  type TaskTimeout,
+  type WaitState,
+  type Workflow,
+} from './asl';
+import {
+  anything,
+  goLiveRequest,
+  percent,
+  planSeen,
+  readinessReport,
+  requestSeen,
+  rolloutPlan,
+  stepError,
+  text,
+} from './payload';
+
+/**
+ * The go-live workflow, written once. `npm run asl` renders it to state-machines/go-live.asl.json
+ * (a test fails when the committed file differs); AWS Step Functions and the local engine run that
+ * file. State names, timeouts, the retry policy, payload types and time budgets all come from here.
+ */
+
+/** What the Task states read from the state data and the context object, with the check applied on receipt. */
+const data = {
+  executionId: ref('$$.Execution.Id', text),
+  startTime: ref('$$.Execution.StartTime', text),
+  taskToken: ref('$$.Task.Token', text),
+  /** The execution input as given: ValidateAndLock validates it. */
+  rawRequest: ref('$.request', anything),
+  request: ref('$.request', goLiveRequest),
+  plan: ref('$.plan', rolloutPlan),
+  requestSeen: ref('$.request', requestSeen),
+  planSeen: ref('$.plan', planSeen),
+  error: ref('$.error', stepError),
+  rollbackError: ref('$.rollbackError', stepError),
+  canaryWeight: ref('States.ArrayGetItem($.plan.steps, $.canary.index)', percent),
+  bakeWeight: ref('$.traffic.value.weight', percent),
+  readiness: ref('$.readiness.value', readinessReport),
+};
+
+/** Forward states: the request and plan ValidateAndLock validated. */
+const forward = { executionId: data.executionId, request: data.request, plan: data.plan };
+/** Rollback path: whatever of the request and plan exists, and the first error. */
+const rollingBack = {
+  executionId: data.executionId,
+  request: data.requestSeen,
+  plan: data.planSeen,
+  error: data.error,
+};
+
+const toRollback = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Rollback' } as const;
+const toRollbackFailed = {
+  ErrorEquals: ['States.ALL'],
+  ResultPath: '$.rollbackError',
+  Next: 'NotifyRollbackFailed',
+} as const;
+/** A callback's timeout is its success (a bake that saw no alarm passed). */
+const timeoutPasses = <const N extends string>(next: N) =>
+  ({ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: next }) as const;
+/** A notification failure is recorded, never a reason to roll back production. */
+const notificationFails = <const N extends string>(next: N) =>
+  ({ ErrorEquals: ['States.ALL'], ResultPath: '$.notificationError', Next: next }) as const;
+
+const selectValue = { 'value.$': '$.Payload' } as const;
+
+interface TaskOptions<N extends string, F extends FunctionKey, P extends PayloadSpec> {
+  Comment?: string;
+  fn: F;
+  callback?: boolean;
+  payload: P;
+  timeout: TaskTimeout;
+  resultSelector?: Readonly<Record<string, unknown>>;
+  resultPath?: string | null;
+  catches: readonly CatchRule<N>[];
+  Next: N;
+}
+
+/** A Lambda Task (the retry policy is every Task's); `state` is the name it is registered under. */
+function task<const S extends string, const N extends string, const F extends FunctionKey, const P extends PayloadSpec>(
+  state: S,
+  options: TaskOptions<N, F, P>,
+): TaskState<N, F, P, S> {
+  const { callback = false, ...rest } = options;
+  return { Type: 'Task', state, callback, ...rest };
+}
+
+const choice = <const N extends string>(state: Omit<ChoiceState<N>, 'Type'>): ChoiceState<N> => ({
+  Type: 'Choice',
+  ...state,
+});
+const pass = <const N extends string>(state: Omit<PassState<N>, 'Type'>): PassState<N> => ({ Type: 'Pass', ...state });
+const wait = <const N extends string>(state: Omit<WaitState<N>, 'Type'>): WaitState<N> => ({ Type: 'Wait', ...state });
+
+/** Longest a bake or sign-off function may take to register its callback (its Lambda timeout). */
+const CALLBACK_INVOKE_SECONDS = 30;
+
+const states = {
+  Init: pass({
+    Comment: 'Keep the raw request where every later state (and the rollback path) finds it.',
+    Parameters: { 'request.$': '$', plan: {}, lock: {} },
+    Next: 'ValidateAndLock',
+  }),
+  ValidateAndLock: task('ValidateAndLock', {
+    Comment: 'Validate the request against the config, plan the rollout and take the per-service lock.',
+    fn: 'lock',
+    payload: { executionId: data.executionId, request: data.rawRequest, action: 'acquire', startTime: data.startTime },
+    timeout: { seconds: 30 },
+    // No ResultPath: the selected result is the state data from here on.
+    resultSelector: {
+      'request.$': '$.Payload.request',
+      'plan.$': '$.Payload.plan',
+      'lock.$': '$.Payload.lock',
+      canary: { index: 0 },
+    },
+    catches: [toRollback],
+    Next: 'CheckReadiness',
+  }),
+  CheckReadiness: task('CheckReadiness', {
+    Comment: 'Production-readiness gate: required items failing stop the go-live before anything changes.',
+    fn: 'readiness',
+    payload: forward,
+    timeout: { seconds: 120 },
+    resultSelector: selectValue,
+    resultPath: '$.readiness',
+    catches: [toRollback],
+    Next: 'MuteAlerts',
+  }),
+  MuteAlerts: task('MuteAlerts', {
+    Comment:
+      "Self-expiring mute of the service's alarms; alarms already muted or disabled are recorded and left alone.",
+    fn: 'alerts',
+    payload: { ...forward, action: 'mute' },
+    timeout: { seconds: 60 },
+    resultSelector: selectValue,
+    resultPath: '$.mute',
+    catches: [toRollback],
+    Next: 'StartRestore',
+  }),
+  StartRestore: task('StartRestore', {
+    Comment:
+      'Latest recovery point within RPO, and its restore into a scratch target started (restores take minutes: the loop below polls).',
+    fn: 'backup',
+    payload: { ...forward, action: 'start' },
+    timeout: { seconds: 300 },
+    resultSelector: selectValue,
+    resultPath: '$.restore',
+    catches: [toRollback],
+    Next: 'RestoreReady?',
+  }),
+  'RestoreReady?': choice({
+    Comment:
+      'Bounded polling: the restore is validated once ready, or once the attempts are used up (VerifyBackup then deletes the scratch target and fails with BackupVerificationFailed).',
+    Choices: [
+      { Variable: '$.restore.value.status', StringEquals: 'ready', Next: 'VerifyBackup' },
+      {
+        Variable: '$.restore.value.attempt',
+        NumericGreaterThanEqualsPath: '$.restore.value.maxAttempts',
+        Next: 'VerifyBackup',
+      },
+    ],
+    Default: 'WaitForRestore',
+  }),
+  WaitForRestore: wait({ SecondsPath: '$.restore.value.pollSeconds', Next: 'CheckRestore' }),
+  CheckRestore: task('CheckRestore', {
+    Comment: 'One status check of the restore; never waits (the Wait state does).',
+    fn: 'backup',
+    payload: { ...forward, action: 'check' },
+    timeout: { seconds: 300 },
+    resultSelector: selectValue,
+    resultPath: '$.restore',
+    catches: [toRollback],
+    Next: 'RestoreReady?',
+  }),
+  VerifyBackup: task('VerifyBackup', {
+    Comment: 'Validate the restored scratch target (integrity, row counts / sample), then delete it.',
+    fn: 'backup',
+    payload: { ...forward, action: 'validate' },
+    timeout: { seconds: 300 },
+    resultSelector: selectValue,
+    resultPath: '$.backup',
+    catches: [toRollback],
+    Next: 'PreTrafficSmokeTests',
+  }),
+  PreTrafficSmokeTests: task('PreTrafficSmokeTests', {
+    Comment: 'Smoke-test the candidate (green) directly, before it takes any traffic.',
+    fn: 'smoke-test',
+    payload: { ...forward, phase: 'pre-traffic' },
+    timeout: { seconds: 300 },
+    resultSelector: selectValue,
+    resultPath: '$.smoke.preTraffic',
+    catches: [toRollback],
+    Next: 'SignOffBeforeTraffic?',
+  }),
+  'SignOffBeforeTraffic?': choice({
+    Choices: [{ Variable: '$.plan.signOff', StringEquals: 'before-traffic', Next: 'SignOff' }],
+    Default: 'MoreCanarySteps?',
+  }),
+  'MoreCanarySteps?': choice({
+    Choices: [{ Variable: '$.canary.index', NumericLessThanPath: '$.plan.stepCount', Next: 'ShiftTraffic' }],
+    Default: 'SignOffBeforePromotion?',
+  }),
+  ShiftTraffic: task('ShiftTraffic', {
+    Comment: 'Shift the next canary share of traffic to the candidate and read the weights back.',
+    fn: 'traffic',
+    payload: { ...forward, action: 'shift', weight: data.canaryWeight },
+    timeout: { seconds: 120 },
+    resultSelector: selectValue,
+    resultPath: '$.traffic',
+    catches: [toRollback],
+    Next: 'BakeRequired?',
+  }),
+  'BakeRequired?': choice({
+    Choices: [{ Variable: '$.plan.bakeSeconds', NumericGreaterThan: 0, Next: 'Bake' }],
+    Default: 'NextCanaryStep',
+  }),
+  Bake: task('Bake', {
+    Comment:
+      'Watch alarms for bakeSeconds. The timeout means the bake passed; an alarm fails the task at once (AlarmTriggered).',
+    fn: 'bake',
+    callback: true,
+    payload: { ...forward, taskToken: data.taskToken, phase: 'canary', weight: data.bakeWeight },
+    timeout: { path: '$.plan.bakeSeconds', invokeSeconds: CALLBACK_INVOKE_SECONDS },
+    resultPath: null,
+    catches: [timeoutPasses('NextCanaryStep'), toRollback],
+    Next: 'NextCanaryStep',
+  }),
+  NextCanaryStep: pass({
+    Parameters: { 'index.$': 'States.MathAdd($.canary.index, 1)' },
+    ResultPath: '$.canary',
+    Next: 'MoreCanarySteps?',
+  }),
+  'SignOffBeforePromotion?': choice({
+    Choices: [{ Variable: '$.plan.signOff', StringEquals: 'before-promotion', Next: 'SignOff' }],
+    Default: 'Promote',
+  }),
+  SignOff: task('SignOff', {
+    Comment: 'Ask the approvers in Slack; N-of-M approvals resume the workflow, a rejection or the timeout rolls back.',
+    fn: 'approval',
+    callback: true,
+    payload: { ...forward, taskToken: data.taskToken, readiness: data.readiness },
+    timeout: { path: '$.plan.approvalTimeoutSeconds', invokeSeconds: CALLBACK_INVOKE_SECONDS },
+    resultPath: '$.approval',
+    catches: [toRollback],
+    Next: 'AfterSignOff',
+  }),
+  AfterSignOff: choice({
+    Choices: [{ Variable: '$.plan.signOff', StringEquals: 'before-traffic', Next: 'MoreCanarySteps?' }],
+    Default: 'Promote',
+  }),
+  Promote: task('Promote', {
+    Comment: 'Send 100% of traffic to the candidate and read the weights back.',
+    fn: 'traffic',
+    payload: { ...forward, action: 'promote' },
+    timeout: { seconds: 120 },
+    resultSelector: selectValue,
+    resultPath: '$.traffic',
+    catches: [toRollback],
+    Next: 'PostPromotionSmokeTests',
+  }),
+  PostPromotionSmokeTests: task('PostPromotionSmokeTests', {
+    Comment: 'Smoke-test the live endpoint after promotion.',
+    fn: 'smoke-test',
+    payload: { ...forward, phase: 'post-promotion' },
+    timeout: { seconds: 300 },
+    resultSelector: selectValue,
+    resultPath: '$.smoke.postPromotion',
+    catches: [toRollback],
+    Next: 'PostPromotionBake?',
+  }),
+  'PostPromotionBake?': choice({
+    Choices: [{ Variable: '$.plan.postPromotionBakeSeconds', NumericGreaterThan: 0, Next: 'PostPromotionBake' }],
+    Default: 'UnmuteAlerts',
+  }),
+  PostPromotionBake: task('PostPromotionBake', {
+    Comment: 'Blue/green: watch alarms after the switch; an alarm switches back at once.',
+    fn: 'bake',
+    callback: true,
+    payload: { ...forward, taskToken: data.taskToken, phase: 'post-promotion', weight: 100 },
+    timeout: { path: '$.plan.postPromotionBakeSeconds', invokeSeconds: CALLBACK_INVOKE_SECONDS },
+    resultPath: null,
+    catches: [timeoutPasses('UnmuteAlerts'), toRollback],
+    Next: 'UnmuteAlerts',
+  }),
+  UnmuteAlerts: task('UnmuteAlerts', {
+    Comment: 'Remove the mute rules golive created; alarms muted before the go-live stay as they were.',
+    fn: 'alerts',
+    payload: { ...forward, action: 'unmute' },
+    timeout: { seconds: 60 },
+    resultSelector: selectValue,
+    resultPath: '$.unmute',
+    catches: [toRollback],
+    Next: 'ReleaseLock',
+  }),
+  ReleaseLock: task('ReleaseLock', {
+    Comment: 'Record the new live version and release the service lock.',
+    fn: 'lock',
+    payload: { ...forward, action: 'release', outcome: 'succeeded' },
+    timeout: { seconds: 30 },
+    resultSelector: selectValue,
+    resultPath: '$.release',
+    catches: [toRollback],
+    Next: 'NotifySuccess',
+  }),
+  NotifySuccess: task('NotifySuccess', {
+    Comment: 'Tell the release channel. A notification failure is recorded, never a reason to roll back production.',
+    fn: 'notify',
+    payload: { ...forward, event: 'succeeded' },
+    timeout: { seconds: 30 },
+    resultSelector: selectValue,
+    resultPath: '$.notification',
+    catches: [notificationFails('GoLiveSucceeded')],
+    Next: 'GoLiveSucceeded',
+  }),
+  GoLiveSucceeded: { Type: 'Succeed' },
+  Rollback: task('Rollback', {
+    Comment:
+      'Traffic 100% back on the stable version (read back to prove it); only what this execution changed is undone.',
+    fn: 'traffic',
+    payload: { ...rollingBack, action: 'rollback' },
+    timeout: { seconds: 300 },
+    resultSelector: selectValue,
+    resultPath: '$.rollback',
+    catches: [toRollbackFailed],
+    Next: 'UnmuteAfterRollback',
+  }),
+  UnmuteAfterRollback: task('UnmuteAfterRollback', {
+    Comment: 'Restore alerts exactly as they were before the go-live.',
+    fn: 'alerts',
+    payload: { ...rollingBack, action: 'unmute' },
+    timeout: { seconds: 60 },
+    resultSelector: selectValue,
+    resultPath: '$.unmute',
+    catches: [toRollbackFailed],
+    Next: 'ReleaseLockAfterRollback',
+  }),
+  ReleaseLockAfterRollback: task('ReleaseLockAfterRollback', {
+    Comment: "Release the lock if this execution holds it (a LockHeld failure leaves the other go-live's lock alone).",
+    fn: 'lock',
+    payload: { ...rollingBack, action: 'release', outcome: 'rolled-back' },
+    timeout: { seconds: 30 },
+    resultSelector: selectValue,
+    resultPath: '$.release',
+    catches: [toRollbackFailed],
+    Next: 'NotifyRollback',
+  }),
+  NotifyRollback: task('NotifyRollback', {
+    Comment: 'Tell the requester and the channel what failed and that everything was rolled back.',
+    fn: 'notify',
+    payload: { ...rollingBack, event: 'rolled-back' },
+    timeout: { seconds: 30 },
+    resultSelector: selectValue,
+    resultPath: '$.notification',
+    catches: [notificationFails('GoLiveFailed')],
+    Next: 'GoLiveFailed',
+  }),
+  GoLiveFailed: {
+    Type: 'Fail',
+    Comment: "Ends with the first error's name and cause.",
+    ErrorPath: '$.error.Error',
+    CausePath: '$.error.Cause',
+  },
+  NotifyRollbackFailed: task('NotifyRollbackFailed', {
+    Comment: 'Loud notification: the rollback itself failed and needs a human.',
+    fn: 'notify',
+    payload: { ...rollingBack, event: 'rollback-failed', rollbackError: data.rollbackError },
+    timeout: { seconds: 30 },
+    resultSelector: selectValue,
+    resultPath: '$.notification',
+    catches: [notificationFails('RollbackFailed')],
+    Next: 'RollbackFailed',
+  }),
+  RollbackFailed: {
+    Type: 'Fail',
+    Error: 'RollbackFailed',
+    Cause:
+      'The rollback did not complete: traffic, alerts or the lock may need a human. See the execution history and the audit trail.',
+  },
+} as const;
+
+/** Every state of the go-live workflow, by name: a misspelt name does not compile. */
+export type StateName = keyof typeof states;
+type States = typeof states;
+/** The Task states (those that invoke a function). */
+export type TaskName = { [K in StateName]: States[K] extends { Type: 'Task' } ? K : never }[StateName];
+
+// Every Next, Default and Catch names a state of this workflow, and every Task registers under
+// its own name: checked here, by the compiler.
+const checked: {
+  readonly [K in StateName]: States[K] extends { Type: 'Task' }
+    ? TaskState<StateName, FunctionKey, PayloadSpec, K>
+    : State<StateName>;
+} = states;
+
+/** The go-live workflow (`renderAsl(GO_LIVE)` is state-machines/go-live.asl.json). */
+export const GO_LIVE: Workflow<StateName> = {
+  Comment:
+    'golive: one go-live of one service, from readiness to promotion, with automatic rollback. Shared by AWS Step Functions and the local engine.',
+  StartAt: 'Init',
+  // A whole go-live must fit in it (config validation checks the worst case against it).
+  TimeoutSeconds: 86400,
+  States: checked,
+};
+
+type TaskOf<S extends TaskName> = States[S] extends TaskState<string, FunctionKey, infer P, string> ? P : never;
+
+/** What the Task state S sends its function: the state's name, then each field of its Payload. */
+export type StepPayload<S extends TaskName> = S extends TaskName ? { state: S } & PayloadOf<TaskOf<S>> : never;
+
+/** Every payload function F may receive, discriminated by `state`. */
+export type FunctionPayload<F extends FunctionKey> = {
+  [S in TaskName]: States[S] extends { fn: F } ? StepPayload<S> : never;
+}[TaskName];
+
+/** The Task states, by name. */
+export const TASKS = Object.fromEntries(
+  Object.entries<State<StateName>>(states).filter(([, s]) => s.Type === 'Task'),
+) as { readonly [S in TaskName]: States[S] };
+
+export const TASK_NAMES = Object.keys(TASKS) as TaskName[];
+
+export const isTaskName = (name: unknown): name is TaskName =>
+  typeof name === 'string' && Object.prototype.hasOwnProperty.call(TASKS, name);

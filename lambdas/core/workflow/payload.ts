@@ -1,0 +1,138 @@
+import { isRecord } from '../json';
+import type { Slot } from '../ports';
+import type { ReadinessReport } from '../readiness/evaluate';
+import type { GoLiveRequest, RolloutPlan } from '../request';
+import { STRATEGIES, type Strategy } from '../strategies';
+
+/**
+ * Checks of what a Task state sends, one per kind of value, applied at the handler boundary.
+ * Written by hand, not with zod: they run in every function, and a schema library would triple
+ * each bundle and its cold start. Each names the field it refuses.
+ */
+export class InvalidStepEvent extends Error {
+  constructor(message: string) {
+    super(`invalid step payload: ${message}`);
+    this.name = 'InvalidStepEvent';
+  }
+}
+
+const fail = (field: string, expected: string): never => {
+  throw new InvalidStepEvent(`${field} must be ${expected}`);
+};
+
+export function text(value: unknown, field: string): string {
+  return typeof value === 'string' && value.length > 0 ? value : fail(field, 'a non-empty string');
+}
+
+/** Any JSON at all: ValidateAndLock validates the raw execution input against the config itself. */
+export const anything = (value: unknown): unknown => value;
+
+export function percent(value: unknown, field: string): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100
+    ? value
+    : fail(field, 'a whole percentage from 0 to 100');
+}
+
+const wholeSeconds = (value: unknown, field: string): number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fail(field, 'whole seconds (≥ 0)');
+
+const slot = (value: unknown, field: string): Slot =>
+  value === 'blue' || value === 'green' ? value : fail(field, '"blue" or "green"');
+
+const strategy = (value: unknown, field: string): Strategy =>
+  (STRATEGIES as readonly unknown[]).includes(value) ? (value as Strategy) : fail(field, STRATEGIES.join(' | '));
+
+const object = (value: unknown, field: string): Record<string, unknown> =>
+  isRecord(value) ? value : fail(field, 'an object');
+
+/** The request ValidateAndLock returned (checked against the config there; here only its shape). */
+export function goLiveRequest(value: unknown, field: string): GoLiveRequest {
+  const raw = object(value, field);
+  if (raw.notes !== undefined && typeof raw.notes !== 'string') fail(`${field}.notes`, 'a string');
+  return {
+    service: text(raw.service, `${field}.service`),
+    version: text(raw.version, `${field}.version`),
+    strategy: strategy(raw.strategy, `${field}.strategy`),
+    requestedBy: text(raw.requestedBy, `${field}.requestedBy`),
+    ...(typeof raw.notes === 'string' && raw.notes ? { notes: raw.notes } : {}),
+  };
+}
+
+/** The rollout plan ValidateAndLock returned. */
+export function rolloutPlan(value: unknown, field: string): RolloutPlan {
+  const raw = object(value, field);
+  const steps = Array.isArray(raw.steps) ? raw.steps.map((w, i) => percent(w, `${field}.steps[${i}]`)) : [];
+  if (!Array.isArray(raw.steps)) fail(`${field}.steps`, 'an array of percentages');
+  const alarms = Array.isArray(raw.alarms) ? raw.alarms.map((a, i) => text(a, `${field}.alarms[${i}]`)) : [];
+  if (!Array.isArray(raw.alarms)) fail(`${field}.alarms`, 'an array of alarm names');
+  const signOff =
+    raw.signOff === 'before-traffic' || raw.signOff === 'before-promotion'
+      ? raw.signOff
+      : fail(`${field}.signOff`, '"before-traffic" or "before-promotion"');
+  if (raw.stableVersion !== undefined) text(raw.stableVersion, `${field}.stableVersion`);
+  return {
+    strategy: strategy(raw.strategy, `${field}.strategy`),
+    steps,
+    stepCount: wholeSeconds(raw.stepCount, `${field}.stepCount`),
+    bakeSeconds: wholeSeconds(raw.bakeSeconds, `${field}.bakeSeconds`),
+    postPromotionBakeSeconds: wholeSeconds(raw.postPromotionBakeSeconds, `${field}.postPromotionBakeSeconds`),
+    signOff,
+    approvalTimeoutSeconds: wholeSeconds(raw.approvalTimeoutSeconds, `${field}.approvalTimeoutSeconds`),
+    alarms,
+    stableSlot: slot(raw.stableSlot, `${field}.stableSlot`),
+    candidateSlot: slot(raw.candidateSlot, `${field}.candidateSlot`),
+    ...(typeof raw.stableVersion === 'string' ? { stableVersion: raw.stableVersion } : {}),
+    maxRunSeconds: wholeSeconds(raw.maxRunSeconds, `${field}.maxRunSeconds`),
+  };
+}
+
+/**
+ * What the rollback path knows of the request: all of it once ValidateAndLock passed; only the
+ * well-typed fields of the raw input when it failed there (InvalidRequest, LockHeld).
+ */
+export type RequestSeen = Partial<GoLiveRequest>;
+
+export function requestSeen(value: unknown): RequestSeen {
+  if (!isRecord(value)) return {};
+  const seen: RequestSeen = {};
+  for (const key of ['service', 'version', 'requestedBy', 'notes'] as const) {
+    if (typeof value[key] === 'string') seen[key] = value[key];
+  }
+  if ((STRATEGIES as readonly unknown[]).includes(value.strategy)) seen.strategy = value.strategy as Strategy;
+  return seen;
+}
+
+/** The plan on the rollback path: the full plan, or none (`{}`) when ValidateAndLock failed. */
+export type PlanSeen = RolloutPlan | Record<string, never>;
+
+/** True once ValidateAndLock planned the rollout (the rollback path may run before it did). */
+export const isPlanned = (plan: PlanSeen): plan is RolloutPlan => 'stableSlot' in plan;
+
+export function planSeen(value: unknown, field: string): PlanSeen {
+  return isRecord(value) && Object.keys(value).length === 0 ? {} : rolloutPlan(value, field);
+}
+
+/** The `{Error, Cause}` object a Catch puts in the state data. */
+export interface StepError {
+  Error: string;
+  Cause?: string;
+}
+
+export function stepError(value: unknown, field: string): StepError {
+  if (
+    !isRecord(value) ||
+    typeof value.Error !== 'string' ||
+    (value.Cause !== undefined && typeof value.Cause !== 'string')
+  ) {
+    return fail(field, '{"Error": string, "Cause"?: string}');
+  }
+  return { Error: value.Error, ...(value.Cause === undefined ? {} : { Cause: value.Cause }) };
+}
+
+/** The readiness report CheckReadiness returned (its items are rendered, so their list is checked). */
+export function readinessReport(value: unknown, field: string): ReadinessReport {
+  const raw = object(value, field);
+  if (!Array.isArray(raw.items)) fail(`${field}.items`, 'an array');
+  if (!Array.isArray(raw.awaitingAttestation)) fail(`${field}.awaitingAttestation`, 'an array');
+  return raw as unknown as ReadinessReport;
+}

@@ -1,0 +1,209 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FUNCTIONS, type FunctionKey } from '../../lambdas/catalog';
+import { ConfigError, parseConfig } from '../../lambdas/core/config';
+import { loadConfig } from '../../lambdas/core/config-file';
+import { planRollout, validateRequest } from '../../lambdas/core/request';
+import { RETRY_POLICY, renderAsl, renderAslText } from '../../lambdas/core/workflow/asl';
+import {
+  BUDGET_PHASES,
+  RESTORE_BUDGET_SECONDS,
+  taskWorstCaseSeconds,
+  worstCaseRunSeconds,
+} from '../../lambdas/core/workflow/budget';
+import { GO_LIVE, TASK_NAMES, TASKS, type StateName } from '../../lambdas/core/workflow/definition';
+import { parseTaskPayload } from '../../lambdas/core/workflow/receive';
+import { testPlan } from '../support/payloads';
+
+const REPO_ROOT = join(__dirname, '..', '..');
+const ASL_FILE = join(REPO_ROOT, 'state-machines', 'go-live.asl.json');
+
+// A misspelt state name does not compile (tsc runs in npm test; an unused expectation fails it).
+// @ts-expect-error 'Rollbak' is not a state of the workflow
+const misspelt: StateName = 'Rollbak';
+void misspelt;
+
+describe('the workflow definition (lambdas/core/workflow/definition.ts)', () => {
+  it('is what state-machines/go-live.asl.json holds, byte for byte (run `npm run asl` after changing it)', () => {
+    const committed = readFileSync(ASL_FILE, 'utf8');
+
+    expect(committed).toBe(renderAslText(GO_LIVE));
+  });
+
+  it('sends every function the name of the state invoking it, and gives every Task the one retry policy', () => {
+    const asl = renderAsl(GO_LIVE) as {
+      States: Record<string, { Type: string; Retry?: unknown; Parameters?: unknown }>;
+    };
+
+    for (const name of TASK_NAMES) {
+      const state = asl.States[name];
+      expect(state.Retry).toEqual([RETRY_POLICY]);
+      expect(state.Parameters).toMatchObject({
+        FunctionName: `\${${FUNCTIONS[TASKS[name].fn].substitution}}`,
+        Payload: { state: name },
+      });
+    }
+  });
+
+  it('invokes every workflow function of the catalog', () => {
+    const invoked = new Set(TASK_NAMES.map((name) => TASKS[name].fn));
+
+    expect([...invoked].sort()).toEqual((Object.keys(FUNCTIONS) as FunctionKey[]).sort());
+  });
+});
+
+describe('the worst-case run time (lambdas/core/workflow/budget.ts)', () => {
+  const timings = { canarySteps: 2, bakeSeconds: 30, postPromotionBakeSeconds: 0, approvalTimeoutSeconds: 900 };
+
+  it('counts every Task of the definition exactly once', () => {
+    const counted = Object.values(BUDGET_PHASES).flat();
+
+    expect([...counted].sort()).toEqual([...TASK_NAMES].sort());
+    expect(new Set(counted).size).toBe(counted.length);
+  });
+
+  it('counts each attempt the retry policy allows and its longest backoff', () => {
+    // ValidateAndLock: 30 s timeout, 1 + 3 attempts, backoff 1 + 2 + 4 s.
+    expect(taskWorstCaseSeconds('ValidateAndLock')).toBe(4 * 30 + 1 + 2 + 4);
+    // A bake of 600 s: three failed invocations of at most 30 s each, the backoff, then the wait.
+    expect(taskWorstCaseSeconds('Bake', 600)).toBe(3 * 30 + 7 + 600);
+  });
+
+  it('grows by one shift and one bake per canary step', () => {
+    const oneMore = worstCaseRunSeconds({ ...timings, canarySteps: 3 }) - worstCaseRunSeconds(timings);
+
+    expect(oneMore).toBe(taskWorstCaseSeconds('ShiftTraffic') + taskWorstCaseSeconds('Bake', 30));
+    expect(oneMore).toBe(4 * 120 + 7 + (3 * 30 + 7 + 30));
+  });
+
+  it('includes the restore budget, the sign-off wait and the post-promotion bake', () => {
+    const base = worstCaseRunSeconds(timings);
+
+    expect(worstCaseRunSeconds({ ...timings, approvalTimeoutSeconds: 1900 }) - base).toBe(1000);
+    expect(worstCaseRunSeconds({ ...timings, postPromotionBakeSeconds: 300 }) - base).toBe(90 + 300);
+    expect(base).toBeGreaterThan(RESTORE_BUDGET_SECONDS + 900);
+  });
+
+  it('is the plan’s maxRunSeconds, which the mute window and the lock expiry use', () => {
+    const config = loadConfig(join(REPO_ROOT, 'golive.config.yaml'));
+    const service = config.services.demo;
+    const request = validateRequest({ service: 'demo', version: '2.0.0', requestedBy: 'U1' }, config);
+
+    const plan = planRollout(request, service, config, { stableSlot: 'blue', candidateSlot: 'green' });
+
+    expect(plan.maxRunSeconds).toBe(
+      worstCaseRunSeconds({
+        canarySteps: service.strategy.canarySteps.length,
+        bakeSeconds: service.strategy.bakeSeconds,
+        postPromotionBakeSeconds: 0,
+        approvalTimeoutSeconds: config.approval.timeoutSeconds,
+      }),
+    );
+  });
+
+  it('refuses a config whose worst case exceeds the execution timeout, naming the field', () => {
+    const config = loadConfig(join(REPO_ROOT, 'golive.config.yaml'));
+    // 14 bakes of 90 minutes: the old hand-kept model (4,000 s for all tasks) accepted it.
+    const steps = Array.from({ length: 14 }, (_, i) => 5 + i * 5);
+    const raw = {
+      ...config,
+      services: {
+        demo: { ...config.services.demo, strategy: { default: 'canary', canarySteps: steps, bakeSeconds: 5400 } },
+      },
+    };
+
+    expect(() => parseConfig(raw)).toThrow(ConfigError);
+    expect(() => parseConfig(raw)).toThrow(/services\.demo\.strategy\.bakeSeconds: a go-live can take up to \d+ s/);
+  });
+
+  it('accepts only configs whose every plan fits in the execution timeout', () => {
+    const config = loadConfig(join(REPO_ROOT, 'golive.config.yaml'));
+    const longest = {
+      ...config,
+      approval: { ...config.approval, timeoutSeconds: 3600 },
+      services: {
+        demo: { ...config.services.demo, strategy: { default: 'canary', canarySteps: [10, 50], bakeSeconds: 600 } },
+      },
+    };
+    const parsed = parseConfig(longest);
+    const request = validateRequest({ service: 'demo', version: '2.0.0', requestedBy: 'U1' }, parsed);
+
+    for (const strategy of ['canary', 'blue-green', 'all-at-once'] as const) {
+      const plan = planRollout({ ...request, strategy }, parsed.services.demo, parsed, {
+        stableSlot: 'blue',
+        candidateSlot: 'green',
+      });
+      expect(plan.maxRunSeconds).toBeLessThanOrEqual(GO_LIVE.TimeoutSeconds);
+    }
+  });
+});
+
+describe('parseTaskPayload (the handler boundary)', () => {
+  const request = { service: 'demo', version: '2.0.0', strategy: 'canary', requestedBy: 'U1' };
+  const shift = {
+    state: 'ShiftTraffic',
+    executionId: 'arn:aws:states:us-east-1:123456789012:execution:golive-go-live:run-1',
+    request,
+    plan: testPlan(),
+    action: 'shift',
+    weight: 10,
+  };
+
+  it('returns the payload typed by its state, keeping only the fields the definition names', () => {
+    const payload = parseTaskPayload('traffic', { ...shift, injected: '<!channel>' });
+
+    expect(payload).toEqual(shift);
+    expect(payload).not.toHaveProperty('injected');
+  });
+
+  it('refuses a state that does not invoke the function, naming the ones that do', () => {
+    expect(() => parseTaskPayload('traffic', { ...shift, state: 'MuteAlerts' })).toThrow(
+      'invalid step payload: state must name a Task state that invokes traffic (ShiftTraffic, Promote, Rollback); got "MuteAlerts"',
+    );
+    expect(() => parseTaskPayload('traffic', { ...shift, state: '__proto__' })).toThrow(/got "__proto__"/);
+  });
+
+  it('refuses a constant that differs from the definition', () => {
+    expect(() => parseTaskPayload('traffic', { ...shift, action: 'promote' })).toThrow(
+      'invalid step payload: action must be "shift" in ShiftTraffic; got "promote"',
+    );
+  });
+
+  it('names the first field that fails its check', () => {
+    expect(() => parseTaskPayload('traffic', { ...shift, weight: 150 })).toThrow(
+      'weight must be a whole percentage from 0 to 100',
+    );
+    expect(() => parseTaskPayload('traffic', { ...shift, plan: { ...testPlan(), stableSlot: 'red' } })).toThrow(
+      'plan.stableSlot must be "blue" or "green"',
+    );
+    expect(() => parseTaskPayload('traffic', { ...shift, request: { ...request, requestedBy: '' } })).toThrow(
+      'request.requestedBy must be a non-empty string',
+    );
+  });
+
+  it('takes what exists of an unvalidated request on the rollback path', () => {
+    const rollback = parseTaskPayload('traffic', {
+      state: 'Rollback',
+      executionId: shift.executionId,
+      request: { service: 'demo', version: 42 },
+      plan: {},
+      action: 'rollback',
+      error: { Error: 'InvalidRequest', Cause: 'bad version' },
+    });
+
+    expect(rollback).toEqual({
+      state: 'Rollback',
+      executionId: shift.executionId,
+      request: { service: 'demo' },
+      plan: {},
+      action: 'rollback',
+      error: { Error: 'InvalidRequest', Cause: 'bad version' },
+    });
+  });
+
+  it('refuses a rollback without the error that caused it', () => {
+    expect(() =>
+      parseTaskPayload('traffic', { state: 'Rollback', executionId: 'x', request, plan: {}, action: 'rollback' }),
+    ).toThrow('error must be {"Error": string, "Cause"?: string}');
+  });
+});
