@@ -1,0 +1,105 @@
+import { rollbackTraffic, shiftTraffic } from '../../../lambdas/core/steps/traffic';
+import { EXECUTION_ID, fakeDeps, holdLock, NOW, stepPayload, type FakeDeps } from '../../support/fake-deps';
+
+let f: FakeDeps;
+beforeEach(() => {
+  f = fakeDeps();
+});
+afterEach(() => f.close());
+
+describe('shiftTraffic (ShiftTraffic, Promote)', () => {
+  it('gives the candidate its canary share and records the weights the router reports', async () => {
+    const result = await shiftTraffic(f.deps, stepPayload('ShiftTraffic', { weight: 50 }));
+
+    expect(result).toEqual({ weight: 50, weights: { blue: 50, green: 50 } });
+    expect(f.traffic.sets).toEqual([{ blue: 50, green: 50 }]);
+    expect((await f.audit())[0]).toMatchObject({
+      step: 'ShiftTraffic',
+      outcome: 'succeeded',
+      summary: 'green (2.0.0) now takes 50% of traffic',
+      evidence: { weights: { blue: 50, green: 50 } },
+    });
+  });
+
+  it('promotes with 100% on the candidate', async () => {
+    const result = await shiftTraffic(f.deps, stepPayload('Promote'));
+
+    expect(result).toEqual({ weight: 100, weights: { blue: 0, green: 100 } });
+    expect(f.traffic.weights).toEqual({ blue: 0, green: 100 });
+  });
+
+  it('fails with TrafficShiftFailed when the router reports other weights than asked', async () => {
+    f.traffic.stuckAt = { blue: 100, green: 0 };
+
+    await expect(shiftTraffic(f.deps, stepPayload('ShiftTraffic', { weight: 10 }))).rejects.toMatchObject({
+      name: 'TrafficShiftFailed',
+      message: 'asked for blue 90% / green 10% but the router reports blue 100% / green 0%',
+    });
+    expect((await f.audit())[0]).toMatchObject({
+      outcome: 'failed',
+      evidence: { wanted: { blue: 90, green: 10 }, readBack: { blue: 100, green: 0 } },
+    });
+  });
+
+  it("deletes this execution's leftover bake tokens so a later alarm cannot fail a passed bake", async () => {
+    const bake = { service: 'demo', kind: 'bake' as const, alarms: ['demo-5xx-rate'], createdAt: NOW.toISOString() };
+    await f.store.putCallback({ ...bake, token: 'passed-bake', executionId: EXECUTION_ID });
+    await f.store.putCallback({ ...bake, token: 'other-bake', executionId: 'other-run' });
+
+    await shiftTraffic(f.deps, stepPayload('ShiftTraffic', { weight: 50 }));
+
+    const left = await f.store.findCallbacks({ alarmName: 'demo-5xx-rate', kind: 'bake' });
+    expect(left.map((c) => c.token)).toEqual(['other-bake']);
+  });
+});
+
+describe('rollbackTraffic (Rollback)', () => {
+  it('puts 100% back on the stable slot when this execution holds the lock', async () => {
+    await holdLock(f.store);
+    f.traffic.weights = { blue: 50, green: 50 };
+
+    const result = await rollbackTraffic(f.deps, stepPayload('Rollback'));
+
+    expect(result).toEqual({ skipped: false, weights: { blue: 100, green: 0 } });
+    expect(f.traffic.weights).toEqual({ blue: 100, green: 0 });
+    expect((await f.audit())[0].summary).toBe('traffic 100% back on blue (stable) after SmokeTestFailed');
+  });
+
+  it('changes nothing when the execution does not hold the lock (another go-live does)', async () => {
+    await holdLock(f.store, 'arn:aws:states:eu-west-1:123456789012:execution:golive-go-live:run-0');
+    f.traffic.weights = { blue: 90, green: 10 };
+
+    const result = await rollbackTraffic(f.deps, stepPayload('Rollback', { error: { Error: 'LockHeld' } }));
+
+    expect(result).toMatchObject({ skipped: true, reason: expect.stringContaining('does not hold the lock') });
+    expect(f.traffic.sets).toEqual([]);
+    expect(f.traffic.weights).toEqual({ blue: 90, green: 10 });
+  });
+
+  it('changes nothing when ValidateAndLock failed before planning (empty plan)', async () => {
+    await holdLock(f.store);
+
+    const result = await rollbackTraffic(f.deps, stepPayload('Rollback', { plan: {} }));
+
+    expect(result.skipped).toBe(true);
+    expect(f.traffic.sets).toEqual([]);
+  });
+
+  it('rolls back even when an abort was requested', async () => {
+    await holdLock(f.store);
+    await f.store.putExecutionValue(EXECUTION_ID, 'abort', { by: 'U_RM', reason: 'stop' });
+
+    await expect(rollbackTraffic(f.deps, stepPayload('Rollback'))).resolves.toMatchObject({ skipped: false });
+    expect(f.traffic.sets).toEqual([{ blue: 100, green: 0 }]);
+  });
+
+  it('fails with TrafficShiftFailed when the read-back is not 100% stable', async () => {
+    await holdLock(f.store);
+    f.traffic.stuckAt = { blue: 50, green: 50 };
+
+    await expect(rollbackTraffic(f.deps, stepPayload('Rollback'))).rejects.toMatchObject({
+      name: 'TrafficShiftFailed',
+    });
+    expect((await f.audit())[0]).toMatchObject({ step: 'Rollback', outcome: 'failed' });
+  });
+});
