@@ -1,0 +1,126 @@
+import type { ApprovalRecord } from '../../../lambdas/core/ports';
+import { castVote, requestApproval } from '../../../lambdas/core/steps/approval';
+import { EXECUTION_ID, fakeDeps, NOW, stepPayload, type FakeDeps } from '../../support/fake-deps';
+
+let f: FakeDeps;
+beforeEach(() => {
+  f = fakeDeps();
+});
+afterEach(() => f.close());
+
+const requested = async (): Promise<ApprovalRecord> => {
+  const { approvalId } = await requestApproval(f.deps, stepPayload('SignOff'));
+  const record = await f.store.getApproval(approvalId);
+  if (!record) throw new Error('no approval recorded');
+  return record;
+};
+
+describe('requestApproval (SignOff)', () => {
+  it('records the approval with the configured policy and an expiry after the sign-off timeout', async () => {
+    const record = await requested();
+
+    expect(record).toMatchObject({
+      executionId: EXECUTION_ID,
+      service: 'demo',
+      version: '2.0.0',
+      requestedBy: 'U_RELEASE_MANAGER',
+      approvers: ['U_APPROVER_ANA', 'U_APPROVER_BEN'],
+      minApprovals: 1,
+      allowSelfApproval: false,
+      token: 'task-token-1',
+      status: 'pending',
+      expiresAt: new Date(NOW.getTime() + 900_000).toISOString(),
+      votes: [],
+    });
+  });
+
+  it('registers the task token as an approval callback of the execution', async () => {
+    const record = await requested();
+
+    expect(await f.store.findCallbacks({ executionId: EXECUTION_ID, kind: 'approval' })).toEqual([
+      expect.objectContaining({ token: 'task-token-1', approvalId: record.approvalId, alarms: [] }),
+    ]);
+  });
+
+  it('asks the approvers, with the readiness digest, and audits the request without the token', async () => {
+    const record = await requested();
+
+    expect(f.notifier.notifications).toEqual([
+      expect.objectContaining({
+        kind: 'approval-requested',
+        text:
+          'Sign-off needed: demo 2.0.0 (canary) requested by U_RELEASE_MANAGER. ' +
+          `1 of 2 approver(s) needed before ${record.expiresAt}. Readiness: 0/0 readiness items passed.`,
+        details: expect.objectContaining({ approvalId: record.approvalId, execution: 'run-1' }),
+      }),
+    ]);
+    const [audit] = await f.audit();
+    expect(audit).toMatchObject({ step: 'SignOff', outcome: 'succeeded' });
+    expect(audit.evidence).not.toHaveProperty('token');
+  });
+});
+
+describe('castVote', () => {
+  it('resumes the SignOff task once enough approvers approve, and closes the approval', async () => {
+    const record = await requested();
+
+    const outcome = await castVote(
+      f.deps,
+      { executionId: EXECUTION_ID },
+      { voter: 'U_APPROVER_ANA', decision: 'approve' },
+    );
+
+    expect(outcome).toMatchObject({ kind: 'decided', status: 'approved' });
+    expect(f.callbacks.succeeded).toEqual([
+      { token: 'task-token-1', output: expect.objectContaining({ approvedBy: ['U_APPROVER_ANA'] }) },
+    ]);
+    expect((await f.store.getApproval(record.approvalId))?.status).toBe('approved');
+    expect(await f.store.findCallbacks({ executionId: EXECUTION_ID })).toEqual([]);
+  });
+
+  it('fails the SignOff task with ApprovalRejected and the reason on a rejection', async () => {
+    await requested();
+
+    await castVote(
+      f.deps,
+      { executionId: EXECUTION_ID },
+      { voter: 'U_APPROVER_BEN', decision: 'reject', reason: ' no runbook ' },
+    );
+
+    expect(f.callbacks.failed).toEqual([
+      { token: 'task-token-1', error: 'ApprovalRejected', cause: 'rejected by U_APPROVER_BEN: no runbook' },
+    ]);
+    expect((await f.audit()).map((r) => r.summary)).toContain('sign-off rejected by U_APPROVER_BEN: no runbook');
+  });
+
+  it('refuses the requester, signalling nothing', async () => {
+    await requested();
+
+    const outcome = await castVote(
+      f.deps,
+      { executionId: EXECUTION_ID },
+      { voter: 'U_RELEASE_MANAGER', decision: 'approve' },
+    );
+
+    expect(outcome.kind).toBe('refused');
+    expect([f.callbacks.succeeded, f.callbacks.failed]).toEqual([[], []]);
+  });
+
+  it('answers that nothing changed, auditing no decision, when the task had already timed out', async () => {
+    const record = await requested();
+    f.callbacks.closed.add('task-token-1');
+
+    const outcome = await castVote(
+      f.deps,
+      { approvalId: record.approvalId },
+      { voter: 'U_APPROVER_ANA', decision: 'approve' },
+    );
+
+    expect(outcome).toEqual({
+      kind: 'closed',
+      status: 'expired',
+      message: 'the sign-off had already timed out: nothing changed',
+    });
+    expect((await f.audit()).map((r) => r.action)).toEqual(['request-approval', 'approve']);
+  });
+});

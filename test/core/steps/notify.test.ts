@@ -1,0 +1,81 @@
+import { notify } from '../../../lambdas/core/steps/notify';
+import { fakeDeps, stepPayload, type FakeDeps } from '../../support/fake-deps';
+
+let f: FakeDeps;
+beforeEach(() => {
+  f = fakeDeps();
+});
+afterEach(() => f.close());
+
+const lambdaCause = JSON.stringify({ errorType: 'SmokeTestFailed', errorMessage: 'green answers 500' });
+
+describe('notify (NotifySuccess, NotifyRollback, NotifyRollbackFailed)', () => {
+  it('tells the channel the version is live', async () => {
+    await notify(f.deps, stepPayload('NotifySuccess'));
+
+    expect(f.notifier.of('succeeded').map((n) => n.text)).toEqual([
+      '✅ demo 2.0.0 is live (canary), requested by U_RELEASE_MANAGER.',
+    ]);
+  });
+
+  it('tells what failed, with the human message of a Lambda error cause, after a rollback', async () => {
+    await notify(f.deps, stepPayload('NotifyRollback', { error: { Error: 'SmokeTestFailed', Cause: lambdaCause } }));
+
+    expect(f.notifier.of('rolled-back')).toEqual([
+      expect.objectContaining({
+        text: '↩️ demo 2.0.0 rolled back after SmokeTestFailed: green answers 500 (requested by U_RELEASE_MANAGER).',
+        details: expect.objectContaining({ error: { Error: 'SmokeTestFailed', Cause: lambdaCause } }),
+      }),
+    ]);
+  });
+
+  it('says loudly that a human is needed when the rollback itself failed', async () => {
+    await notify(f.deps, stepPayload('NotifyRollbackFailed'));
+
+    expect(f.notifier.of('rollback-failed').map((n) => n.text)).toEqual([
+      '🚨 ROLLBACK FAILED for demo 2.0.0: SmokeTestFailed (green answers 500), then TrafficShiftFailed: router unreachable. A human must check traffic, alerts and the lock now.',
+    ]);
+  });
+
+  it('names the service as unknown when the request never validated', async () => {
+    await notify(f.deps, stepPayload('NotifyRollback', { request: {}, plan: {} }));
+
+    expect(f.notifier.of('rolled-back')[0]).toMatchObject({
+      service: 'unknown',
+      text: expect.stringMatching(/^↩️ unknown service rolled back/),
+    });
+  });
+
+  it('seals the audit trail after recording itself: the final hash is told, not recorded', async () => {
+    const result = await notify(f.deps, stepPayload('NotifySuccess'));
+
+    const records = await f.audit();
+    expect(records.map((r) => r.step)).toEqual(['NotifySuccess']);
+    expect(result.audit).toEqual({ records: 1, intact: true, finalHash: records[0].hash });
+    expect(f.notifier.of('audit-sealed')).toEqual([
+      expect.objectContaining({
+        text: `🔒 Audit trail sealed: 1 records, chain intact, final hash ${records[0].hash}`,
+      }),
+    ]);
+  });
+
+  it('adds a warning when the backup check left its scratch copy behind', async () => {
+    await f.store.putExecutionValue(stepPayload('NotifyRollback').executionId, 'restore', {
+      handle: { restoredTo: 'golive-scratch-demo-1' },
+      status: 'pending',
+    });
+
+    await notify(f.deps, stepPayload('NotifyRollback'));
+
+    expect(f.notifier.of('rolled-back')[0].text).toContain(
+      '⚠️ Backup check: the scratch copy golive-scratch-demo-1 may still exist; delete it by hand.',
+    );
+  });
+
+  it('fails, audited, when the channel cannot be told', async () => {
+    f.notifier.fails = new Error('Slack unavailable');
+
+    await expect(notify(f.deps, stepPayload('NotifySuccess'))).rejects.toThrow('Slack unavailable');
+    expect((await f.audit())[0]).toMatchObject({ outcome: 'failed', summary: 'Error: Slack unavailable' });
+  });
+});
