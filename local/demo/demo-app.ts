@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Database from 'better-sqlite3';
-import { sendJson } from '../http';
+import { BodyTooLargeError, readBody, sendJson } from '../http';
+import { checkFaults, FAULTS_PATH, InvalidFaultsError, parseFaultSettings, toFaultSettings } from './faults';
 import { closeServer, listenLocal } from './net';
 
 export type Slot = 'blue' | 'green';
@@ -11,6 +12,8 @@ export interface DemoFaults {
   errorRate: number;
   /** /health answers 503. */
   healthFailing: boolean;
+  /** Milliseconds (0..60000) added before every answer but the fault admin route's. */
+  latencyMs: number;
 }
 
 export interface DemoAppOptions {
@@ -51,14 +54,8 @@ export function isFaultyRequest(n: number, errorRate: number): boolean {
   return Math.floor(((n + 1) * r) / PPM) > Math.floor((n * r) / PPM);
 }
 
-function validateFaults(f: Partial<DemoFaults>): void {
-  if (f.errorRate !== undefined && !(Number.isFinite(f.errorRate) && f.errorRate >= 0 && f.errorRate <= 1)) {
-    throw new RangeError(`errorRate must be a number between 0 and 1, got ${String(f.errorRate)}`);
-  }
-  if (f.healthFailing !== undefined && typeof f.healthFailing !== 'boolean') {
-    throw new TypeError('healthFailing must be a boolean');
-  }
-}
+const NO_FAULTS: DemoFaults = { errorRate: 0, healthFailing: false, latencyMs: 0 };
+const MAX_FAULTS_BODY = 4096;
 
 const DEMO_DOCS: Record<string, string> = {
   '/docs/runbook':
@@ -74,7 +71,7 @@ const DEMO_DOCS: Record<string, string> = {
 export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
   const { slot, dbFile } = options;
   let version = options.version;
-  let faults: DemoFaults = { errorRate: 0, healthFailing: false };
+  let faults: DemoFaults = { ...NO_FAULTS };
   let apiRequests = 0;
 
   if (!existsSync(dbFile)) throw new Error(`demo database ${dbFile} does not exist: create it with createDemoDatabase`);
@@ -83,9 +80,15 @@ export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
   const getOrder = db.prepare('SELECT id, customer_id, status, total_cents, created_at FROM orders WHERE id = ?');
   const getItems = db.prepare('SELECT sku, quantity, unit_price_cents FROM order_items WHERE order_id = ? ORDER BY id');
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const setFaults = (f: Partial<DemoFaults>): void => {
+    checkFaults(f);
+    // A new error rate restarts the sequence so its pattern is predictable from the moment it is set.
+    if (f.errorRate !== undefined && f.errorRate !== faults.errorRate) apiRequests = 0;
+    faults = { ...faults, ...f };
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, path: string): void => {
     const headers = { 'x-served-by': slot, 'x-version': version };
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const isGet = req.method === 'GET' || req.method === 'HEAD';
 
     if (path.startsWith('/api/')) {
@@ -131,17 +134,85 @@ export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     sendJson(res, 404, { message: `no route for ${req.method ?? 'GET'} ${path}` }, headers);
   };
 
-  const server = createServer((req, res) => {
-    try {
-      handle(req, res);
-    } catch (err) {
-      // A database error must surface as a 500 like a real service, not crash the process.
-      if (!res.headersSent) {
-        sendJson(res, 500, { message: (err as Error).message }, { 'x-served-by': slot, 'x-version': version });
-      } else {
-        res.destroy();
+  // What `golive local fault` talks to. Loopback only, like every demo server (listenLocal binds 127.0.0.1);
+  // a request the router forwarded is refused, so a fault lands on the slot that was named, not the one the
+  // router happened to pick.
+  const faultsAdmin = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const headers = { 'x-served-by': slot, 'x-version': version };
+    const state = () => ({ slot, version, faults: toFaultSettings(faults) });
+    if (req.headers['x-forwarded-for'] !== undefined) {
+      req.resume();
+      return sendJson(
+        res,
+        403,
+        { message: `set faults on the ${slot} app's own port, not through the router` },
+        headers,
+      );
+    }
+    if (req.method === 'GET') return sendJson(res, 200, state(), headers);
+    if (req.method === 'DELETE') {
+      req.resume();
+      setFaults(NO_FAULTS);
+      return sendJson(res, 200, state(), headers);
+    }
+    if (req.method === 'POST') {
+      try {
+        const raw = await readBody(req, { limitBytes: MAX_FAULTS_BODY }).catch((err: unknown) => {
+          if (err instanceof BodyTooLargeError)
+            throw new InvalidFaultsError('body', `must be at most ${MAX_FAULTS_BODY} bytes`);
+          throw err;
+        });
+        let body: unknown;
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          throw new InvalidFaultsError('body', 'is not valid JSON');
+        }
+        setFaults(parseFaultSettings(body));
+        return sendJson(res, 200, state(), headers);
+      } catch (err) {
+        if (err instanceof InvalidFaultsError)
+          return sendJson(res, 400, { message: err.message, field: err.field }, headers);
+        throw err;
       }
     }
+    res.setHeader('allow', 'GET, POST, DELETE');
+    sendJson(res, 405, { message: `${req.method ?? ''} not allowed on ${FAULTS_PATH}` }, headers);
+  };
+
+  const fail = (res: ServerResponse, err: unknown): void => {
+    // A database error must surface as a 500 like a real service, not crash the process.
+    if (!res.headersSent) {
+      sendJson(res, 500, { message: (err as Error).message }, { 'x-served-by': slot, 'x-version': version });
+    } else {
+      res.destroy();
+    }
+  };
+  const respond = (req: IncomingMessage, res: ServerResponse, path: string): void => {
+    try {
+      handle(req, res, path);
+    } catch (err) {
+      fail(res, err);
+    }
+  };
+
+  // Requests held back by injected latency; stop() drops them rather than waiting up to a minute.
+  const delayed = new Set<NodeJS.Timeout>();
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (path === FAULTS_PATH) {
+      faultsAdmin(req, res).catch((err: unknown) => fail(res, err));
+      return;
+    }
+    if (faults.latencyMs === 0) {
+      respond(req, res, path);
+      return;
+    }
+    const timer = setTimeout(() => {
+      delayed.delete(timer);
+      respond(req, res, path);
+    }, faults.latencyMs);
+    delayed.add(timer);
   });
 
   let port: number;
@@ -163,14 +234,11 @@ export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     setVersion(v: string) {
       version = v;
     },
-    setFaults(f: Partial<DemoFaults>) {
-      validateFaults(f);
-      // A new error rate restarts the sequence so its pattern is predictable from the moment it is set.
-      if (f.errorRate !== undefined && f.errorRate !== faults.errorRate) apiRequests = 0;
-      faults = { ...faults, ...f };
-    },
+    setFaults,
     faults: () => ({ ...faults }),
     stop() {
+      delayed.forEach((timer) => clearTimeout(timer));
+      delayed.clear();
       stopped ??= closeServer(server).finally(() => db.close());
       return stopped;
     },

@@ -18,7 +18,7 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-afterEach(() => app.setFaults({ errorRate: 0, healthFailing: false }));
+afterEach(() => app.setFaults({ errorRate: 0, healthFailing: false, latencyMs: 0 }));
 
 describe('demo app routes', () => {
   it('listens on an ephemeral 127.0.0.1 port', () => {
@@ -83,7 +83,7 @@ describe('demo app routes', () => {
 describe('demo app faults', () => {
   it('healthFailing makes /health answer 503 until cleared', async () => {
     app.setFaults({ healthFailing: true });
-    expect(app.faults()).toEqual({ errorRate: 0, healthFailing: true });
+    expect(app.faults()).toEqual({ errorRate: 0, healthFailing: true, latencyMs: 0 });
     const failing = await getJson(`${app.url}/health`);
     expect(failing.status).toBe(503);
     expect(failing.body).toMatchObject({ status: 'failing' });
@@ -117,6 +117,96 @@ describe('demo app faults', () => {
   it('rejects an invalid error rate', () => {
     expect(() => app.setFaults({ errorRate: 1.5 })).toThrow(/errorRate/);
     expect(() => app.setFaults({ errorRate: Number.NaN })).toThrow(/errorRate/);
+  });
+
+  it('latencyMs delays every answer by at least that long, and 0 removes the delay', async () => {
+    app.setFaults({ latencyMs: 250 });
+    for (const path of ['/api/orders/1', '/health']) {
+      const started = performance.now();
+      expect((await fetch(`${app.url}${path}`)).status).toBe(200);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(245);
+    }
+
+    app.setFaults({ latencyMs: 0 });
+    const started = performance.now();
+    await fetch(`${app.url}/health`);
+    expect(performance.now() - started).toBeLessThan(245);
+  });
+
+  it('rejects a latency that is not a whole number of milliseconds up to a minute', () => {
+    expect(() => app.setFaults({ latencyMs: -1 })).toThrow(/latencyMs/);
+    expect(() => app.setFaults({ latencyMs: 1.5 })).toThrow(/latencyMs/);
+    expect(() => app.setFaults({ latencyMs: 60_001 })).toThrow(/latencyMs/);
+  });
+});
+
+describe('demo app fault admin route (/__golive/faults)', () => {
+  const faultsUrl = () => `${app.url}/__golive/faults`;
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    getJson(faultsUrl(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('POST adds faults to those in force and answers them all; GET shows them', async () => {
+    const first = await post({ errorRate: 0.25, health: 'failing' });
+    const second = await post({ latencyMs: 40 });
+
+    expect(first.status).toBe(200);
+    expect(second.body).toEqual({
+      slot: 'green',
+      version: '2.0.0',
+      faults: { errorRate: 0.25, latencyMs: 40, health: 'failing' },
+    });
+    expect(app.faults()).toEqual({ errorRate: 0.25, latencyMs: 40, healthFailing: true });
+    expect((await getJson(faultsUrl())).body).toEqual(second.body);
+    expect((await getJson(`${app.url}/health`)).status).toBe(503);
+  });
+
+  it('DELETE removes every fault', async () => {
+    app.setFaults({ errorRate: 1, latencyMs: 30, healthFailing: true });
+
+    const res = await getJson(faultsUrl(), { method: 'DELETE' });
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ faults: { errorRate: 0, latencyMs: 0, health: 'ok' } });
+    expect((await fetch(`${app.url}/api/orders/1`)).status).toBe(200);
+  });
+
+  it('answers at once even while latency is injected', async () => {
+    app.setFaults({ latencyMs: 5_000 });
+
+    const started = performance.now();
+    expect((await getJson(faultsUrl())).status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it.each([
+    [{ errorRate: 0.1, bogus: 1, speed: 2 }, 'bogus, speed', 'bogus, speed are not faults'],
+    [{ errorRate: 1.5 }, 'errorRate', 'errorRate must be a number between 0 and 1, got 1.5'],
+    [{ errorRate: '0.5' }, 'errorRate', 'errorRate must be a number between 0 and 1, got "0.5"'],
+    [{ latencyMs: 60_001 }, 'latencyMs', 'latencyMs must be a whole number of milliseconds from 0 to 60000'],
+    [{ latencyMs: 2.5 }, 'latencyMs', 'latencyMs must be a whole number'],
+    [{ health: 'sick' }, 'health', 'health must be "failing" or "ok", got "sick"'],
+    [{}, 'body', 'names no fault'],
+    [[1], 'body', 'must be a JSON object'],
+    ['{not json', 'body', 'is not valid JSON'],
+  ])('refuses %j with 400 naming %s, and changes nothing', async (body, field, message) => {
+    app.setFaults({ errorRate: 0.5 });
+
+    const res = await post(body);
+
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ field, message: expect.stringContaining(message) });
+    expect(app.faults()).toEqual({ errorRate: 0.5, latencyMs: 0, healthFailing: false });
+  });
+
+  it('refuses a request forwarded by the router, so a fault always lands on the slot named', async () => {
+    const res = await post({ errorRate: 1 }, { 'x-forwarded-for': '127.0.0.1' });
+
+    expect(res.status).toBe(403);
+    expect(app.faults().errorRate).toBe(0);
   });
 });
 
