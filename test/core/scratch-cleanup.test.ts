@@ -1,11 +1,12 @@
-import type { Deps, NotificationEvent, RestoreHandle, Weights } from '../../lambdas/core/ports';
+import type { Deps, NotificationEvent, RestoreHandle } from '../../lambdas/core/ports';
 import type { GoLiveRequest, RolloutPlan } from '../../lambdas/core/request';
 import type { RestoreState } from '../../lambdas/core/steps/backup';
 import { cleanUpEndedExecution } from '../../lambdas/core/steps/janitor';
 import { SCRATCH_LEFT_WARNING_MS, sweepLeftoverScratch } from '../../lambdas/core/steps/sweep';
 import { rollbackTraffic } from '../../lambdas/core/steps/traffic';
 import { createHandler as janitorHandler } from '../../lambdas/janitor';
-import { SqliteStore } from '../../local/providers/sqlite-store';
+import type { SqliteStore } from '../../local/providers/sqlite-store';
+import { fakeDeps, type FakeDeps } from '../support/fake-deps';
 
 const executionArn = 'arn:aws:states:eu-west-1:1:execution:golive-go-live:run-9';
 const NOW = new Date('2026-11-26T10:00:00.000Z');
@@ -31,50 +32,21 @@ const pending: RestoreState = {
   detail: 'instance golive-scratch-orders-0123456789: creating',
 };
 
+let f: FakeDeps;
 let store: SqliteStore;
+/** What the backup provider was asked to delete. */
 let cleanUps: RestoreHandle[];
-let cleanUpFails: Error | undefined;
-/** Per scratch target: what its clean-up throws (overrides cleanUpFails). */
-let cleanUpFailsFor: Map<string, Error>;
-let now: Date;
-let routerWeights: Weights | undefined;
 let notifications: NotificationEvent[];
-
-function deps(): Deps {
-  return {
-    store,
-    traffic: {
-      setWeights: async (_service: string, wanted: Weights) => routerWeights ?? wanted,
-    },
-    backup: {
-      cleanUp: async (h: RestoreHandle) => {
-        cleanUps.push(h);
-        const fails = cleanUpFailsFor.get(h.restoredTo) ?? cleanUpFails;
-        if (fails) throw fails;
-        return true;
-      },
-    },
-    notifier: {
-      notify: async (n: NotificationEvent) => {
-        notifications.push(n);
-        return { delivered: true };
-      },
-    },
-    now: () => now,
-  } as unknown as Deps;
-}
+const deps = (): Deps => f.deps;
 
 const restoreState = () => store.getExecutionValue<RestoreState>(executionArn, 'restore');
 const rollbackRecords = async () => (await store.listAudit(executionArn)).filter((r) => r.step === 'Rollback');
 
 beforeEach(async () => {
-  store = new SqliteStore(':memory:');
-  cleanUps = [];
-  cleanUpFails = undefined;
-  cleanUpFailsFor = new Map();
-  now = NOW;
-  routerWeights = undefined;
-  notifications = [];
+  f = fakeDeps();
+  store = f.store;
+  cleanUps = f.backup.cleanedUp;
+  notifications = f.notifier.notifications;
   await store.putExecutionValue(executionArn, 'request', request);
   await store.putExecutionValue(executionArn, 'plan', plan);
   await store.acquireLock(
@@ -89,7 +61,7 @@ beforeEach(async () => {
     NOW,
   );
 });
-afterEach(() => store.close());
+afterEach(() => f.close());
 
 describe('janitor', () => {
   it('deletes the scratch target of a restore in progress exactly once when the execution was ABORTED', async () => {
@@ -122,7 +94,7 @@ describe('janitor', () => {
 
   it('records a scratch target AWS refused to delete and still unmutes, releases the lock and notifies', async () => {
     await store.putExecutionValue(executionArn, 'restore', pending);
-    cleanUpFails = new Error(
+    f.backup.cleanUpFails = new Error(
       'rds:DeleteDBInstance golive-scratch-orders-0123456789 refused while it is busy: InvalidDBInstanceStateFault (Instance is creating)',
     );
 
@@ -194,7 +166,7 @@ describe('Rollback', () => {
 
   it('deletes the scratch target even when the traffic rollback fails, and fails under the traffic error’s name', async () => {
     await store.putExecutionValue(executionArn, 'restore', pending);
-    routerWeights = { blue: 50, green: 50 };
+    f.traffic.stuckAt = { blue: 50, green: 50 };
 
     const rollback = rollbackTraffic(deps(), event);
 
@@ -260,11 +232,11 @@ describe('sweep of scratch targets left behind', () => {
   /** The go-live was stopped mid-restore and AWS refused the janitor's deletion. */
   async function leftBehindByJanitor() {
     await store.putExecutionValue(executionArn, 'restore', pending);
-    cleanUpFails = refused;
+    f.backup.cleanUpFails = refused;
     await cleanUpEndedExecution(deps(), { executionArn, status: 'ABORTED' });
-    cleanUpFails = undefined;
-    cleanUps = [];
-    notifications = [];
+    f.backup.cleanUpFails = undefined;
+    cleanUps.length = 0;
+    notifications.length = 0;
   }
 
   it('lists a refused deletion, keeping when it was first refused, and takes it off once a cleaner deletes it', async () => {
@@ -278,12 +250,12 @@ describe('sweep of scratch targets left behind', () => {
     expect(await store.listScratchLeft()).toEqual([entry]);
 
     // Refused again later (a redelivered event): still listed, still since the first refusal.
-    now = minutesLater(5);
-    cleanUpFails = refused;
+    f.clock.at = minutesLater(5);
+    f.backup.cleanUpFails = refused;
     await cleanUpEndedExecution(deps(), { executionArn, status: 'ABORTED' });
     expect(await store.listScratchLeft()).toEqual([entry]);
 
-    cleanUpFails = undefined;
+    f.backup.cleanUpFails = undefined;
     await cleanUpEndedExecution(deps(), { executionArn, status: 'ABORTED' });
     expect(await store.listScratchLeft()).toEqual([]);
   });
@@ -291,7 +263,7 @@ describe('sweep of scratch targets left behind', () => {
   it('deletes it, records the deletion by Sweep in the restore state, takes it off and tells the release channel, without touching the sealed audit chain', async () => {
     await leftBehindByJanitor();
     const sealed = await store.listAudit(executionArn);
-    now = minutesLater(15);
+    f.clock.at = minutesLater(15);
 
     const summary = await sweepLeftoverScratch(deps());
 
@@ -302,7 +274,7 @@ describe('sweep of scratch targets left behind', () => {
       deleted: true,
       detail: 'scratch deleted',
       by: 'Sweep',
-      at: now.toISOString(),
+      at: f.clock.at.toISOString(),
     });
     expect(await store.listScratchLeft()).toEqual([]);
     expect(notifications).toEqual([
@@ -321,23 +293,27 @@ describe('sweep of scratch targets left behind', () => {
 
   it('keeps a target AWS still refuses listed, and warns the release channel once when it has been left for more than a day', async () => {
     await leftBehindByJanitor();
-    cleanUpFails = refused;
+    f.backup.cleanUpFails = refused;
 
-    now = minutesLater(15);
+    f.clock.at = minutesLater(15);
     expect(await sweepLeftoverScratch(deps())).toEqual({ swept: 1, deleted: 0, alreadyGone: 0, stillLeft: 1 });
-    expect((await restoreState())?.cleanedUp).toMatchObject({ deleted: false, by: 'Sweep', at: now.toISOString() });
+    expect((await restoreState())?.cleanedUp).toMatchObject({
+      deleted: false,
+      by: 'Sweep',
+      at: f.clock.at.toISOString(),
+    });
     expect(await store.listScratchLeft()).toEqual([expect.objectContaining({ since: NOW.toISOString() })]);
     expect(sweepNotices()).toEqual([]);
 
     // Exactly a day is not more than a day.
-    now = new Date(NOW.getTime() + SCRATCH_LEFT_WARNING_MS);
+    f.clock.at = new Date(NOW.getTime() + SCRATCH_LEFT_WARNING_MS);
     await sweepLeftoverScratch(deps());
     expect(sweepNotices()).toEqual([]);
 
-    now = new Date(NOW.getTime() + SCRATCH_LEFT_WARNING_MS + 15 * 60_000);
+    f.clock.at = new Date(NOW.getTime() + SCRATCH_LEFT_WARNING_MS + 15 * 60_000);
     await sweepLeftoverScratch(deps());
-    const warnedAt = now.toISOString();
-    now = new Date(now.getTime() + 15 * 60_000);
+    const warnedAt = f.clock.at.toISOString();
+    f.clock.at = new Date(f.clock.at.getTime() + 15 * 60_000);
     await sweepLeftoverScratch(deps());
 
     expect(sweepNotices()).toEqual([
@@ -356,8 +332,8 @@ describe('sweep of scratch targets left behind', () => {
 
   it('warns again on the next sweep when the warning could not be delivered', async () => {
     await leftBehindByJanitor();
-    cleanUpFails = refused;
-    now = new Date(NOW.getTime() + SCRATCH_LEFT_WARNING_MS + 60_000);
+    f.backup.cleanUpFails = refused;
+    f.clock.at = new Date(NOW.getTime() + SCRATCH_LEFT_WARNING_MS + 60_000);
     const d = deps();
     const notify = d.notifier.notify;
     d.notifier.notify = async () => {
@@ -412,7 +388,10 @@ describe('sweep of scratch targets left behind', () => {
 
   it('goes on with the other targets when a clean-up throws, recording that one as not deleted', async () => {
     const { otherHandle } = await twoLeftovers(NOW);
-    cleanUpFailsFor.set(handle.restoredTo, new Error('AccessDenied: not authorized to perform rds:DeleteDBInstance'));
+    f.backup.cleanUpFailsFor.set(
+      handle.restoredTo,
+      new Error('AccessDenied: not authorized to perform rds:DeleteDBInstance'),
+    );
 
     const summary = await sweepLeftoverScratch(deps());
 

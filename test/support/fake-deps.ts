@@ -4,6 +4,7 @@ import { loadConfig } from '../../lambdas/core/config-file';
 import type {
   AlarmInfo,
   AlertsProvider,
+  ApprovalRecord,
   AuditRecord,
   BackupEvidence,
   BackupProvider,
@@ -140,6 +141,8 @@ export class FakeBackup implements BackupProvider {
   pollSeconds = 30;
   /** Thrown by cleanUp when set (AWS refusing to delete a busy target). */
   cleanUpFails?: Error;
+  /** Per scratch target: what cleanUp throws for it (before cleanUpFails). */
+  readonly cleanUpFailsFor = new Map<string, Error>();
   readonly started: { service: string; point: RecoveryPoint; scratchName: string }[] = [];
   readonly checked: RestoreHandle[] = [];
   readonly validated: RestoreHandle[] = [];
@@ -187,7 +190,8 @@ export class FakeBackup implements BackupProvider {
   }
   async cleanUp(handle: RestoreHandle): Promise<boolean> {
     this.cleanedUp.push(handle);
-    if (this.cleanUpFails) throw this.cleanUpFails;
+    const fails = this.cleanUpFailsFor.get(handle.restoredTo) ?? this.cleanUpFails;
+    if (fails) throw fails;
     return true;
   }
 }
@@ -355,6 +359,26 @@ export async function holdLock(store: SqliteStore, executionId = EXECUTION_ID, s
     NOW,
   );
   if (!taken.acquired) throw new Error(`lock on ${service} already held by ${taken.holder.executionId}`);
+}
+
+/** A sign-off of EXECUTION_ID still waiting (approval `apr-1`, task token `task-token-1`), as SignOff records it. */
+export function pendingApproval(fields: Partial<ApprovalRecord> = {}): ApprovalRecord {
+  return {
+    approvalId: 'apr-1',
+    executionId: EXECUTION_ID,
+    service: 'demo',
+    version: DEMO_REQUEST.version,
+    requestedBy: DEMO_REQUEST.requestedBy,
+    approvers: ['U_APPROVER_ANA'],
+    minApprovals: 1,
+    allowSelfApproval: false,
+    token: 'task-token-1',
+    status: 'pending',
+    createdAt: NOW.toISOString(),
+    expiresAt: new Date(NOW.getTime() + 900_000).toISOString(),
+    votes: [],
+    ...fields,
+  };
 }
 
 const forward = { executionId: EXECUTION_ID, request: DEMO_REQUEST, plan: testPlan() };

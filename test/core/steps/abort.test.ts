@@ -1,5 +1,5 @@
 import { requestAbort } from '../../../lambdas/core/steps/abort';
-import { EXECUTION_ID, fakeDeps, NOW, type FakeDeps } from '../../support/fake-deps';
+import { EXECUTION_ID, fakeDeps, NOW, pendingApproval, type FakeDeps } from '../../support/fake-deps';
 
 let f: FakeDeps;
 beforeEach(() => {
@@ -45,21 +45,7 @@ describe('requestAbort', () => {
   });
 
   it('closes a pending sign-off as aborted', async () => {
-    await f.store.createApproval({
-      approvalId: 'apr-1',
-      executionId: EXECUTION_ID,
-      service: 'demo',
-      version: '2.0.0',
-      requestedBy: 'U_RELEASE_MANAGER',
-      approvers: ['U_APPROVER_ANA'],
-      minApprovals: 1,
-      allowSelfApproval: false,
-      token: 'signoff-1',
-      status: 'pending',
-      createdAt: NOW.toISOString(),
-      expiresAt: new Date(NOW.getTime() + 900_000).toISOString(),
-      votes: [],
-    });
+    await f.store.createApproval(pendingApproval({ token: 'signoff-1' }));
     await f.store.putCallback({ ...callback, token: 'signoff-1', kind: 'approval', approvalId: 'apr-1' });
 
     await requestAbort(f.deps, EXECUTION_ID, 'U_RM', 'wrong build');

@@ -38,7 +38,7 @@ describe('requestApproval (SignOff)', () => {
     const record = await requested();
 
     expect(await f.store.findCallbacks({ executionId: EXECUTION_ID, kind: 'approval' })).toEqual([
-      expect.objectContaining({ token: 'task-token-1', approvalId: record.approvalId, alarms: [] }),
+      expect.objectContaining({ token: 'task-token-1', approvalId: record.approvalId }),
     ]);
   });
 

@@ -1,5 +1,13 @@
 import { acquire, release } from '../../../lambdas/core/steps/lock';
-import { EXECUTION_ID, fakeDeps, holdLock, NOW, stepPayload, type FakeDeps } from '../../support/fake-deps';
+import {
+  EXECUTION_ID,
+  fakeDeps,
+  holdLock,
+  NOW,
+  stepPayload,
+  pendingApproval,
+  type FakeDeps,
+} from '../../support/fake-deps';
 
 const OTHER = 'arn:aws:states:eu-west-1:123456789012:execution:golive-go-live:run-0';
 
@@ -105,21 +113,7 @@ describe('release (ReleaseLock, ReleaseLockAfterRollback)', () => {
 
   it('closes a pending sign-off as expired after a timeout and deletes the callback tokens left', async () => {
     await holdLock(f.store);
-    await f.store.createApproval({
-      approvalId: 'apr-1',
-      executionId: EXECUTION_ID,
-      service: 'demo',
-      version: '2.0.0',
-      requestedBy: 'U_RELEASE_MANAGER',
-      approvers: ['U_APPROVER_ANA'],
-      minApprovals: 1,
-      allowSelfApproval: false,
-      token: 'task-token-1',
-      status: 'pending',
-      createdAt: NOW.toISOString(),
-      expiresAt: NOW.toISOString(),
-      votes: [],
-    });
+    await f.store.createApproval(pendingApproval({ expiresAt: NOW.toISOString() }));
     await f.store.putCallback({
       token: 'task-token-1',
       executionId: EXECUTION_ID,
