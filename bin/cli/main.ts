@@ -13,6 +13,7 @@ import { auditCommand } from './commands/audit';
 import { configCommand } from './commands/config';
 import { demoCommand } from './commands/demo';
 import { localUpCommand } from './commands/local';
+import { localFaultCommand } from './commands/local-fault';
 import { readinessCommand } from './commands/readiness';
 
 export interface Io {
@@ -40,6 +41,7 @@ export interface Command {
 const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
   'local up': localUpCommand,
+  'local fault': localFaultCommand,
   start: startCommand,
   watch: watchCommand,
   status: statusCommand,
@@ -63,7 +65,7 @@ Exit codes: 0 success, 1 go-live failed and was rolled back (or a check failed),
 3 runtime/endpoint unreachable, 4 rollback failed.`;
 
 function topHelp(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`);
   return `golive — go-live orchestrator (AWS Step Functions, driven from Slack; runnable locally)
 
 Usage: golive <command> [options]
@@ -87,7 +89,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
   if (!command) {
     io.err(
       first === 'local'
-        ? `unknown command "golive ${name}": did you mean \`golive local up\`?`
+        ? `unknown command "golive ${name}": local commands are ${Object.keys(COMMANDS)
+            .filter((c) => c.startsWith('local '))
+            .map((c) => `\`golive ${c}\``)
+            .join(', ')}`
         : `unknown command "${first}". Commands: ${Object.keys(COMMANDS).join(', ')}. See \`golive --help\`.`,
     );
     return EXIT.usage;
