@@ -8,11 +8,11 @@ import {
   PutAlarmMuteRuleCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Deps, MuteRecord } from '../../lambdas/core/ports';
+import type { MuteRecord } from '../../lambdas/core/ports';
 import { muteAlerts, unmuteAlerts } from '../../lambdas/core/steps/alerts';
 import { CloudWatchAlerts, isoMinutes, muteWindow } from '../../lambdas/providers/aws/alerts';
-import { SqliteStore } from '../../local/providers/sqlite-store';
 import { accessDenied, awsConfig, awsError, serverError, throttled } from './helpers';
+import { fakeDeps } from '../support/fake-deps';
 import { testPlan } from '../support/payloads';
 
 const cw = mockClient(CloudWatchClient);
@@ -173,9 +173,7 @@ describe('MuteAlerts and UnmuteAlerts on CloudWatch', () => {
     });
     cw.on(PutAlarmMuteRuleCommand).resolves({});
     cw.on(DeleteAlarmMuteRuleCommand).resolves({});
-    const store = new SqliteStore(':memory:');
-    const notifier = { notify: async () => ({ delivered: true }) };
-    const deps = { config: awsConfig(), store, alerts: alerts(), notifier, now: () => NOW } as unknown as Deps;
+    const { deps, close } = fakeDeps({ config: awsConfig(), alerts: alerts(), now: () => NOW });
     const event = {
       executionId: 'arn:aws:states:eu-west-1:1:execution:golive:run-1',
       request: { service: 'orders', version: '2.4.0', strategy: 'canary' as const, requestedBy: 'U_RM' },
@@ -196,6 +194,6 @@ describe('MuteAlerts and UnmuteAlerts on CloudWatch', () => {
     // Nothing touched the alarm whose actions were disabled, nor the other team's mute rule.
     expect(cw.commandCalls(EnableAlarmActionsCommand)).toHaveLength(0);
     expect(cw.commandCalls(DisableAlarmActionsCommand)).toHaveLength(0);
-    store.close();
+    close();
   });
 });

@@ -26,14 +26,14 @@ import {
   RestoreDBInstanceFromDBSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Deps, RestoreHandle } from '../../lambdas/core/ports';
+import type { Deps, RestoreHandle, Store } from '../../lambdas/core/ports';
 import { backupStep, RESTORE_BUDGET_SECONDS, type RestoreLoopView } from '../../lambdas/core/steps/backup';
 import { AwsBackup } from '../../lambdas/providers/aws/backup';
 import { AwsBackupRestore } from '../../lambdas/providers/aws/backup/aws-backup';
 import { DynamoDbPitrBackup } from '../../lambdas/providers/aws/backup/dynamodb-pitr';
 import { RdsSnapshotBackup } from '../../lambdas/providers/aws/backup/rds';
-import { SqliteStore } from '../../local/providers/sqlite-store';
 import { accessDenied, awsConfig, awsError, throttled } from './helpers';
+import { fakeDeps, type FakeDeps } from '../support/fake-deps';
 import { testPlan } from '../support/payloads';
 import type { FunctionPayload } from '../../lambdas/core/workflow/definition';
 
@@ -601,18 +601,13 @@ describe('the restore polling loop (core steps over the DynamoDB provider)', () 
       : action === 'check'
         ? { ...base, state: 'CheckRestore', action }
         : { ...base, state: 'VerifyBackup', action };
-  let store: SqliteStore;
+  let fakes: FakeDeps;
+  let store: Store;
   let deps: Deps;
 
   beforeEach(() => {
-    store = new SqliteStore(':memory:');
-    deps = {
-      config,
-      store,
-      backup: provider(),
-      notifier: { notify: async () => ({ delivered: true }) },
-      now: () => NOW,
-    } as unknown as Deps;
+    fakes = fakeDeps({ config, backup: provider(), now: () => NOW });
+    ({ store, deps } = fakes);
     ddb.on(DescribeContinuousBackupsCommand).resolves({
       ContinuousBackupsDescription: {
         ContinuousBackupsStatus: 'ENABLED',
@@ -625,7 +620,7 @@ describe('the restore polling loop (core steps over the DynamoDB provider)', () 
     ddb.on(RestoreTableToPointInTimeCommand).resolves({});
     ddb.on(DeleteTableCommand).resolves({});
   });
-  afterEach(() => store.close());
+  afterEach(() => fakes.close());
 
   it('gives up after the bounded attempts: deletes the scratch table and fails BackupVerificationFailed', async () => {
     ddb.on(DescribeTableCommand).resolves({ Table: { TableStatus: 'CREATING' } });
