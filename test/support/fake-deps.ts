@@ -33,6 +33,7 @@ import type {
   Weights,
 } from '../../lambdas/core/ports';
 import type { GoLiveRequest } from '../../lambdas/core/request';
+import type { RestoreState } from '../../lambdas/core/steps/backup';
 import type { StepPayload, TaskName } from '../../lambdas/core/workflow/definition';
 import { SqliteStore } from '../../local/providers/sqlite-store';
 import { testPlan } from './payloads';
@@ -378,6 +379,20 @@ export function pendingApproval(fields: Partial<ApprovalRecord> = {}): ApprovalR
     expiresAt: new Date(NOW.getTime() + 900_000).toISOString(),
     votes: [],
     ...fields,
+  };
+}
+
+/** The restore state of a restore into `handle` still being created (one check made), as CheckRestore keeps it. */
+export function pendingRestore(handle: RestoreHandle): RestoreState {
+  return {
+    handle,
+    status: 'pending',
+    attempt: 1,
+    maxAttempts: 10,
+    pollSeconds: 30,
+    ageMinutes: 5,
+    rpoMinutes: 60,
+    detail: 'CREATING',
   };
 }
 

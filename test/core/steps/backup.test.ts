@@ -8,7 +8,7 @@ import {
   verifyBackup,
   type RestoreState,
 } from '../../../lambdas/core/steps/backup';
-import { EXECUTION_ID, fakeDeps, stepPayload, type FakeDeps } from '../../support/fake-deps';
+import { EXECUTION_ID, fakeDeps, pendingRestore, stepPayload, type FakeDeps } from '../../support/fake-deps';
 
 const handle: RestoreHandle = {
   kind: 'sqlite',
@@ -19,16 +19,7 @@ const handle: RestoreHandle = {
   startedAt: '2026-11-26T09:50:00.000Z',
   detail: {},
 };
-const pending: RestoreState = {
-  handle,
-  status: 'pending',
-  attempt: 1,
-  maxAttempts: 10,
-  pollSeconds: 30,
-  ageMinutes: 5,
-  rpoMinutes: 60,
-  detail: 'CREATING',
-};
+const pending = pendingRestore(handle);
 
 let f: FakeDeps;
 beforeEach(() => {

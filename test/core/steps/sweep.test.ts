@@ -1,6 +1,6 @@
 import type { RestoreState } from '../../../lambdas/core/steps/backup';
 import { SCRATCH_LEFT_WARNING_MS, sweepLeftoverScratch } from '../../../lambdas/core/steps/sweep';
-import { EXECUTION_ID, fakeDeps, NOW, type FakeDeps } from '../../support/fake-deps';
+import { EXECUTION_ID, fakeDeps, NOW, pendingRestore, type FakeDeps } from '../../support/fake-deps';
 
 const OLDER = `${EXECUTION_ID}-older`;
 
@@ -13,16 +13,7 @@ afterEach(() => f.close());
 /** A restore of `executionId` whose scratch target was left behind since `since`. */
 async function leftBehind(executionId: string, since: Date): Promise<RestoreState> {
   const restoredTo = `golive-scratch-demo-${executionId.slice(-5)}`;
-  const state: RestoreState = {
-    handle: f.backup.handle('demo', f.backup.point, restoredTo),
-    status: 'pending',
-    attempt: 1,
-    maxAttempts: 10,
-    pollSeconds: 30,
-    ageMinutes: 5,
-    rpoMinutes: 60,
-    detail: 'creating',
-  };
+  const state = pendingRestore(f.backup.handle('demo', f.backup.point, restoredTo));
   await f.store.putExecutionValue(executionId, 'restore', state);
   await f.store.markScratchLeft(executionId, { service: 'demo', restoredTo, at: since.toISOString() });
   return state;
