@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { main, type Io } from '../../bin/cli/main';
 import { verifyChain } from '../../lambdas/core/audit';
 import type { AuditRecord } from '../../lambdas/core/ports';
 import { recordsFromCsv } from '../../lambdas/core/report/formats';
@@ -10,15 +9,8 @@ import { finalHashFromHistory } from '../../lambdas/core/report/history';
 import type { AuditReport } from '../../lambdas/core/report/report';
 import { castVote } from '../../lambdas/core/steps/approval';
 import { executionHistory } from '../../lambdas/providers/sfn-history';
+import { runCli as run } from '../support/cli';
 import { APPROVER, REPO_ROOT, startHarness, type Harness } from '../support/harness';
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), isTTY: false };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const nameOf = (arn: string) => arn.split(':').pop()!;
 

@@ -1,15 +1,7 @@
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { join } from 'node:path';
-import { main, type Io } from '../../bin/cli/main';
+import { runCli as run } from '../support/cli';
 import { REPO_ROOT, startHarness, type Harness } from '../support/harness';
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), isTTY: false };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('golive CLI', () => {
   let h: Harness;

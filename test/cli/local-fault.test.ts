@@ -1,20 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { main, type Io } from '../../bin/cli/main';
 import { runtimeFile } from '../../local/providers/readiness';
 import { occupyPort } from '../demo/helpers';
+import { runCli as run } from '../support/cli';
 import { REPO_ROOT, startHarness, type Harness } from '../support/harness';
 
 const CONFIG = join(REPO_ROOT, 'golive.config.yaml');
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), isTTY: false };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** Real requests straight to one slot: how many answered 5xx, and the slowest answer in ms. */
 async function probe(url: string, path: string, n: number): Promise<{ failures: number; slowestMs: number }> {

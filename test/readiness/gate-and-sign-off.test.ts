@@ -1,21 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main, type Io } from '../../bin/cli/main';
 import { parseConfig } from '../../lambdas/core/config';
 import type { ReadinessReport } from '../../lambdas/core/readiness/evaluate';
 import { answerChecklist, castVote } from '../../lambdas/core/steps/approval';
 import { factsFile } from '../../local/providers/readiness';
+import { runCli as cli } from '../support/cli';
 import { APPROVER, startHarness, testConfig, type Harness } from '../support/harness';
 import { alertsSnapshot, expectRolledBack } from '../support/invariants';
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l), isTTY: false };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const PLAINTEXT = {
   environments: [{ component: 'demo-green', variables: [{ name: 'DB_PASSWORD', value: 'hunter2' }] }],
