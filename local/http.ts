@@ -31,6 +31,25 @@ export function readBody(req: IncomingMessage, options: { limitBytes?: number } 
   });
 }
 
+/**
+ * The request body parsed as JSON. A body over `limitBytes`, or not JSON, rejects with the error `invalid` makes
+ * of the problem ("larger than … bytes", "is not valid JSON"), so each server answers it in its own terms.
+ */
+export async function readJsonBody(
+  req: IncomingMessage,
+  limitBytes: number,
+  invalid: (problem: string) => Error,
+): Promise<unknown> {
+  const raw = await readBody(req, { limitBytes }).catch((err: unknown) => {
+    throw err instanceof BodyTooLargeError ? invalid(`larger than ${limitBytes} bytes`) : err;
+  });
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw invalid('is not valid JSON');
+  }
+}
+
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Database from 'better-sqlite3';
-import { BodyTooLargeError, readBody, sendJson } from '../http';
+import { readJsonBody, sendJson } from '../http';
 import { checkFaults, FAULTS_PATH, InvalidFaultsError, parseFaultSettings, toFaultSettings } from './faults';
 import { closeServer, listenLocal } from './net';
 
@@ -157,17 +157,7 @@ export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     }
     if (req.method === 'POST') {
       try {
-        const raw = await readBody(req, { limitBytes: MAX_FAULTS_BODY }).catch((err: unknown) => {
-          if (err instanceof BodyTooLargeError)
-            throw new InvalidFaultsError('body', `must be at most ${MAX_FAULTS_BODY} bytes`);
-          throw err;
-        });
-        let body: unknown;
-        try {
-          body = JSON.parse(raw);
-        } catch {
-          throw new InvalidFaultsError('body', 'is not valid JSON');
-        }
+        const body = await readJsonBody(req, MAX_FAULTS_BODY, (problem) => new InvalidFaultsError('body', problem));
         setFaults(parseFaultSettings(body));
         return sendJson(res, 200, state(), headers);
       } catch (err) {

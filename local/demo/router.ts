@@ -8,7 +8,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { BodyTooLargeError, readBody, sendJson } from '../http';
+import { readJsonBody, sendJson } from '../http';
 import { closeServer, listenLocal } from './net';
 
 export type Upstream = 'blue' | 'green';
@@ -240,16 +240,11 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
           return sendJson(res, 503, { message: 'router admin unavailable' });
         }
         try {
-          const raw = await readBody(req, { limitBytes: MAX_ADMIN_BODY }).catch((err: unknown) => {
-            if (!(err instanceof BodyTooLargeError)) throw err;
-            throw new InvalidWeightsError('body', `body larger than ${MAX_ADMIN_BODY} bytes`);
-          });
-          let body: unknown;
-          try {
-            body = JSON.parse(raw);
-          } catch {
-            throw new InvalidWeightsError('body', 'body is not valid JSON');
-          }
+          const body = await readJsonBody(
+            req,
+            MAX_ADMIN_BODY,
+            (problem) => new InvalidWeightsError('body', `body ${problem}`),
+          );
           setWeights(validateWeights(body));
           return sendJson(res, 200, weights);
         } catch (err) {
