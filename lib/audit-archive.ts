@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -48,8 +49,9 @@ export interface AuditArchiveProps {
    */
   readonly auditorPrincipal?: iam.IPrincipal;
   /**
-   * Where EventBridge parks export events it could not deliver after its retries.
-   * @default - no dead-letter queue
+   * Where EventBridge parks export events it could not deliver after its retries, and where Lambda
+   * sends the export's invocations that still failed after its two retries (on-failure destination).
+   * @default - no dead-letter queue (Lambda's default async retries only)
    */
   readonly deadLetterQueue?: sqs.IQueue;
   /**
@@ -157,6 +159,11 @@ export class AuditArchive extends Construct {
         }),
       ],
     });
+    if (props.deadLetterQueue) {
+      // EventBridge invokes asynchronously: an export that throws is retried twice by Lambda, then
+      // parked with the event, so a record that never reached the archive is not lost silently.
+      fn.configureAsyncInvoke({ retryAttempts: 2, onFailure: new destinations.SqsDestination(props.deadLetterQueue) });
+    }
 
     this.auditorPolicy = new iam.ManagedPolicy(this, 'AuditorPolicy', {
       description: 'golive auditors: read-only access to archived go-live audit records and execution history',

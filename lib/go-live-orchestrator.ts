@@ -137,7 +137,10 @@ export class GoLiveOrchestrator extends Construct {
   public readonly slackSecret: secretsmanager.ISecret;
   /** The Slack endpoint: API Gateway → the Bolt app (lambdas/slack). */
   public readonly slack: SlackIngress;
-  /** Events the alarm handler or the janitor could not process after retries (EventBridge and Lambda failures). */
+  /**
+   * Events the alarm handler, the janitor or the audit export could not process after retries
+   * (EventBridge and Lambda failures).
+   */
   public readonly eventDeadLetterQueue: sqs.Queue;
   /** The CloudWatch client with alarm mute rules, for the functions that mute, watch or unmute alarms. */
   public readonly cloudWatchSdk: CloudWatchSdkLayer;
@@ -263,6 +266,7 @@ export class GoLiveOrchestrator extends Construct {
       stateMachine: this.stateMachine,
       exportFunction: functions['audit-export'],
       table: this.table,
+      deadLetterQueue: this.eventDeadLetterQueue,
     });
   }
 

@@ -2,13 +2,17 @@ import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AUDIT_BUCKET_ENV, AUDIT_CONTEXT, AuditArchive, type AuditArchiveProps } from '../../lib/audit-archive';
 
-/** A stack with the archive wired to a stand-in state machine, function and table (no bundling). */
+/**
+ * A stack with the archive wired to a stand-in state machine, function and table (no bundling);
+ * props may be built in the stack (a queue).
+ */
 function archiveStack(
-  props: Partial<AuditArchiveProps> = {},
+  props: Partial<AuditArchiveProps> | ((stack: Stack) => Partial<AuditArchiveProps>) = {},
   context: Record<string, unknown> = {},
 ): { stack: Stack; archive: AuditArchive; template: Template; fn: lambda.Function } {
   const stack = new Stack(new App({ context }), 'Audit');
@@ -23,7 +27,12 @@ function archiveStack(
   const table = new dynamodb.Table(stack, 'Store', {
     partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
   });
-  const archive = new AuditArchive(stack, 'AuditArchive', { stateMachine, exportFunction: fn, table, ...props });
+  const archive = new AuditArchive(stack, 'AuditArchive', {
+    stateMachine,
+    exportFunction: fn,
+    table,
+    ...(typeof props === 'function' ? props(stack) : props),
+  });
   return { stack, archive, template: Template.fromStack(stack), fn };
 }
 
@@ -117,6 +126,29 @@ describe('AuditArchive export', () => {
       },
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [ref(stack, fn), 'Arn'] }, RetryPolicy: Match.anyValue() })],
     });
+  });
+
+  it('parks exports it could not deliver, and exports that failed after Lambda retries, in the dead-letter queue given', () => {
+    let queue: sqs.Queue | undefined;
+    const { stack, archive, fn, template } = archiveStack((s) => ({
+      deadLetterQueue: (queue = new sqs.Queue(s, 'Parked')),
+    }));
+    const dlq = { 'Fn::GetAtt': [ref(stack, queue!), 'Arn'] };
+
+    expect(template.toJSON().Resources[ref(stack, archive.exportRule)].Properties.Targets).toEqual([
+      expect.objectContaining({ Arn: { 'Fn::GetAtt': [ref(stack, fn), 'Arn'] }, DeadLetterConfig: { Arn: dlq } }),
+    ]);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: ref(stack, fn) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: dlq } },
+    });
+  });
+
+  it('leaves the export function’s asynchronous retries as Lambda’s default without a dead-letter queue', () => {
+    const { template } = archiveStack();
+
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
   });
 
   it('lets the export function only add objects under audit/ and read the history', () => {

@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { EVENT_FUNCTIONS, FUNCTIONS, type FunctionKey } from '../../lambdas/catalog';
+import { AuditArchive } from '../../lib/audit-archive';
 import { WORKFLOW_DEFINITION_FILE, type GoLiveFunctionKey } from '../../lib/go-live-orchestrator';
 import { GoLiveStack } from '../../lib/golive-stack';
 
@@ -544,6 +545,24 @@ describe('GoLiveStack failure handling and cdk-nag', () => {
         DestinationConfig: { OnFailure: { Destination: dlq } },
       });
     }
+  });
+
+  it('parks audit exports that could not be delivered or failed after retries in the same dead-letter queue', () => {
+    const dlq = { 'Fn::GetAtt': [logicalId(stack.orchestrator.eventDeadLetterQueue), 'Arn'] };
+    const exportRule = AuditArchive.of(stack.orchestrator)!.exportRule;
+
+    expect(template.toJSON().Resources[logicalId(exportRule)].Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: fnArn('audit-export'),
+        DeadLetterConfig: { Arn: dlq },
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 },
+      }),
+    ]);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fnId('audit-export') },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: dlq } },
+    });
   });
 
   it('synthesises with zero unacknowledged AwsSolutions findings, every acknowledgement with a written reason', () => {
