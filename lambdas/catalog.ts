@@ -29,7 +29,10 @@ export const FUNCTIONS = {
 /** Functions triggered by events rather than by the state machine. */
 export const EVENT_FUNCTIONS = {
   'alarm-handler': { description: 'Alarm state change → fail the bakes watching that alarm (AlarmTriggered)' },
-  janitor: { description: 'Execution ABORTED / TIMED_OUT → roll back what the catch path could not' },
+  janitor: {
+    description:
+      'Execution ABORTED / TIMED_OUT, or FAILED holding its lock or mute → roll back what the catch path could not',
+  },
   'audit-export': { description: 'Execution ended → its complete audit record into the Object Lock archive' },
 } as const;
 
@@ -88,10 +91,11 @@ export const EVENT_ROUTES = {
     scope: 'watched-alarms',
   },
   executionEnded: {
-    description: 'an execution was aborted or timed out -> roll back what the catch path could not',
+    description:
+      'an execution was aborted, timed out or failed -> roll back what the catch path could not (a FAILED one that rolled back holds nothing: no-op)',
     target: 'janitor',
     local: true,
-    pattern: { ...EXECUTION_STATUS_CHANGE, detail: { status: ['ABORTED', 'TIMED_OUT'] } },
+    pattern: { ...EXECUTION_STATUS_CHANGE, detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'] } },
     scope: 'this-state-machine',
   },
   scratchSweep: {

@@ -125,7 +125,7 @@ export class GoLiveOrchestrator extends Construct {
   public readonly table: dynamodb.Table;
   /** CloudWatch Alarm State Change of the watched alarms → alarm handler. */
   public readonly alarmRule: events.Rule;
-  /** Executions of this state machine ending ABORTED or TIMED_OUT → janitor. */
+  /** Executions of this state machine ending ABORTED, TIMED_OUT or FAILED → janitor. */
   public readonly executionEndedRule: events.Rule;
   /**
    * Every 15 minutes → janitor with `{"sweep": true}`: retries deleting the backup check's scratch

@@ -28,8 +28,9 @@ export function parseJanitorEvent(event: unknown): JanitorEvent {
 }
 
 /**
- * EventBridge rule targets: an execution ended ABORTED or TIMED_OUT → undo what the catch path
- * could not; the 15-minute schedule → retry deleting the scratch targets go-lives left behind.
+ * EventBridge rule targets: an execution ended ABORTED, TIMED_OUT or FAILED → undo what the catch
+ * path could not (nothing for a FAILED one that rolled back); the 15-minute schedule → retry
+ * deleting the scratch targets go-lives left behind.
  */
 export const createHandler = (resolveDeps: DepsResolver) => async (event: unknown) => {
   const parsed = parseJanitorEvent(event);

@@ -255,12 +255,12 @@ describe('GoLiveStack event rules', () => {
     });
   });
 
-  it('routes ABORTED and TIMED_OUT executions of this state machine to the janitor', () => {
+  it('routes ABORTED, TIMED_OUT and FAILED executions of this state machine to the janitor', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.states'],
         'detail-type': ['Step Functions Execution Status Change'],
-        detail: { stateMachineArn: [stateMachineRef()], status: ['ABORTED', 'TIMED_OUT'] },
+        detail: { stateMachineArn: [stateMachineRef()], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
       },
       Targets: [Match.objectLike({ Arn: fnArn('janitor') })],
     });

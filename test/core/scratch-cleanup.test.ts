@@ -71,7 +71,7 @@ describe('janitor', () => {
     // EventBridge delivers at least once: the same event again must not delete anything twice.
     const again = await cleanUpEndedExecution(deps(), { executionArn, status: 'ABORTED', cause: 'stopped' });
 
-    expect([first, again]).toEqual([{ cleaned: true }, { cleaned: true }]);
+    expect([first, again]).toEqual([{ cleaned: true }, { cleaned: false }]);
     expect(cleanUps).toEqual([handle]);
     expect((await restoreState())?.cleanedUp).toEqual({
       restoredTo: 'golive-scratch-orders-0123456789',
@@ -109,6 +109,7 @@ describe('janitor', () => {
     expect((await restoreState())?.cleanedUp).toMatchObject({ deleted: false, by: 'Rollback' });
     const steps = (await store.listAudit(executionArn)).map((r) => `${r.step}:${r.outcome}`);
     expect(steps).toEqual([
+      'Janitor:info',
       'Rollback:succeeded',
       'UnmuteAfterRollback:succeeded',
       'ReleaseLockAfterRollback:succeeded',
@@ -249,14 +250,14 @@ describe('sweep of scratch targets left behind', () => {
     };
     expect(await store.listScratchLeft()).toEqual([entry]);
 
-    // Refused again later (a redelivered event): still listed, still since the first refusal.
+    // Refused again later (the sweep): still listed, still since the first refusal.
     f.clock.at = minutesLater(5);
     f.backup.cleanUpFails = refused;
-    await cleanUpEndedExecution(deps(), { executionArn, status: 'ABORTED' });
+    await sweepLeftoverScratch(deps());
     expect(await store.listScratchLeft()).toEqual([entry]);
 
     f.backup.cleanUpFails = undefined;
-    await cleanUpEndedExecution(deps(), { executionArn, status: 'ABORTED' });
+    await sweepLeftoverScratch(deps());
     expect(await store.listScratchLeft()).toEqual([]);
   });
 

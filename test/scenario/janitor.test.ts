@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { startHarness, testConfig } from '../support/harness';
-import { alertsSnapshot } from '../support/invariants';
+import { JANITOR_ACTOR } from '../../lambdas/core/steps/janitor';
+import { alertsSnapshot, expectRolledBack } from '../support/invariants';
 
 describe('executions that end outside the catch path', () => {
   it('are cleaned up by the janitor after StopExecution', async () => {
@@ -25,6 +26,29 @@ describe('executions that end outside the catch path', () => {
       expect(h.rt.notifier.list(arn).map((n) => n.kind)).toContain('rolled-back');
       const rollback = (await h.rt.store.listAudit(arn)).find((r) => r.step === 'Rollback')!;
       expect(rollback.evidence).toMatchObject({ error: { Error: 'ExecutionAborted' } });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('are rolled back by the janitor when they end FAILED with an error no Catch matches', async () => {
+    const h = await startHarness({ config: testConfig() });
+    try {
+      const before = await alertsSnapshot(h);
+      // A plan whose approval timeout Step Functions refuses (TimeoutSecondsPath must be ≥ 1): the
+      // execution ends FAILED with States.Runtime at SignOff, which States.ALL does not catch, at
+      // 50% canary traffic with the lock held and the alarms muted; its rollback path never runs.
+      h.rt.config.approval.timeoutSeconds = 0;
+
+      const arn = await h.start();
+
+      await expectRolledBack(h, arn, 'States.Runtime', before);
+      const audit = await h.rt.store.listAudit(arn);
+      const janitor = audit.findIndex((r) => r.actor === JANITOR_ACTOR);
+      expect(audit[janitor]).toMatchObject({ step: 'Janitor', summary: expect.stringContaining('ended FAILED') });
+      expect(audit.findIndex((r) => r.step === 'Rollback')).toBeGreaterThan(janitor);
+      expect(audit.find((r) => r.step === 'SignOff')).toBeUndefined();
+      expect(h.rt.notifier.list(arn).filter((n) => n.kind === 'rolled-back')).toHaveLength(1);
     } finally {
       await h.close();
     }

@@ -24,12 +24,14 @@ describe('EVENT_ROUTES on the local event bus (EventBridge matching)', () => {
     expect(matchesPattern(pattern, alarmEvent('someone-elses-alarm', 'ALARM'))).toBe(false);
   });
 
-  it('sends only this state machine’s aborted or timed-out executions to the janitor', () => {
+  it('sends only this state machine’s aborted, timed-out or failed executions to the janitor', () => {
     const pattern = routePattern(EVENT_ROUTES.executionEnded, deployment);
 
     expect(matchesPattern(pattern, statusEvent('ABORTED'))).toBe(true);
     expect(matchesPattern(pattern, statusEvent('TIMED_OUT'))).toBe(true);
+    expect(matchesPattern(pattern, statusEvent('FAILED'))).toBe(true);
     expect(matchesPattern(pattern, statusEvent('SUCCEEDED'))).toBe(false);
+    expect(matchesPattern(pattern, statusEvent('RUNNING'))).toBe(false);
     expect(matchesPattern(pattern, statusEvent('ABORTED', `${SM}-other`))).toBe(false);
   });
 

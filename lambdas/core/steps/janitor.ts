@@ -1,37 +1,97 @@
-import type { Deps } from '../ports';
+import type { ExecutionStatusChange } from '../execution-event';
+import type { Deps, MuteRecord } from '../ports';
 import type { GoLiveRequest, RolloutPlan } from '../request';
 import { unmuteAlerts } from './alerts';
 import { release } from './lock';
 import { notify } from './notify';
 import { rollbackTraffic } from './traffic';
 
+/** Who the janitor's audit records name: not the workflow ('system'), which did not run these steps. */
+export const JANITOR_ACTOR = 'janitor';
+
+/** Kept per execution: a redelivered event finds the clean-up finished and does nothing. */
+interface JanitorMark {
+  status: string;
+  startedAt: string;
+  finishedAt?: string;
+}
+const MARK = 'janitor';
+
+/** The steps that restore what MuteAlerts muted, on the success path and on the rollback path. */
+const UNMUTE_STEPS: readonly string[] = ['UnmuteAlerts', 'UnmuteAfterRollback'];
+
+/** What the execution still holds; nothing when its rollback path (or its success path) completed. */
+async function leftBehind(deps: Deps, executionArn: string, service: string): Promise<string[]> {
+  if ((await deps.store.getLock(service))?.executionId === executionArn) return [`the lock on ${service}`];
+  const mute = await deps.store.getExecutionValue<MuteRecord>(executionArn, 'mute');
+  if (!mute || mute.muted.length === 0) return [];
+  const audit = await deps.store.listAudit(executionArn);
+  const restored = audit.some((r) => UNMUTE_STEPS.includes(r.step) && r.outcome === 'succeeded');
+  return restored ? [] : [`${mute.muted.length} muted alarm(s)`];
+}
+
+/** The error the rollback path reports: what ended the execution. */
+function endingError(ended: ExecutionStatusChange): { Error: string; Cause: string } {
+  const name =
+    ended.status === 'TIMED_OUT'
+      ? 'States.Timeout'
+      : ended.status === 'ABORTED'
+        ? 'ExecutionAborted'
+        : (ended.error ?? 'ExecutionFailed');
+  return { Error: name, Cause: ended.cause ?? ended.status };
+}
+
 /**
- * For executions that ended outside the Catch path (ABORTED by StopExecution, TIMED_OUT, or a
- * local runtime that died mid-run): do what the rollback path would have done. That includes
- * deleting the scratch target of a restore stopped before VerifyBackup (rollbackTraffic does it,
- * once: a redelivered event finds it marked deleted).
+ * For executions that ended outside the Catch path, do what the rollback path would have done
+ * (including deleting the scratch target of a restore stopped before VerifyBackup: rollbackTraffic
+ * does it). Those are the ABORTED (StopExecution, a local runtime that died mid-run) and TIMED_OUT
+ * ones, and the FAILED ones whose rollback path did not run or did not finish: States.Runtime and
+ * States.DataLimitExceeded, which States.ALL does not catch, end an execution FAILED with traffic
+ * shifted, the lock held and alerts muted. A FAILED execution whose rollback path completed holds
+ * nothing and is left alone, so the normal end of a rolled-back go-live costs a few reads and is
+ * never announced twice; so is `RollbackFailed`, whose lock stays held on purpose until a human has
+ * looked, and which was announced loudly. Idempotent: a redelivered event finds the clean-up marked
+ * finished and does nothing; a clean-up that failed half-way is resumed by the retry.
  */
-export async function cleanUpEndedExecution(
-  deps: Deps,
-  ended: { executionArn: string; status: string; error?: string; cause?: string },
-): Promise<{ cleaned: boolean }> {
-  if (ended.status !== 'ABORTED' && ended.status !== 'TIMED_OUT') return { cleaned: false };
-  const request = await deps.store.getExecutionValue<GoLiveRequest>(ended.executionArn, 'request');
-  const plan = await deps.store.getExecutionValue<RolloutPlan>(ended.executionArn, 'plan');
-  if (!request || !plan) return { cleaned: false };
+export async function cleanUpEndedExecution(deps: Deps, ended: ExecutionStatusChange): Promise<{ cleaned: boolean }> {
+  const { executionArn, status } = ended;
+  if (status !== 'ABORTED' && status !== 'TIMED_OUT' && status !== 'FAILED') return { cleaned: false };
+  if (status === 'FAILED' && ended.error === 'RollbackFailed') return { cleaned: false };
+  const mark = await deps.store.getExecutionValue<JanitorMark>(executionArn, MARK);
+  if (mark?.finishedAt) return { cleaned: false };
+  const request = await deps.store.getExecutionValue<GoLiveRequest>(executionArn, 'request');
+  if (!request) return { cleaned: false };
+  const left = status === 'FAILED' && !mark ? await leftBehind(deps, executionArn, request.service) : [];
+  if (status === 'FAILED' && !mark && left.length === 0) return { cleaned: false };
+  const plan = await deps.store.getExecutionValue<RolloutPlan>(executionArn, 'plan');
+  if (!plan) return { cleaned: false };
+
+  const error = endingError(ended);
+  const startedAt = mark?.startedAt ?? deps.now().toISOString();
+  if (!mark) {
+    // Part of the chain NotifyRollback seals: the auditor sees who ran the rollback path, and why.
+    await deps.store.appendAudit({
+      executionId: executionArn,
+      service: request.service,
+      step: 'Janitor',
+      action: 'clean-up',
+      actor: JANITOR_ACTOR,
+      outcome: 'info',
+      summary:
+        `the execution ended ${status} (${error.Error}) outside its rollback path` +
+        `${left.length ? `, still holding ${left.join(' and ')}` : ''}: the janitor rolls it back`,
+      evidence: { status, error: ended.error ?? null, cause: ended.cause ?? null, leftBehind: left },
+      at: startedAt,
+    });
+    await deps.store.putExecutionValue(executionArn, MARK, { status, startedAt } satisfies JanitorMark);
+  }
   // The rollback path's own payloads, as its Task states would have sent them.
-  const event = {
-    executionId: ended.executionArn,
-    request,
-    plan,
-    error: {
-      Error: ended.status === 'TIMED_OUT' ? 'States.Timeout' : 'ExecutionAborted',
-      Cause: ended.cause ?? ended.status,
-    },
-  };
+  const event = { executionId: executionArn, request, plan, error };
   await rollbackTraffic(deps, { ...event, state: 'Rollback', action: 'rollback' });
   await unmuteAlerts(deps, { ...event, state: 'UnmuteAfterRollback', action: 'unmute' });
   await release(deps, { ...event, state: 'ReleaseLockAfterRollback', action: 'release', outcome: 'rolled-back' });
   await notify(deps, { ...event, state: 'NotifyRollback', event: 'rolled-back' });
+  const finished: JanitorMark = { status, startedAt, finishedAt: deps.now().toISOString() };
+  await deps.store.putExecutionValue(executionArn, MARK, finished);
   return { cleaned: true };
 }
