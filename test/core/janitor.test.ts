@@ -40,6 +40,25 @@ async function rollbackPathCompleted(): Promise<void> {
 
 const steps = async () => (await f.audit()).map((r) => `${r.step}:${r.outcome}`);
 
+/** What a clean-up changes: the audit trail, the lock, traffic, alerts and notifications. */
+const observed = async () => ({
+  audit: await f.audit(),
+  lock: await f.store.getLock('demo'),
+  trafficCalls: f.traffic.calls.length,
+  unmutes: f.alerts.unmutes.length,
+  notifications: [...f.notifier.notifications],
+});
+
+/** The janitor, given `ended`, cleans nothing and changes nothing. */
+async function expectLeftAlone(ended: ExecutionStatusChange): Promise<void> {
+  const before = await observed();
+
+  const result = await cleanUpEndedExecution(f.deps, ended);
+
+  expect(result).toEqual({ cleaned: false });
+  expect(await observed()).toEqual(before);
+}
+
 describe('cleanUpEndedExecution (janitor) for FAILED executions', () => {
   it('rolls back a FAILED execution that still holds its lock, and records that the janitor did it', async () => {
     const before = (await f.audit()).length;
@@ -86,51 +105,34 @@ describe('cleanUpEndedExecution (janitor) for FAILED executions', () => {
   });
 
   it('leaves a RollbackFailed execution alone: its lock stays held for a human, nothing is announced again', async () => {
-    const audit = await f.audit();
-    const trafficCalls = f.traffic.calls.length;
-
-    const result = await cleanUpEndedExecution(f.deps, {
+    await expectLeftAlone({
       executionArn: EXECUTION_ID,
       status: 'FAILED',
       error: 'RollbackFailed',
       cause: 'The rollback did not complete',
     });
 
-    expect(result).toEqual({ cleaned: false });
     expect((await f.store.getLock('demo'))?.executionId).toBe(EXECUTION_ID);
-    expect(f.traffic.calls.slice(trafficCalls)).toEqual([]);
     expect(f.alerts.unmutes).toEqual([]);
-    expect(f.notifier.notifications).toEqual([]);
-    expect(await f.audit()).toEqual(audit);
   });
 
   it('does nothing for a FAILED execution whose rollback path completed: no second notification', async () => {
     await rollbackPathCompleted();
-    const audit = await f.audit();
-    const notified = f.notifier.notifications.length;
-    const trafficCalls = f.traffic.calls.length;
 
-    const result = await cleanUpEndedExecution(f.deps, {
+    await expectLeftAlone({
       executionArn: EXECUTION_ID,
       status: 'FAILED',
       error: 'SmokeTestFailed',
       cause: 'green answers 500',
     });
 
-    expect(result).toEqual({ cleaned: false });
-    expect(f.notifier.notifications).toHaveLength(notified);
     expect(f.notifier.of('rolled-back')).toHaveLength(1);
-    expect(f.traffic.calls.slice(trafficCalls)).toEqual([]);
-    expect(f.alerts.unmutes).toEqual([mute]);
-    expect(await f.audit()).toEqual(audit);
   });
 
   it('does nothing for a FAILED execution that never took the lock (refused by ValidateAndLock)', async () => {
-    const result = await cleanUpEndedExecution(f.deps, { executionArn: OTHER, status: 'FAILED', error: 'LockHeld' });
+    await expectLeftAlone({ executionArn: OTHER, status: 'FAILED', error: 'LockHeld' });
 
-    expect(result).toEqual({ cleaned: false });
     expect(await f.audit(OTHER)).toEqual([]);
-    expect(f.notifier.notifications).toEqual([]);
   });
 });
 
@@ -140,19 +142,12 @@ describe('cleanUpEndedExecution (janitor) on a redelivered event', () => {
     { executionArn: EXECUTION_ID, status: 'ABORTED', error: 'Manual', cause: 'operator pressed stop' },
     { executionArn: EXECUTION_ID, status: 'TIMED_OUT' },
   ])('does nothing the second time an execution ended $status is delivered', async (ended) => {
-    await cleanUpEndedExecution(f.deps, ended);
-    const audit = await f.audit();
-    const notified = f.notifier.notifications.length;
-    const trafficCalls = f.traffic.calls.length;
+    expect(await cleanUpEndedExecution(f.deps, ended)).toEqual({ cleaned: true });
 
-    const again = await cleanUpEndedExecution(f.deps, ended);
+    await expectLeftAlone(ended);
 
-    expect(again).toEqual({ cleaned: false });
-    expect(f.notifier.notifications).toHaveLength(notified);
     expect(f.notifier.of('rolled-back')).toHaveLength(1);
-    expect(f.traffic.calls.slice(trafficCalls)).toEqual([]);
     expect(f.alerts.unmutes).toHaveLength(1);
-    expect(await f.audit()).toEqual(audit);
   });
 
   it('finishes a clean-up that failed half-way when the event is retried, recording the janitor once', async () => {
