@@ -135,7 +135,10 @@ export interface CallbackRecord {
   executionId: string;
   service: string;
   kind: CallbackKind;
+  /** The alarms whose ALARM fails this task at once (a bake; a sign-off once traffic has moved). */
   alarms: string[];
+  /** The Task state waiting on it (Bake, PostPromotionBake, SignOff), for the audit trail. */
+  state?: string;
   approvalId?: string;
   createdAt: string;
 }

@@ -22,7 +22,7 @@ export interface RolloutPlan {
   steps: number[];
   stepCount: number;
   bakeSeconds: number;
-  /** Blue/green watches alarms after the switch, with an instant switch back. */
+  /** Alarms are watched after promotion too (every strategy), with an instant switch back. */
   postPromotionBakeSeconds: number;
   signOff: 'before-traffic' | 'before-promotion';
   approvalTimeoutSeconds: number;
@@ -83,8 +83,9 @@ export function timingsFor(
   return {
     canarySteps: strategy === 'canary' ? service.strategy.canarySteps.length : 0,
     bakeSeconds: service.strategy.bakeSeconds,
-    // Blue/green watches alarms after the switch, with an instant switch back.
-    postPromotionBakeSeconds: strategy === 'blue-green' ? service.strategy.bakeSeconds : 0,
+    // Every strategy watches alarms after promotion, with an instant switch back: production at
+    // 100 % is never left unwatched while golive's mute is on.
+    postPromotionBakeSeconds: service.strategy.bakeSeconds,
     approvalTimeoutSeconds: approval.timeoutSeconds,
   };
 }

@@ -46,7 +46,8 @@ describe('a complete go-live on the local engine', () => {
       .map((r) => (r.evidence as { weights: Record<string, number> }).weights[candidate]);
     expect(shifts).toEqual(steps);
     expect(audit.filter((r) => r.step === 'Bake')).toHaveLength(steps.length);
-    expect(audit.filter((r) => r.step === 'PostPromotionBake')).toHaveLength(strategy === 'blue-green' ? 1 : 0);
+    // Every strategy watches the alarms after promotion.
+    expect(audit.filter((r) => r.step === 'PostPromotionBake')).toHaveLength(1);
     expect(audit.map((r) => r.step)).toEqual(
       expect.arrayContaining([
         'ValidateAndLock',

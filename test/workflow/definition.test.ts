@@ -95,7 +95,7 @@ describe('the worst-case run time (lambdas/core/workflow/budget.ts)', () => {
       worstCaseRunSeconds({
         canarySteps: service.strategy.canarySteps.length,
         bakeSeconds: service.strategy.bakeSeconds,
-        postPromotionBakeSeconds: 0,
+        postPromotionBakeSeconds: service.strategy.bakeSeconds,
         approvalTimeoutSeconds: config.approval.timeoutSeconds,
       }),
     );

@@ -43,23 +43,24 @@ export function parseAlarmStateChange(event: unknown): AlarmStateChange {
 }
 
 /**
- * An alarm went to ALARM: every bake watching it fails at once with AlarmTriggered
- * (SendTaskFailure), which sends its execution down the rollback path. No polling involved.
+ * An alarm went to ALARM: every task watching it — a bake, or a sign-off waiting while traffic is
+ * already on the candidate — fails at once with AlarmTriggered (SendTaskFailure), which sends its
+ * execution down the rollback path. No polling involved.
  */
 export async function onAlarmStateChange(deps: Deps, event: AlarmStateChange): Promise<{ failedBakes: string[] }> {
   const { alarmName, state } = event.detail;
   if (state.value !== 'ALARM') return { failedBakes: [] };
   const failedBakes: string[] = [];
-  for (const bake of await deps.store.findCallbacks({ alarmName, kind: 'bake' })) {
+  for (const watch of await deps.store.findCallbacks({ alarmName })) {
     const cause = `alarm ${alarmName} went to ALARM at ${state.timestamp ?? event.time}: ${state.reason}`;
-    const { closed } = await deps.callbacks.fail(bake.token, 'AlarmTriggered', cause);
-    await deps.store.deleteCallback(bake.token);
-    if (closed) continue; // the bake had already passed: nothing to stop
-    failedBakes.push(bake.executionId);
+    const { closed } = await deps.callbacks.fail(watch.token, 'AlarmTriggered', cause);
+    await deps.store.deleteCallback(watch.token);
+    if (closed) continue; // the bake had already passed, the sign-off was decided: nothing to stop
+    failedBakes.push(watch.executionId);
     await deps.store.appendAudit({
-      executionId: bake.executionId,
-      service: bake.service,
-      step: 'Bake',
+      executionId: watch.executionId,
+      service: watch.service,
+      step: watch.state ?? (watch.kind === 'bake' ? 'Bake' : 'SignOff'),
       action: 'alarm',
       actor: `alarm:${alarmName}`,
       outcome: 'info',

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AlarmTriggered } from '../errors';
 import type { ApprovalRecord, ApprovalStatus, Deps, Vote } from '../ports';
 import { applyDecision, validateDecision, type ReadinessDecision } from '../readiness/evaluate';
 import { checklistDigest } from '../readiness/render';
@@ -28,15 +29,29 @@ export function requestApproval(deps: Deps, event: StepPayload<'SignOff'>): Prom
       votes: [],
     };
     await deps.store.createApproval(record);
+    // Once canary steps have moved traffic, the alarms stay watched while the approvers decide, as
+    // during a bake: registered first, then checked, so no state change falls between the two.
+    const { plan } = event;
+    const watching = plan.signOff === 'before-promotion' && plan.stepCount > 0 ? plan.alarms : [];
     await deps.store.putCallback({
       token: event.taskToken,
       executionId: event.executionId,
       service: record.service,
       kind: 'approval',
-      alarms: [],
+      alarms: watching,
+      state: event.state,
       approvalId: record.approvalId,
       createdAt: record.createdAt,
     });
+    const firing = watching.length > 0 ? (await deps.alerts.describe(watching)).filter((a) => a.state === 'ALARM') : [];
+    if (firing.length > 0) {
+      await deps.store.deleteCallback(event.taskToken);
+      await deps.store.closeApproval(record.approvalId, 'aborted', now);
+      throw new AlarmTriggered(
+        `alarm ${firing.map((a) => a.name).join(', ')} already in ALARM when the sign-off opened`,
+        { evidence: { alarms: firing } },
+      );
+    }
     const readiness: ReadinessReport = event.readiness;
     await deps.notifier.notify({
       kind: 'approval-requested',

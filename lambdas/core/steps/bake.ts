@@ -21,6 +21,7 @@ export function startBake(
       service: event.request.service,
       kind: 'bake',
       alarms,
+      state: event.state,
       createdAt: deps.now().toISOString(),
     });
     const states = await deps.alerts.describe(alarms);

@@ -244,7 +244,8 @@ const states = {
     Default: 'Promote',
   }),
   SignOff: task('SignOff', {
-    Comment: 'Ask the approvers in Slack; N-of-M approvals resume the workflow, a rejection or the timeout rolls back.',
+    Comment:
+      'Ask the approvers in Slack; N-of-M approvals resume the workflow, a rejection or the timeout rolls back. Once traffic has moved, a watched alarm fails it at once (AlarmTriggered).',
     fn: 'approval',
     callback: true,
     payload: { ...forward, taskToken: data.taskToken, readiness: data.readiness },
@@ -282,7 +283,7 @@ const states = {
     Default: 'UnmuteAlerts',
   }),
   PostPromotionBake: task('PostPromotionBake', {
-    Comment: 'Blue/green: watch alarms after the switch; an alarm switches back at once.',
+    Comment: 'Watch alarms after promotion (every strategy); an alarm switches back at once.',
     fn: 'bake',
     callback: true,
     payload: { ...forward, taskToken: data.taskToken, phase: 'post-promotion', weight: 100 },

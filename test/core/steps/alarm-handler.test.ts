@@ -37,6 +37,29 @@ describe('onAlarmStateChange', () => {
     ]);
   });
 
+  it('fails a sign-off watching the alarm (traffic already on the candidate), audited under SignOff', async () => {
+    await f.store.putCallback({
+      token: 'approval-3',
+      executionId: OTHER,
+      service: 'demo',
+      kind: 'approval',
+      alarms: ['demo-5xx-rate'],
+      state: 'SignOff',
+      approvalId: 'apr-3',
+      createdAt: NOW.toISOString(),
+    });
+
+    const result = await onAlarmStateChange(f.deps, change('ALARM'));
+
+    expect(result.failedBakes.sort()).toEqual([EXECUTION_ID, OTHER].sort());
+    expect(f.callbacks.failed.map((c) => [c.token, c.error])).toEqual(
+      expect.arrayContaining([['approval-3', 'AlarmTriggered']]),
+    );
+    expect(await f.audit(OTHER)).toEqual([
+      expect.objectContaining({ step: 'SignOff', action: 'alarm', actor: 'alarm:demo-5xx-rate' }),
+    ]);
+  });
+
   it.each(['OK', 'INSUFFICIENT_DATA'])('leaves bakes alone when the alarm goes to %s', async (value) => {
     const result = await onAlarmStateChange(f.deps, change(value));
 

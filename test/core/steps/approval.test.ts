@@ -1,6 +1,7 @@
 import type { ApprovalRecord } from '../../../lambdas/core/ports';
 import { castVote, requestApproval } from '../../../lambdas/core/steps/approval';
 import { EXECUTION_ID, fakeDeps, NOW, stepPayload, type FakeDeps } from '../../support/fake-deps';
+import { testPlan } from '../../support/payloads';
 
 let f: FakeDeps;
 beforeEach(() => {
@@ -57,6 +58,43 @@ describe('requestApproval (SignOff)', () => {
     const [audit] = await f.audit();
     expect(audit).toMatchObject({ step: 'SignOff', outcome: 'succeeded' });
     expect(audit.evidence).not.toHaveProperty('token');
+  });
+
+  it('watches the alarms while canary traffic is already on the candidate', async () => {
+    await requestApproval(
+      f.deps,
+      stepPayload('SignOff', { plan: testPlan({ signOff: 'before-promotion', stepCount: 2 }) }),
+    );
+
+    expect(await f.store.findCallbacks({ alarmName: 'demo-5xx-rate' })).toEqual([
+      expect.objectContaining({ token: 'task-token-1', kind: 'approval', state: 'SignOff' }),
+    ]);
+  });
+
+  it('watches nothing before any traffic has moved', async () => {
+    await requestApproval(f.deps, stepPayload('SignOff', { plan: testPlan({ signOff: 'before-traffic' }) }));
+    await requestApproval(
+      f.deps,
+      stepPayload('SignOff', {
+        taskToken: 'task-token-2',
+        plan: testPlan({ strategy: 'blue-green', steps: [], stepCount: 0 }),
+      }),
+    );
+
+    expect(await f.store.findCallbacks({ alarmName: 'demo-5xx-rate' })).toEqual([]);
+    expect(f.alerts.described).toEqual([]);
+  });
+
+  it('fails with AlarmTriggered, asking nobody, when a watched alarm already fires as the sign-off opens', async () => {
+    f.alerts.set('demo-5xx-rate', { state: 'ALARM' });
+
+    await expect(requestApproval(f.deps, stepPayload('SignOff'))).rejects.toMatchObject({
+      name: 'AlarmTriggered',
+      message: 'alarm demo-5xx-rate already in ALARM when the sign-off opened',
+    });
+    expect(await f.store.findCallbacks({ executionId: EXECUTION_ID })).toEqual([]);
+    expect((await f.store.findApprovalByExecution(EXECUTION_ID))?.status).toBe('aborted');
+    expect(f.notifier.notifications).toEqual([]);
   });
 });
 
