@@ -27,7 +27,8 @@ import {
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Deps, RestoreHandle, Store } from '../../lambdas/core/ports';
-import { backupStep, RESTORE_BUDGET_SECONDS, type RestoreLoopView } from '../../lambdas/core/steps/backup';
+import { backupStep, type RestoreLoopView } from '../../lambdas/core/steps/backup';
+import { RESTORE_BUDGET_SECONDS } from '../../lambdas/core/workflow/budget';
 import { AwsBackup } from '../../lambdas/providers/aws/backup';
 import { AwsBackupRestore } from '../../lambdas/providers/aws/backup/aws-backup';
 import { DynamoDbPitrBackup } from '../../lambdas/providers/aws/backup/dynamodb-pitr';

@@ -5,8 +5,6 @@ import type { FunctionPayload, StepPayload } from '../workflow/definition';
 import { runStep } from './step';
 import { RESTORE_BUDGET_SECONDS } from '../workflow/budget';
 
-export { RESTORE_BUDGET_SECONDS };
-
 /** What one CheckRestore costs on top of its Wait (invocation and API calls), for the attempt bound. */
 const CHECK_OVERHEAD_SECONDS = 5;
 
