@@ -13,6 +13,7 @@ import {
 } from '../../lambdas/core/workflow/budget';
 import { GO_LIVE, TASK_NAMES, TASKS, type StateName } from '../../lambdas/core/workflow/definition';
 import { parseTaskPayload } from '../../lambdas/core/workflow/receive';
+import { stepPayload } from '../support/fake-deps';
 import { testPlan } from '../support/payloads';
 
 const REPO_ROOT = join(__dirname, '..', '..');
@@ -205,5 +206,22 @@ describe('parseTaskPayload (the handler boundary)', () => {
     expect(() =>
       parseTaskPayload('traffic', { state: 'Rollback', executionId: 'x', request, plan: {}, action: 'rollback' }),
     ).toThrow('error must be {"Error": string, "Cause"?: string}');
+  });
+
+  it.each(TASK_NAMES)(
+    'recognises %s in a payload without `state`, as executions started before the typed workflow send',
+    (state) => {
+      const { state: _named, ...legacy } = stepPayload(state);
+
+      const payload = parseTaskPayload(TASKS[state].fn, { ...legacy, plan: 'plan' in legacy ? legacy.plan : {} });
+
+      expect(payload.state).toBe(state);
+    },
+  );
+
+  it('refuses a payload without `state` that fits none of the function’s states', () => {
+    expect(() => parseTaskPayload('traffic', { ...shift, state: undefined, action: 'pause' })).toThrow(
+      'invalid step payload: state is missing, and the payload fits none of the Task states that invoke traffic (ShiftTraffic, Promote, Rollback)',
+    );
   });
 });
