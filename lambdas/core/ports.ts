@@ -212,7 +212,16 @@ export interface Store {
   /** Conditional: one vote per voter while the approval is pending. `added` false = repeat or closed. */
   addVote(approvalId: string, vote: Vote): Promise<{ added: boolean; record: ApprovalRecord }>;
   /** Conditional on the status being `pending`; returns whether this call closed it. */
-  closeApproval(approvalId: string, status: Exclude<ApprovalStatus, 'pending'>, at: Date): Promise<boolean>;
+  /**
+   * Sets the approval's final status only while it is `from` (default pending): the one decision
+   * that wins. False when it was not (decided, expired or aborted meanwhile).
+   */
+  closeApproval(
+    approvalId: string,
+    status: Exclude<ApprovalStatus, 'pending'>,
+    at: Date,
+    from?: ApprovalStatus,
+  ): Promise<boolean>;
   appendAudit(entry: AuditEntry): Promise<AuditRecord>;
   listAudit(executionId: string): Promise<AuditRecord[]>;
   setLiveVersion(service: string, version: string, slot: Slot, at: Date): Promise<void>;

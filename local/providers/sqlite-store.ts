@@ -188,11 +188,16 @@ export class SqliteStore implements Store {
     return { added, record };
   }
 
-  async closeApproval(approvalId: string, status: Exclude<ApprovalStatus, 'pending'>, at: Date): Promise<boolean> {
+  async closeApproval(
+    approvalId: string,
+    status: Exclude<ApprovalStatus, 'pending'>,
+    at: Date,
+    from: ApprovalStatus = 'pending',
+  ): Promise<boolean> {
     return (
       this.db
-        .prepare("UPDATE approvals SET status = ?, closed_at = ? WHERE approval_id = ? AND status = 'pending'")
-        .run(status, at.toISOString(), approvalId).changes > 0
+        .prepare('UPDATE approvals SET status = ?, closed_at = ? WHERE approval_id = ? AND status = ?')
+        .run(status, at.toISOString(), approvalId, from).changes > 0
     );
   }
 

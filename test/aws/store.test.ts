@@ -172,8 +172,20 @@ describe('DynamoStore approvals and votes', () => {
     expect([closed, late]).toEqual([true, false]);
     expect(doc.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({
       Key: { pk: 'APPROVAL#ap-1', sk: 'APPROVAL' },
-      ConditionExpression: '#status = :pending',
-      ExpressionAttributeValues: { ':status': 'approved', ':at': at.toISOString(), ':pending': 'pending' },
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeValues: { ':status': 'approved', ':at': at.toISOString(), ':from': 'pending' },
+    });
+  });
+
+  it('corrects a decision only from the status it expects (a sign-off that had already timed out)', async () => {
+    doc.on(UpdateCommand).resolves({});
+    const at = new Date('2026-11-26T11:00:00.000Z');
+
+    await store().closeApproval('ap-1', 'expired', at, 'approved');
+
+    expect(doc.commandCalls(UpdateCommand)[0].args[0].input).toMatchObject({
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeValues: { ':status': 'expired', ':at': at.toISOString(), ':from': 'approved' },
     });
   });
 });

@@ -235,7 +235,8 @@ async function decide(
       });
   await deps.store.deleteCallback(record.token);
   if (callback.closed) {
-    await deps.store.closeApproval(record.approvalId, 'expired', now);
+    // The sign-off timed out before this decision reached it: the record must say so, not "approved".
+    await deps.store.closeApproval(record.approvalId, 'expired', now, status);
     return { kind: 'closed', status: 'expired', message: 'the sign-off had already timed out: nothing changed' };
   }
   await deps.store.appendAudit({

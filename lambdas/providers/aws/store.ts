@@ -320,16 +320,21 @@ export class DynamoStore implements Store {
     return { added, record };
   }
 
-  async closeApproval(approvalId: string, status: Exclude<ApprovalStatus, 'pending'>, at: Date): Promise<boolean> {
+  async closeApproval(
+    approvalId: string,
+    status: Exclude<ApprovalStatus, 'pending'>,
+    at: Date,
+    from: ApprovalStatus = 'pending',
+  ): Promise<boolean> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: `APPROVAL#${approvalId}`, sk: 'APPROVAL' },
           UpdateExpression: 'SET #status = :status, closedAt = :at',
-          ConditionExpression: '#status = :pending',
+          ConditionExpression: '#status = :from',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':status': status, ':at': at.toISOString(), ':pending': 'pending' },
+          ExpressionAttributeValues: { ':status': status, ':at': at.toISOString(), ':from': from },
         }),
       );
       return true;

@@ -160,5 +160,7 @@ describe('castVote', () => {
       message: 'the sign-off had already timed out: nothing changed',
     });
     expect((await f.audit()).map((r) => r.action)).toEqual(['request-approval', 'approve']);
+    // The record tells the truth: the workflow rolled back on the timeout, nothing was approved.
+    expect((await f.store.getApproval(record.approvalId))?.status).toBe('expired');
   });
 });
