@@ -17,7 +17,7 @@ type State = Record<string, unknown> & { Type: string };
 const text = readFileSync(ASL_FILE, 'utf8');
 const asl = JSON.parse(text) as { States: Record<string, State> };
 const tasks = Object.entries(asl.States).filter(([, s]) => s.Type === 'Task');
-const rollbackPath = ['Rollback', 'UnmuteAfterRollback', 'ReleaseLockAfterRollback'];
+const rollbackPath = ['Rollback', 'UnmuteAfterRollback', 'UnmuteAfterFailedRollback', 'ReleaseLockAfterRollback'];
 const notifications = ['NotifySuccess', 'NotifyRollback', 'NotifyRollbackFailed'];
 
 describe('state-machines/go-live.asl.json', () => {
@@ -51,7 +51,8 @@ describe('state-machines/go-live.asl.json', () => {
     const catchAll = (state.Catch as { ErrorEquals: string[]; Next: string }[]).find((c) =>
       c.ErrorEquals.includes('States.ALL'),
     )!;
-    if (rollbackPath.includes(name)) expect(catchAll.Next).toBe('NotifyRollbackFailed');
+    if (name === 'Rollback') expect(catchAll.Next).toBe('UnmuteAfterFailedRollback');
+    else if (rollbackPath.includes(name)) expect(catchAll.Next).toBe('NotifyRollbackFailed');
     else if (notifications.includes(name))
       expect(['GoLiveSucceeded', 'GoLiveFailed', 'RollbackFailed']).toContain(catchAll.Next);
     else expect(catchAll.Next).toBe('Rollback');
@@ -64,10 +65,17 @@ describe('state-machines/go-live.asl.json', () => {
       CausePath: '$.error.Cause',
     });
     expect(asl.States.RollbackFailed).toMatchObject({ Type: 'Fail', Error: 'RollbackFailed' });
-    // Only forward states write $.error; the rollback path writes $.rollbackError, so the first error survives.
-    for (const name of rollbackPath) {
+    // Only forward states write $.error; the rollback path writes $.rollbackError, so the first error survives
+    // (and the alerts restored after a failed traffic rollback keep that rollback error for the notification).
+    for (const name of rollbackPath.filter((n) => n !== 'UnmuteAfterFailedRollback')) {
       expect((asl.States[name].Catch as { ResultPath: string }[])[0].ResultPath).toBe('$.rollbackError');
     }
+    expect(asl.States.Rollback.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.rollbackError', Next: 'UnmuteAfterFailedRollback' },
+    ]);
+    expect(asl.States.UnmuteAfterFailedRollback.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.unmuteError', Next: 'NotifyRollbackFailed' },
+    ]);
   });
 
   it('bakes as callback tasks whose timeout means the bake passed', () => {

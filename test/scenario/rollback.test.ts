@@ -154,6 +154,7 @@ describe('rollback on the local engine', () => {
   });
 
   it('ends with RollbackFailed, never a success, when the rollback itself fails', async () => {
+    const before = await alertsSnapshot(h);
     h.rt.faults.set('PreTrafficSmokeTests', 'SmokeTestFailed');
     h.rt.faults.set('Rollback', 'TrafficShiftFailed');
 
@@ -162,10 +163,14 @@ describe('rollback on the local engine', () => {
 
     expect({ status: exec.status, error: exec.error }).toEqual({ status: 'FAILED', error: 'RollbackFailed' });
     expect(h.rt.notifier.list(arn).map((n) => n.kind)).toContain('rollback-failed');
+    // People first: alerts are back exactly as before, so the failure pages whoever is on call.
+    expect(await alertsSnapshot(h)).toEqual(before);
+    expect((await h.rt.store.listAudit(arn)).find((r) => r.step === 'UnmuteAfterFailedRollback')).toMatchObject({
+      outcome: 'succeeded',
+    });
     // The lock stays held so nobody starts another go-live on a service in an unknown state.
     expect((await h.rt.store.getLock('demo'))?.executionId).toBe(arn);
     await h.rt.store.releaseLock('demo', arn);
-    await h.rt.deps.alerts.unmute((await h.rt.store.getExecutionValue(arn, 'mute'))!);
   });
 
   it('ends a malformed execution input as InvalidRequest, changing nothing', async () => {

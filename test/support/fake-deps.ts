@@ -439,6 +439,12 @@ const PAYLOADS: { [S in TaskName]: StepPayload<S> } = {
   NotifySuccess: { state: 'NotifySuccess', ...forward, event: 'succeeded' },
   Rollback: { state: 'Rollback', ...rollingBack, action: 'rollback' },
   UnmuteAfterRollback: { state: 'UnmuteAfterRollback', ...rollingBack, action: 'unmute' },
+  UnmuteAfterFailedRollback: {
+    state: 'UnmuteAfterFailedRollback',
+    ...rollingBack,
+    action: 'unmute',
+    rollbackError: { Error: 'TrafficShiftFailed', Cause: 'router unreachable' },
+  },
   ReleaseLockAfterRollback: {
     state: 'ReleaseLockAfterRollback',
     ...rollingBack,

@@ -208,7 +208,9 @@ describe('parseTaskPayload (the handler boundary)', () => {
     ).toThrow('error must be {"Error": string, "Cause"?: string}');
   });
 
-  it.each(TASK_NAMES)(
+  // The states of the workflow before it named them in its payloads (later ones never send without).
+  const untypedEra = TASK_NAMES.filter((name) => name !== 'UnmuteAfterFailedRollback');
+  it.each(untypedEra)(
     'recognises %s in a payload without `state`, as executions started before the typed workflow send',
     (state) => {
       const { state: _named, ...legacy } = stepPayload(state);

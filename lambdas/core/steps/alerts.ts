@@ -52,12 +52,15 @@ export interface UnmuteResult {
   leftAlone: { name: string; reason: string }[];
 }
 
-/** UnmuteAlerts, and UnmuteAfterRollback on the rollback path (which runs even if an abort was asked). */
+/**
+ * UnmuteAlerts, and on the rollback path UnmuteAfterRollback and UnmuteAfterFailedRollback (which
+ * run even if an abort was asked).
+ */
 export function unmuteAlerts(
   deps: Deps,
-  event: StepPayload<'UnmuteAlerts' | 'UnmuteAfterRollback'>,
+  event: StepPayload<'UnmuteAlerts' | 'UnmuteAfterRollback' | 'UnmuteAfterFailedRollback'>,
 ): Promise<UnmuteResult> {
-  const afterRollback = event.state === 'UnmuteAfterRollback';
+  const afterRollback = event.state !== 'UnmuteAlerts';
   return runStep(
     deps,
     event,

@@ -1,5 +1,5 @@
 import { RETRY_POLICY, retryDelaysSeconds } from './asl';
-import { TASKS, type TaskName } from './definition';
+import { ROLLBACK_PATH, TASKS, type TaskName } from './definition';
 
 /**
  * How long a go-live can take at worst, derived from the workflow definition: every Task's timeout,
@@ -61,7 +61,7 @@ export const BUDGET_PHASES = {
     'NotifySuccess',
   ],
   /** Counted in full: a failure at the very end still runs the whole rollback path. */
-  rollback: ['Rollback', 'UnmuteAfterRollback', 'ReleaseLockAfterRollback', 'NotifyRollback', 'NotifyRollbackFailed'],
+  rollback: ROLLBACK_PATH,
 } as const satisfies Record<string, readonly TaskName[]>;
 
 const WAIT_OF: Partial<Record<TaskName, (t: RunTimings) => number>> = {

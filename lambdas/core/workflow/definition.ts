@@ -331,8 +331,20 @@ const states = {
     timeout: { seconds: 300 },
     resultSelector: selectValue,
     resultPath: '$.rollback',
-    catches: [toRollbackFailed],
+    // Traffic could not be restored: alerts come back first, so the failure pages someone.
+    catches: [{ ...toRollbackFailed, Next: 'UnmuteAfterFailedRollback' }],
     Next: 'UnmuteAfterRollback',
+  }),
+  UnmuteAfterFailedRollback: task('UnmuteAfterFailedRollback', {
+    Comment:
+      'The traffic rollback failed: restore alerts anyway, so the service pages its on-call while a human takes over.',
+    fn: 'alerts',
+    payload: { ...rollingBack, action: 'unmute', rollbackError: data.rollbackError },
+    timeout: { seconds: 60 },
+    resultSelector: selectValue,
+    resultPath: '$.unmute',
+    catches: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.unmuteError', Next: 'NotifyRollbackFailed' }],
+    Next: 'NotifyRollbackFailed',
   }),
   UnmuteAfterRollback: task('UnmuteAfterRollback', {
     Comment: 'Restore alerts exactly as they were before the go-live.',
@@ -421,6 +433,16 @@ export type StepPayload<S extends TaskName> = S extends TaskName ? { state: S } 
 export type FunctionPayload<F extends FunctionKey> = {
   [S in TaskName]: States[S] extends { fn: F } ? StepPayload<S> : never;
 }[TaskName];
+
+/** The rollback path's Task states, from the first Catch to the last notification. */
+export const ROLLBACK_PATH = [
+  'Rollback',
+  'UnmuteAfterRollback',
+  'UnmuteAfterFailedRollback',
+  'ReleaseLockAfterRollback',
+  'NotifyRollback',
+  'NotifyRollbackFailed',
+] as const satisfies readonly TaskName[];
 
 /** The Task states, by name. */
 export const TASKS = Object.fromEntries(

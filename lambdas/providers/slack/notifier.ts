@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { NotificationEvent, Notifier, ProgressEvent, Store } from '../../core/ports';
 import { describeCause } from '../../core/steps/step';
 import { executionName } from '../../core/request';
+import { ROLLBACK_PATH } from '../../core/workflow/definition';
 import {
   APPROVAL_MESSAGE_KEY,
   CARD_KEY,
@@ -34,13 +35,7 @@ const FINAL_KIND: Partial<Record<NotificationEvent['kind'], CardState['status']>
   'rollback-failed': 'rollback-failed',
 };
 
-const ROLLBACK_STEPS = new Set([
-  'Rollback',
-  'UnmuteAfterRollback',
-  'ReleaseLockAfterRollback',
-  'NotifyRollback',
-  'NotifyRollbackFailed',
-]);
+const ROLLBACK_STEPS = new Set<string>(ROLLBACK_PATH);
 
 function memoryRefs(): SlackRefStore {
   const values = new Map<string, unknown>();
