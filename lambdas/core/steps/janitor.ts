@@ -18,7 +18,7 @@ interface JanitorMark {
 const MARK = 'janitor';
 
 /** The steps that restore what MuteAlerts muted, on the success path and on the rollback path. */
-const UNMUTE_STEPS: readonly string[] = ['UnmuteAlerts', 'UnmuteAfterRollback'];
+const UNMUTE_STEPS: readonly string[] = ['UnmuteAlerts', 'UnmuteAfterRollback', 'UnmuteAfterFailedRollback'];
 
 /** What the execution still holds; nothing when its rollback path (or its success path) completed. */
 async function leftBehind(deps: Deps, executionArn: string, service: string): Promise<string[]> {
