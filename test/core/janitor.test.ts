@@ -164,3 +164,30 @@ describe('cleanUpEndedExecution (janitor) on a redelivered event', () => {
     expect(await cleanUpEndedExecution(f.deps, DATA_LIMIT)).toEqual({ cleaned: false });
   });
 });
+
+describe('cleanUpEndedExecution (janitor) for an execution stopped after its work was done', () => {
+  const aborted: ExecutionStatusChange = { executionArn: EXECUTION_ID, status: 'ABORTED', cause: 'stopped' };
+
+  it('never reports a go-live stopped while announcing its success as rolled back', async () => {
+    await shiftTraffic(f.deps, stepPayload('Promote', { plan }));
+    await unmuteAlerts(f.deps, stepPayload('UnmuteAlerts', { plan }));
+    await release(f.deps, stepPayload('ReleaseLock', { plan }));
+
+    await expectLeftAlone(aborted);
+    expect(f.traffic.weights).toEqual({ blue: 0, green: 100 });
+    expect((await f.store.getLiveVersion('demo'))?.version).toBe('2.0.0');
+  });
+
+  it('announces, once, a rollback that was stopped before it could say so', async () => {
+    await rollbackTraffic(f.deps, stepPayload('Rollback', { plan }));
+    await unmuteAlerts(f.deps, stepPayload('UnmuteAfterRollback', { plan }));
+    await release(f.deps, stepPayload('ReleaseLockAfterRollback', { plan }));
+
+    const first = await cleanUpEndedExecution(f.deps, aborted);
+    const again = await cleanUpEndedExecution(f.deps, aborted);
+
+    expect([first, again]).toEqual([{ cleaned: false }, { cleaned: false }]);
+    expect(f.notifier.of('rolled-back')).toHaveLength(1);
+    expect((await steps()).filter((s) => s.startsWith('Rollback'))).toEqual(['Rollback:succeeded']);
+  });
+});

@@ -30,6 +30,19 @@ async function leftBehind(deps: Deps, executionArn: string, service: string): Pr
   return restored ? [] : [`${mute.muted.length} muted alarm(s)`];
 }
 
+/**
+ * Stopped after its rollback path restored everything but before NotifyRollback: the requester
+ * must still hear of it. Idempotent by the audit trail (a second delivery finds NotifyRollback).
+ */
+async function announceSilentRollback(deps: Deps, ended: ExecutionStatusChange, request: GoLiveRequest): Promise<void> {
+  const steps = new Set((await deps.store.listAudit(ended.executionArn)).map((r) => r.step));
+  if (!steps.has('ReleaseLockAfterRollback') || steps.has('NotifyRollback') || steps.has('NotifyRollbackFailed'))
+    return;
+  const plan = (await deps.store.getExecutionValue<RolloutPlan>(ended.executionArn, 'plan')) ?? {};
+  const event = { executionId: ended.executionArn, request, plan, error: endingError(ended) };
+  await notify(deps, { ...event, state: 'NotifyRollback', event: 'rolled-back' });
+}
+
 /** The error the rollback path reports: what ended the execution. */
 function endingError(ended: ExecutionStatusChange): { Error: string; Cause: string } {
   const name =
@@ -47,10 +60,12 @@ function endingError(ended: ExecutionStatusChange): { Error: string; Cause: stri
  * does it). Those are the ABORTED (StopExecution, a local runtime that died mid-run) and TIMED_OUT
  * ones, and the FAILED ones whose rollback path did not run or did not finish: States.Runtime and
  * States.DataLimitExceeded, which States.ALL does not catch, end an execution FAILED with traffic
- * shifted, the lock held and alerts muted. A FAILED execution whose rollback path completed holds
- * nothing and is left alone, so the normal end of a rolled-back go-live costs a few reads and is
- * never announced twice; so is `RollbackFailed`, whose lock stays held on purpose until a human has
- * looked, and which was announced loudly. Idempotent: a redelivered event finds the clean-up marked
+ * shifted, the lock held and alerts muted. An execution, whatever its status, whose success path
+ * released the lock or whose rollback path completed holds nothing and is left alone: the normal
+ * end of a rolled-back go-live costs a few reads and is never announced twice, and a go-live
+ * stopped while announcing its success is never reported rolled back (only a rollback that was
+ * never announced is announced). So is `RollbackFailed`, whose lock stays held on purpose until a
+ * human has looked, which restored alerts first and was announced loudly. Idempotent: a redelivered event finds the clean-up marked
  * finished and does nothing; a clean-up that failed half-way is resumed by the retry.
  */
 export async function cleanUpEndedExecution(deps: Deps, ended: ExecutionStatusChange): Promise<{ cleaned: boolean }> {
@@ -61,8 +76,14 @@ export async function cleanUpEndedExecution(deps: Deps, ended: ExecutionStatusCh
   if (mark?.finishedAt) return { cleaned: false };
   const request = await deps.store.getExecutionValue<GoLiveRequest>(executionArn, 'request');
   if (!request) return { cleaned: false };
-  const left = status === 'FAILED' && !mark ? await leftBehind(deps, executionArn, request.service) : [];
-  if (status === 'FAILED' && !mark && left.length === 0) return { cleaned: false };
+  // Whatever the status: an execution stopped after ReleaseLock (e.g. during NotifySuccess) holds
+  // nothing and has a live version someone approved; "rolling it back" would only announce a false
+  // rollback. Likewise one stopped after its rollback path finished.
+  const left = mark ? [] : await leftBehind(deps, executionArn, request.service);
+  if (!mark && left.length === 0) {
+    await announceSilentRollback(deps, ended, request);
+    return { cleaned: false };
+  }
   const plan = await deps.store.getExecutionValue<RolloutPlan>(executionArn, 'plan');
   if (!plan) return { cleaned: false };
 
