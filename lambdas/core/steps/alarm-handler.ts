@@ -56,6 +56,9 @@ export async function onAlarmStateChange(deps: Deps, event: AlarmStateChange): P
     const { closed } = await deps.callbacks.fail(watch.token, 'AlarmTriggered', cause);
     await deps.store.deleteCallback(watch.token);
     if (closed) continue; // the bake had already passed, the sign-off was decided: nothing to stop
+    // The alarm, not a vote or the clock, ended this sign-off: a late click must hear so, and the
+    // record must not read "expired" later.
+    if (watch.approvalId) await deps.store.closeApproval(watch.approvalId, 'aborted', deps.now());
     failedBakes.push(watch.executionId);
     await deps.store.appendAudit({
       executionId: watch.executionId,

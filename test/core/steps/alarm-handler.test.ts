@@ -1,5 +1,5 @@
 import { onAlarmStateChange, parseAlarmStateChange } from '../../../lambdas/core/steps/alarm-handler';
-import { EXECUTION_ID, fakeDeps, NOW, type FakeDeps } from '../../support/fake-deps';
+import { EXECUTION_ID, fakeDeps, NOW, pendingApproval, type FakeDeps } from '../../support/fake-deps';
 
 const OTHER = 'arn:aws:states:eu-west-1:123456789012:execution:golive-go-live:run-2';
 
@@ -38,6 +38,7 @@ describe('onAlarmStateChange', () => {
   });
 
   it('fails a sign-off watching the alarm (traffic already on the candidate), audited under SignOff', async () => {
+    await f.store.createApproval(pendingApproval({ approvalId: 'apr-3', executionId: OTHER, token: 'approval-3' }));
     await f.store.putCallback({
       token: 'approval-3',
       executionId: OTHER,
@@ -58,6 +59,8 @@ describe('onAlarmStateChange', () => {
     expect(await f.audit(OTHER)).toEqual([
       expect.objectContaining({ step: 'SignOff', action: 'alarm', actor: 'alarm:demo-5xx-rate' }),
     ]);
+    // The alarm ended it: a late vote hears "aborted", and the record never turns "expired".
+    expect((await f.store.getApproval('apr-3'))?.status).toBe('aborted');
   });
 
   it.each(['OK', 'INSUFFICIENT_DATA'])('leaves bakes alone when the alarm goes to %s', async (value) => {
