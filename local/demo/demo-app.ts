@@ -134,6 +134,9 @@ export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
     sendJson(res, 404, { message: `no route for ${req.method ?? 'GET'} ${path}` }, headers);
   };
 
+  const isJson = (req: IncomingMessage) =>
+    (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === 'application/json';
+
   // What `golive local fault` talks to. Loopback only, like every demo server (listenLocal binds 127.0.0.1);
   // a request the router forwarded is refused, so a fault lands on the slot that was named, not the one the
   // router happened to pick.
@@ -146,6 +149,17 @@ export async function startDemoApp(options: DemoAppOptions): Promise<DemoApp> {
         res,
         403,
         { message: `set faults on the ${slot} app's own port, not through the router` },
+        headers,
+      );
+    }
+    // A web page can send simple requests to 127.0.0.1 (a text/plain POST needs no preflight): a
+    // browser names its Origin, golive's CLI never does, and a POST must be declared JSON.
+    if (req.headers.origin !== undefined || (req.method === 'POST' && !isJson(req))) {
+      req.resume();
+      return sendJson(
+        res,
+        403,
+        { message: 'faults are set by `golive local fault` (application/json, no browser Origin)' },
         headers,
       );
     }

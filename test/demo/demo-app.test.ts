@@ -164,6 +164,14 @@ describe('demo app fault admin route (/__golive/faults)', () => {
     expect((await getJson(`${app.url}/health`)).status).toBe(503);
   });
 
+  it('refuses what a web page could send: a browser Origin, or a POST not declared JSON', async () => {
+    const fromPage = await post({ errorRate: 1 }, { origin: 'https://evil.example' });
+    const plainText = await post({ errorRate: 1 }, { 'content-type': 'text/plain' });
+
+    expect([fromPage.status, plainText.status]).toEqual([403, 403]);
+    expect(app.faults()).toMatchObject({ errorRate: 0 });
+  });
+
   it('DELETE removes every fault', async () => {
     app.setFaults({ errorRate: 1, latencyMs: 30, healthFailing: true });
 
