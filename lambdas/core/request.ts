@@ -46,7 +46,8 @@ export function validateRequest(raw: unknown, config: GoLiveConfig): GoLiveReque
   if (typeof input.service !== 'string' || !input.service) {
     throw new InvalidRequest(`"service" is missing: name one of ${services.join(', ')}`);
   }
-  const service = config.services[input.service];
+  // Own keys only: a service named `constructor` or `__proto__` is unknown, not Object's.
+  const service = Object.hasOwn(config.services, input.service) ? config.services[input.service] : undefined;
   if (!service) {
     throw new InvalidRequest(`unknown service "${input.service}": golive.config.yaml describes ${services.join(', ')}`);
   }

@@ -87,6 +87,8 @@ describe('request validation and rollout plan', () => {
 
   it.each([
     [{ service: 'nope', version: '1.0.0', requestedBy: 'U1' }, 'unknown service "nope"'],
+    [{ service: 'constructor', version: '1.0.0', requestedBy: 'U1' }, 'unknown service "constructor"'],
+    [{ service: '__proto__', version: '1.0.0', requestedBy: 'U1' }, 'unknown service "__proto__"'],
     [{ service: 'demo', version: '1.0', requestedBy: 'U1' }, 'is not a semantic version'],
     [{ service: 'demo', version: '1.0.0', strategy: 'big-bang', requestedBy: 'U1' }, 'unknown strategy "big-bang"'],
     [{ service: 'demo', version: '1.0.0' }, '"requestedBy" is missing'],
