@@ -41,7 +41,8 @@ export const SLACK_SECRET_ENV = 'GOLIVE_SLACK_SECRET_ARN';
 
 /** What each function's AWS providers touch (lib/provider-grants.ts), on top of the store and the Slack secret. */
 const PROVIDER_ACCESS: Partial<Record<string, ProviderAccess[]>> = {
-  lock: ['traffic-read'],
+  // ValidateAndLock reads the watched alarms: a bake shorter than their evaluation window is refused.
+  lock: ['traffic-read', 'alerts-read'],
   readiness: ['readiness'],
   alerts: ['alerts-write'],
   backup: ['backup'],

@@ -98,10 +98,10 @@ const service = z
       .object({
         default: z.enum(STRATEGIES).default('canary'),
         canarySteps: canarySteps.default([10, 50]),
-        bakeSeconds: z.number().int().min(0).max(86400).default(30),
+        bakeSeconds: z.number().int().min(0).max(86400).default(60),
       })
       .strict()
-      .default({ default: 'canary', canarySteps: [10, 50], bakeSeconds: 30 }),
+      .default({ default: 'canary', canarySteps: [10, 50], bakeSeconds: 60 }),
     /** Links, the resources the readiness checks look at, and per-service overrides of the checklist. */
     readiness: serviceReadinessSchema.prefault({}),
   })

@@ -33,6 +33,12 @@ export interface AlarmInfo {
   actionsEnabled: boolean;
   /** Covered by a mute rule that golive did not create. */
   muted: boolean;
+  /**
+   * How long the alarm needs, at the least, to go to ALARM once its metric breaches: period ×
+   * datapoints to alarm. Absent where it decides on every sample (the local alarms) or on other
+   * alarms (composite).
+   */
+  evaluationSeconds?: number;
 }
 export type MuteMode = 'mute-rule' | 'disable-actions';
 export interface MuteRecord {

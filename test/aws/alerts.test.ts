@@ -67,6 +67,35 @@ describe('CloudWatchAlerts', () => {
     ]);
   });
 
+  it('reports how long each metric alarm needs to fire: period × datapoints to alarm, none for composites', async () => {
+    cw.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        { AlarmName: 'p', StateValue: 'OK', Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 3 },
+        { AlarmName: 'q', StateValue: 'OK', Period: 10, EvaluationPeriods: 2 },
+        {
+          AlarmName: 'math',
+          StateValue: 'OK',
+          EvaluationPeriods: 1,
+          Metrics: [
+            { Id: 'm1', MetricStat: { Metric: {}, Period: 300, Stat: 'Sum' } },
+            { Id: 'e1', Expression: 'm1' },
+          ],
+        },
+      ],
+      CompositeAlarms: [{ AlarmName: 'c', StateValue: 'OK' }],
+    });
+    cw.on(ListAlarmMuteRulesCommand).resolves({ AlarmMuteRuleSummaries: [] });
+
+    const info = await alerts().describe(['p', 'q', 'math', 'c']);
+
+    expect(info.map((a) => [a.name, a.evaluationSeconds])).toEqual([
+      ['p', 180],
+      ['q', 20],
+      ['math', 300],
+      ['c', undefined],
+    ]);
+  });
+
   it('unmutes by deleting its rule, and treats a rule already gone as unmuted', async () => {
     cw.on(DeleteAlarmMuteRuleCommand).rejectsOnce(awsError('ResourceNotFoundException', 404)).resolves({});
     const record: MuteRecord = {

@@ -167,8 +167,8 @@ describe('GoLiveStack functions', () => {
 
   it.each(ALL_KEYS)('gives %s the CloudWatch SDK layer exactly when it mutes, watches or unmutes alarms', (key) => {
     const layers = template.toJSON().Resources[fnId(key)].Properties.Layers as unknown[] | undefined;
-    // The sign-off watches the alarms once canary traffic has moved.
-    const usesMuteRules = ['alerts', 'bake', 'approval', 'janitor'].includes(key);
+    // The sign-off watches the alarms once canary traffic has moved; ValidateAndLock reads their windows.
+    const usesMuteRules = ['lock', 'alerts', 'bake', 'approval', 'janitor'].includes(key);
     expect(layers ?? []).toEqual(usesMuteRules ? [{ Ref: logicalId(stack.orchestrator.cloudWatchSdk.layer) }] : []);
   });
 

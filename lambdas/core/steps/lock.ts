@@ -31,6 +31,7 @@ export function acquire(deps: Deps, event: StepPayload<'ValidateAndLock'>): Prom
         candidateSlot,
         ...(live ? { stableVersion: live.version } : {}),
       });
+      await refuseBlindBakes(deps, plan);
       const now = deps.now();
       const lock: LockRecord = {
         service: request.service,
@@ -67,6 +68,26 @@ export function acquire(deps: Deps, event: StepPayload<'ValidateAndLock'>): Prom
       };
     },
   );
+}
+
+/**
+ * A bake shorter than a watched alarm's evaluation window ends ("bake passed") before the alarm
+ * could go to ALARM: it would pass blind. Refused before anything changes, naming the alarm and the
+ * minimum. Local alarms decide on every request and carry no window.
+ */
+async function refuseBlindBakes(deps: Deps, plan: RolloutPlan): Promise<void> {
+  if (plan.bakeSeconds === 0) return;
+  const slowest = (await deps.alerts.describe(plan.alarms))
+    .filter((a) => a.evaluationSeconds !== undefined)
+    .sort((a, b) => b.evaluationSeconds! - a.evaluationSeconds!)[0];
+  if (slowest && plan.bakeSeconds < slowest.evaluationSeconds!) {
+    throw new InvalidRequest(
+      `strategy.bakeSeconds is ${plan.bakeSeconds} s but alarm ${slowest.name} needs ${slowest.evaluationSeconds} s ` +
+        '(period × datapoints to alarm) to go to ALARM: each bake would pass before it could fire. ' +
+        `Set services.<name>.strategy.bakeSeconds to at least ${slowest.evaluationSeconds}`,
+      { evidence: { bakeSeconds: plan.bakeSeconds, alarm: slowest } },
+    );
+  }
 }
 
 export interface ReleaseResult {

@@ -6,6 +6,7 @@ import {
   ListAlarmMuteRulesCommand,
   paginateDescribeAlarms,
   PutAlarmMuteRuleCommand,
+  type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
 import type { AlarmInfo, AlertsProvider, MuteMode, MuteRecord } from '../../core/ports';
 import { awsCall, awsPages, CLIENT_CONFIG, ProviderResourceMissing } from './errors';
@@ -43,6 +44,17 @@ export function muteWindow(now: Date, expiresAt: Date): { expression: string; du
 }
 
 /**
+ * Period × datapoints to alarm (N of M alarms need N periods), from the alarm itself or, for a
+ * metric-math alarm, from the longest period among its queries.
+ */
+function evaluationSeconds(alarm: MetricAlarm): number | undefined {
+  const period =
+    alarm.Period ?? Math.max(0, ...(alarm.Metrics ?? []).map((m) => m.MetricStat?.Period ?? m.Period ?? 0));
+  const datapoints = alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods ?? 1;
+  return period > 0 ? period * datapoints : undefined;
+}
+
+/**
  * Alerts on CloudWatch. `mute-rule` mode creates one self-expiring alarm mute rule per go-live (a
  * dead workflow cannot leave alerts muted: the rule ends by itself) and deletes it on unmute;
  * `disable-actions` mode uses Disable/EnableAlarmActions on exactly the alarms golive muted. Alarms
@@ -55,14 +67,22 @@ export class CloudWatchAlerts implements AlertsProvider {
   ) {}
 
   async describe(alarmNames: string[]): Promise<AlarmInfo[]> {
-    const found = new Map<string, { state: AlarmInfo['state']; actionsEnabled: boolean }>();
+    const found = new Map<string, Omit<AlarmInfo, 'name' | 'muted'>>();
     for (const batch of chunks([...new Set(alarmNames)], BATCH)) {
       const pages = paginateDescribeAlarms(
         { client: this.client },
         { AlarmNames: batch, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] },
       );
       for await (const page of awsPages('cloudwatch:DescribeAlarms', pages)) {
-        for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+        for (const alarm of page.MetricAlarms ?? []) {
+          const seconds = evaluationSeconds(alarm);
+          found.set(alarm.AlarmName!, {
+            state: (alarm.StateValue ?? 'INSUFFICIENT_DATA') as AlarmInfo['state'],
+            actionsEnabled: alarm.ActionsEnabled ?? true,
+            ...(seconds === undefined ? {} : { evaluationSeconds: seconds }),
+          });
+        }
+        for (const alarm of page.CompositeAlarms ?? []) {
           found.set(alarm.AlarmName!, {
             state: (alarm.StateValue ?? 'INSUFFICIENT_DATA') as AlarmInfo['state'],
             actionsEnabled: alarm.ActionsEnabled ?? true,

@@ -141,3 +141,26 @@ describe('release (ReleaseLock, ReleaseLockAfterRollback)', () => {
     expect(await f.store.getLock('demo')).toBeUndefined();
   });
 });
+
+describe('acquire refuses a bake that would pass blind', () => {
+  it('names the slowest watched alarm and the minimum, and takes no lock', async () => {
+    f.alerts.set('demo-5xx-rate', { evaluationSeconds: 180 });
+
+    await expect(acquire(f.deps, stepPayload('ValidateAndLock'))).rejects.toMatchObject({
+      name: 'InvalidRequest',
+      message: expect.stringContaining(
+        'strategy.bakeSeconds is 5 s but alarm demo-5xx-rate needs 180 s (period × datapoints to alarm)',
+      ),
+    });
+    expect(await f.store.getLock('demo')).toBeUndefined();
+    expect(f.traffic.calls.map((c) => c.op)).not.toContain('prepareCandidate');
+  });
+
+  it('goes on when every watched alarm can fire within a bake', async () => {
+    f.alerts.set('demo-5xx-rate', { evaluationSeconds: 5 });
+
+    const { lock } = await acquire(f.deps, stepPayload('ValidateAndLock'));
+
+    expect(lock.service).toBe('demo');
+  });
+});
