@@ -1,6 +1,23 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { notify } from '../core/steps/notify';
-import { taskHandler } from '../handler';
+import { taskHandler, type DepsResolver } from '../handler';
 import { awsDeps } from '../providers/aws';
+import { ROLLBACK_FAILED_METRIC } from './metric';
 
-export const createHandler = taskHandler('notify', notify);
+const { namespace, metricName, service } = ROLLBACK_FAILED_METRIC;
+
+/** EMF on stdout: CloudWatch Logs turns the line into the metric, with no API call that could fail too. */
+const metrics = new Metrics({ namespace, serviceName: service });
+
+export const createHandler = (resolveDeps: DepsResolver) =>
+  taskHandler('notify', (deps, event) => {
+    // Counted before the step runs: the alarm must fire even when Slack or the store is down and the step throws.
+    if (event.state === 'NotifyRollbackFailed') {
+      metrics.addMetadata('executionId', event.executionId);
+      metrics.addMetadata('goliveService', String(event.request.service ?? 'unknown'));
+      metrics.addMetric(metricName, MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+    }
+    return notify(deps, event);
+  })(resolveDeps);
 export const handler = createHandler(awsDeps);
