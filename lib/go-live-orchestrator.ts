@@ -10,6 +10,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -29,6 +30,7 @@ import { GoLiveFunction } from './golive-function';
 import { ruleEventPattern } from './event-routes';
 import { acknowledgeFunctionFindings, acknowledgeWildcards } from './nag';
 import { ProviderGrants, type ProviderAccess } from './provider-grants';
+import { SelfMonitoring } from './self-monitoring';
 import { SlackIngress, type SlackApiThrottling } from './slack-ingress';
 
 /** The workflow shared by AWS and the local engine. */
@@ -113,6 +115,12 @@ export interface GoLiveOrchestratorProps {
    * @default RemovalPolicy.RETAIN - the audit trail outlives the stack
    */
   readonly storeRemovalPolicy?: RemovalPolicy;
+  /**
+   * Subscribed to `alarmTopic`, where golive's alarms on its own failures publish
+   * (e.g. `new subscriptions.EmailSubscription('ops@example.com')`).
+   * @default - none: subscribe to the topic after deploying
+   */
+  readonly alarmSubscriptions?: readonly sns.ITopicSubscription[];
 }
 
 /**
@@ -147,6 +155,13 @@ export class GoLiveOrchestrator extends Construct {
   public readonly eventDeadLetterQueue: sqs.Queue;
   /** The CloudWatch client with alarm mute rules, for the functions that mute, watch or unmute alarms. */
   public readonly cloudWatchSdk: CloudWatchSdkLayer;
+  /**
+   * Where golive's alarms on its own failures publish (lib/self-monitoring.ts): failed, timed-out
+   * and aborted executions, dead-lettered events, function errors and throttles, failed rollbacks.
+   */
+  public readonly alarmTopic: sns.Topic;
+  /** Those alarms and their topic. */
+  public readonly monitoring: SelfMonitoring;
 
   constructor(scope: Construct, id: string, props: GoLiveOrchestratorProps) {
     super(scope, id);
@@ -271,6 +286,15 @@ export class GoLiveOrchestrator extends Construct {
       table: this.table,
       deadLetterQueue: this.eventDeadLetterQueue,
     });
+
+    // What golive creates, it watches: every function (the Slack one too) and dead-letter queue.
+    this.monitoring = new SelfMonitoring(this, 'Monitoring', {
+      stateMachine: this.stateMachine,
+      functions: { ...functions, slack: this.slack.function },
+      deadLetterQueues: { EventDeadLetterQueue: this.eventDeadLetterQueue },
+      ...(props.alarmSubscriptions ? { subscriptions: props.alarmSubscriptions } : {}),
+    });
+    this.alarmTopic = this.monitoring.topic;
   }
 
   /** Gives a function the Slack secret: sets `GOLIVE_SLACK_SECRET_ARN` (the ARN only) and grants read. */

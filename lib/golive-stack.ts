@@ -39,5 +39,9 @@ export class GoLiveStack extends Stack {
       value: this.orchestrator.slackSecret.secretArn,
       description: 'Put the Slack bot token and signing secret here (JSON botToken, signingSecret)',
     });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.orchestrator.alarmTopic.topicArn,
+      description: 'golive alarms on its own failures here: subscribe the operators (email, chat, paging)',
+    });
   }
 }
