@@ -14,6 +14,7 @@ import { LocalRouterTraffic, type LocalServiceTarget } from './providers/router-
 import { LocalSqliteBackup } from './providers/sqlite-backup';
 import { SqliteStore } from './providers/sqlite-store';
 import { SfnTaskCallbacks } from '../lambdas/providers/sfn-callbacks';
+import { SfnExecutions } from '../lambdas/providers/sfn-executions';
 import {
   listBackups,
   startDemoTarget,
@@ -215,6 +216,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       }),
       notifier: slack ? slack.notifier(notifier) : notifier,
       callbacks: new SfnTaskCallbacks(sfn),
+      executions: new SfnExecutions(sfn),
       now: () => new Date(),
       fetch,
     };

@@ -207,7 +207,11 @@ export interface Store {
   getLock(service: string): Promise<LockRecord | undefined>;
   /** Releases only a lock held by this execution; returns whether it did. */
   releaseLock(service: string, executionId: string): Promise<boolean>;
+  /** Every lock held (expired ones too, until deleted), by service: what the reconciler checks. */
+  listLocks(): Promise<LockRecord[]>;
   putExecutionValue(executionId: string, key: string, value: unknown): Promise<void>;
+  /** Writes the value only when the execution has none under `key`; returns whether this call wrote it. */
+  claimExecutionValue(executionId: string, key: string, value: unknown): Promise<boolean>;
   getExecutionValue<T>(executionId: string, key: string): Promise<T | undefined>;
   putCallback(record: CallbackRecord): Promise<void>;
   findCallbacks(filter: { executionId?: string; alarmName?: string; kind?: CallbackKind }): Promise<CallbackRecord[]>;
@@ -353,6 +357,18 @@ export interface ReadinessProvider {
   artifact(service: string, version: string): Promise<ObservedArtifact | undefined>;
 }
 
+/** What Step Functions reports about an execution (DescribeExecution), as much as golive reads. */
+export interface ExecutionState {
+  /** RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED or PENDING_REDRIVE. */
+  status: string;
+  error?: string;
+  cause?: string;
+}
+export interface Executions {
+  /** Undefined when the execution does not exist (never started, or its history has expired). */
+  describe(executionArn: string): Promise<ExecutionState | undefined>;
+}
+
 export interface Deps {
   config: GoLiveConfig;
   store: Store;
@@ -362,6 +378,7 @@ export interface Deps {
   readiness: ReadinessProvider;
   notifier: Notifier;
   callbacks: TaskCallbacks;
+  executions: Executions;
   now: () => Date;
   fetch: typeof fetch;
 }

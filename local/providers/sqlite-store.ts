@@ -89,10 +89,20 @@ export class SqliteStore implements Store {
     );
   }
 
+  async listLocks(): Promise<LockRecord[]> {
+    const rows = this.db.prepare('SELECT record FROM locks ORDER BY service').all() as { record: string }[];
+    return rows.map((row) => JSON.parse(row.record) as LockRecord);
+  }
+
   async putExecutionValue(executionId: string, key: string, value: unknown): Promise<void> {
     this.db
       .prepare('INSERT OR REPLACE INTO execution_values (execution_id, key, value) VALUES (?, ?, ?)')
       .run(executionId, key, JSON.stringify(value));
+  }
+
+  async claimExecutionValue(executionId: string, key: string, value: unknown): Promise<boolean> {
+    const insert = 'INSERT OR IGNORE INTO execution_values (execution_id, key, value) VALUES (?, ?, ?)';
+    return this.db.prepare(insert).run(executionId, key, JSON.stringify(value)).changes > 0;
   }
 
   async getExecutionValue<T>(executionId: string, key: string): Promise<T | undefined> {

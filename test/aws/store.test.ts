@@ -50,49 +50,113 @@ const entry = (summary: string): AuditEntry => ({
 
 beforeEach(() => doc.reset());
 
+const cancelled = (reasons: { Code: string; Item?: Record<string, unknown> }[]) =>
+  new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: reasons as never,
+  });
+
 describe('DynamoStore locks', () => {
-  it('takes a lock with a conditional put whose TTL attribute is epoch seconds', async () => {
-    doc.on(PutCommand).resolves({});
+  const lockItem = {
+    executionId: 'exec-1',
+    expiresAt: Date.parse('2026-11-26T12:00:00.000Z') / 1000,
+    data: JSON.stringify(lock),
+  };
+
+  it('takes a lock with a conditional put whose TTL attribute is epoch seconds, indexed under LOCKS in the same transaction', async () => {
+    doc.on(TransactWriteCommand).resolves({});
 
     const result = await store().acquireLock(lock, new Date('2026-11-26T10:00:00.000Z'));
 
     expect(result).toEqual({ acquired: true });
-    expect(doc.commandCalls(PutCommand)[0].args[0].input).toEqual({
-      TableName: TABLE,
-      Item: {
-        pk: 'LOCK#orders',
-        sk: 'LOCK',
-        executionId: 'exec-1',
-        expiresAt: Date.parse('2026-11-26T12:00:00.000Z') / 1000,
-        data: JSON.stringify(lock),
-      },
-      ConditionExpression: 'attribute_not_exists(pk) OR executionId = :exec OR expiresAt < :now',
-      ExpressionAttributeValues: { ':exec': 'exec-1', ':now': Date.parse('2026-11-26T10:00:00.000Z') / 1000 },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    expect(doc.commandCalls(TransactWriteCommand)[0].args[0].input).toEqual({
+      TransactItems: [
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { pk: 'LOCK#orders', sk: 'LOCK', ...lockItem },
+            ConditionExpression: 'attribute_not_exists(pk) OR executionId = :exec OR expiresAt < :now',
+            ExpressionAttributeValues: { ':exec': 'exec-1', ':now': Date.parse('2026-11-26T10:00:00.000Z') / 1000 },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        { Put: { TableName: TABLE, Item: { pk: 'LOCKS', sk: 'orders', ...lockItem } } },
+      ],
     });
   });
 
   it('reports the holder when another execution holds an unexpired lock', async () => {
     const holder = { ...lock, executionId: 'exec-0' };
-    doc.on(PutCommand).rejects(conditionFailed({ data: { S: JSON.stringify(holder) } }));
+    doc
+      .on(TransactWriteCommand)
+      .rejects(
+        cancelled([
+          { Code: 'ConditionalCheckFailed', Item: { data: { S: JSON.stringify(holder) } } },
+          { Code: 'None' },
+        ]),
+      );
 
     const result = await store().acquireLock(lock, new Date('2026-11-26T10:00:00.000Z'));
 
     expect(result).toEqual({ acquired: false, holder });
   });
 
-  it('releases only its own lock (conditional delete)', async () => {
-    doc.on(DeleteCommand).rejectsOnce(conditionFailed()).resolves({});
+  it('releases only its own lock and its index entry (conditional deletes, one transaction)', async () => {
+    doc
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled([{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }]))
+      .resolves({});
 
     const notOurs = await store().releaseLock('orders', 'exec-2');
     const ours = await store().releaseLock('orders', 'exec-1');
 
     expect([notOurs, ours]).toEqual([false, true]);
-    expect(doc.commandCalls(DeleteCommand)[1].args[0].input).toEqual({
+    const ownExecution = { ExpressionAttributeValues: { ':exec': 'exec-1' } };
+    expect(doc.commandCalls(TransactWriteCommand)[1].args[0].input).toEqual({
+      TransactItems: [
+        {
+          Delete: {
+            TableName: TABLE,
+            Key: { pk: 'LOCK#orders', sk: 'LOCK' },
+            ConditionExpression: 'executionId = :exec',
+            ...ownExecution,
+          },
+        },
+        {
+          Delete: {
+            TableName: TABLE,
+            Key: { pk: 'LOCKS', sk: 'orders' },
+            ConditionExpression: 'attribute_not_exists(pk) OR executionId = :exec',
+            ...ownExecution,
+          },
+        },
+      ],
+    });
+  });
+
+  it('treats a lock transaction lost to a concurrent write as transient (ProviderUnavailable), not as refused', async () => {
+    doc.on(TransactWriteCommand).rejects(cancelled([{ Code: 'TransactionConflict' }, { Code: 'None' }]));
+
+    await expect(store().releaseLock('orders', 'exec-1')).rejects.toMatchObject({ name: 'ProviderUnavailable' });
+    await expect(store().acquireLock(lock, new Date())).rejects.toMatchObject({ name: 'ProviderUnavailable' });
+  });
+
+  it('lists the held locks with a consistent query of the LOCKS partition, no scan', async () => {
+    const other = { ...lock, service: 'payments', executionId: 'exec-7' };
+    doc.on(QueryCommand).resolves({
+      Items: [
+        { pk: 'LOCKS', sk: 'orders', ...lockItem },
+        { pk: 'LOCKS', sk: 'payments', data: JSON.stringify(other) },
+      ],
+    });
+
+    expect(await store().listLocks()).toEqual([lock, other]);
+    expect(doc.commandCalls(QueryCommand)[0].args[0].input).toMatchObject({
       TableName: TABLE,
-      Key: { pk: 'LOCK#orders', sk: 'LOCK' },
-      ConditionExpression: 'executionId = :exec',
-      ExpressionAttributeValues: { ':exec': 'exec-1' },
+      ConsistentRead: true,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'LOCKS' },
     });
   });
 
@@ -100,9 +164,25 @@ describe('DynamoStore locks', () => {
     ['throttling', 'ProviderUnavailable', throttled],
     ['AccessDenied', 'ProviderAccessDenied', accessDenied],
   ])('turns %s into %s', async (_what, name, error) => {
-    doc.on(PutCommand).rejects(error());
+    doc.on(TransactWriteCommand).rejects(error());
 
     await expect(store().acquireLock(lock, new Date())).rejects.toMatchObject({ name });
+  });
+});
+
+describe('DynamoStore execution values', () => {
+  it('claims a value only when the execution has none under that key (conditional put)', async () => {
+    doc.on(PutCommand).resolvesOnce({}).rejects(conditionFailed());
+
+    const first = await store().claimExecutionValue('exec-1', 'janitor', { status: 'FAILED' });
+    const second = await store().claimExecutionValue('exec-1', 'janitor', { status: 'ABORTED' });
+
+    expect([first, second]).toEqual([true, false]);
+    expect(doc.commandCalls(PutCommand)[0].args[0].input).toEqual({
+      TableName: TABLE,
+      Item: { pk: 'EXEC#exec-1', sk: 'VALUE#janitor', data: JSON.stringify({ status: 'FAILED' }) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
   });
 });
 

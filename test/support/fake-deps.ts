@@ -10,6 +10,8 @@ import type {
   BackupProvider,
   Deps,
   Endpoints,
+  ExecutionState,
+  Executions,
   MuteMode,
   MuteRecord,
   NotificationEvent,
@@ -270,6 +272,19 @@ export class FakeCallbacks implements TaskCallbacks {
   }
 }
 
+/** DescribeExecution: every execution RUNNING unless set in `states`; one in `gone` no longer exists. */
+export class FakeExecutions implements Executions {
+  readonly states = new Map<string, ExecutionState>();
+  readonly gone = new Set<string>();
+  readonly described: string[] = [];
+
+  async describe(executionArn: string): Promise<ExecutionState | undefined> {
+    this.described.push(executionArn);
+    if (this.gone.has(executionArn)) return undefined;
+    return this.states.get(executionArn) ?? { status: 'RUNNING' };
+  }
+}
+
 export interface FakeAnswer {
   status: number;
   body: string;
@@ -308,6 +323,7 @@ export interface FakeDeps {
   readiness: FakeReadiness;
   notifier: FakeNotifier;
   callbacks: FakeCallbacks;
+  executions: FakeExecutions;
   http: FakeFetch;
   clock: FakeClock;
   /** The audit trail of an execution (default: EXECUTION_ID). */
@@ -327,6 +343,7 @@ export function fakeDeps(overrides: Partial<Deps> = {}): FakeDeps {
     readiness: new FakeReadiness(),
     notifier: new FakeNotifier(),
     callbacks: new FakeCallbacks(),
+    executions: new FakeExecutions(),
     http: new FakeFetch(),
     clock: new FakeClock(),
   };
@@ -339,6 +356,7 @@ export function fakeDeps(overrides: Partial<Deps> = {}): FakeDeps {
     readiness: fakes.readiness,
     notifier: fakes.notifier,
     callbacks: fakes.callbacks,
+    executions: fakes.executions,
     fetch: fakes.http.fetch,
     now: () => fakes.clock.at,
     ...overrides,

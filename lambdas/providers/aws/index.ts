@@ -4,6 +4,7 @@ import type {
   AlertsProvider,
   BackupProvider,
   Deps,
+  Executions,
   Notifier,
   ReadinessProvider,
   Store,
@@ -38,6 +39,11 @@ export function createAwsDeps(config: GoLiveConfig, env: NodeJS.ProcessEnv = pro
     callbacks: lazyProvider<TaskCallbacks>(() =>
       Promise.all([import('@aws-sdk/client-sfn'), import('../sfn-callbacks'), import('./errors')]).then(
         ([sdk, m, e]) => new m.SfnTaskCallbacks(new sdk.SFNClient(e.CLIENT_CONFIG)),
+      ),
+    ),
+    executions: lazyProvider<Executions>(() =>
+      Promise.all([import('@aws-sdk/client-sfn'), import('../sfn-executions'), import('./errors')]).then(
+        ([sdk, m, e]) => new m.SfnExecutions(new sdk.SFNClient(e.CLIENT_CONFIG)),
       ),
     ),
     now: () => new Date(),

@@ -32,12 +32,29 @@ const AUDIT_APPEND_ATTEMPTS = 5;
 
 /** The partition indexing scratch targets left behind (sk: execution id). */
 const SCRATCH_LEFT_PK = 'SCRATCH#LEFT';
+/** The partition indexing held locks (sk: service). */
+const LOCKS_PK = 'LOCKS';
 const tokenKey = (token: string) => createHash('sha256').update(token).digest('hex');
 const seqKey = (seq: number) => `SEQ#${String(seq).padStart(10, '0')}`;
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 const isConditionFailure = (err: unknown) =>
   (err as { name?: string })?.name === 'ConditionalCheckFailedException' ||
   (err as { name?: string })?.name === 'TransactionCanceledException';
+interface CancellationReason {
+  Code?: string;
+  Item?: Record<string, unknown>;
+}
+/** A transaction refused by one of its conditions (not by a conflict with another transaction). */
+const conditionReasons = (err: unknown): CancellationReason[] | undefined => {
+  if ((err as { name?: string })?.name !== 'TransactionCanceledException') return undefined;
+  const reasons = (err as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
+  return reasons.some((r) => r.Code === 'ConditionalCheckFailed') ? reasons : undefined;
+};
+/** Any other cancelled transaction lost a race with a concurrent write (TransactionConflict): transient. */
+const classifyTransactionError = (err: unknown, what: string): unknown =>
+  (err as { name?: string })?.name === 'TransactionCanceledException'
+    ? new ProviderUnavailable(`${what}: ${(err as Error).message}; retried`, { cause: err })
+    : classifyAwsError(err, what);
 
 /**
  * The store on one DynamoDB table (`pk` / `sk`, TTL attribute `expiresAt` in epoch seconds).
@@ -55,12 +72,15 @@ const isConditionFailure = (err: unknown) =>
  * | audit record      | AUDIT#<execution>   | SEQ#<10-digit seq>         |
  * | live version      | SERVICE#<service>   | LIVE                       |
  * | scratch left      | SCRATCH#LEFT        | <execution>                |
+ * |   lock index      | LOCKS               | <service>                  |
  *
  * Lookups by execution and by alarm are Queries on extra items written in the same transaction,
  * so they are strongly consistent and need no index. Scratch-left items are plain attributes (no
  * `data`: a later mark keeps `since` with if_not_exists) and have no TTL: a scratch target costs
  * money until deleted, so its entry stays until the sweep sees it gone. One partition, a handful
- * of small items at most: the sweep reads it with one paged Query.
+ * of small items at most: the sweep reads it with one paged Query. Each lock has a copy in the
+ * LOCKS partition, written and deleted in the same transaction as the lock (same TTL), so the
+ * reconciler lists the held locks with one Query, no scan.
  */
 export class DynamoStore implements Store {
   private readonly doc: DynamoDBDocumentClient;
@@ -103,34 +123,38 @@ export class DynamoStore implements Store {
     lock: LockRecord,
     now: Date,
   ): Promise<{ acquired: true } | { acquired: false; holder: LockRecord }> {
+    const item = { executionId: lock.executionId, expiresAt: epochSeconds(lock.expiresAt), data: JSON.stringify(lock) };
     try {
       await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: `LOCK#${lock.service}`,
-            sk: 'LOCK',
-            executionId: lock.executionId,
-            expiresAt: epochSeconds(lock.expiresAt),
-            data: JSON.stringify(lock),
-          },
-          // Free, ours already (a retried ValidateAndLock), or expired (TTL deletes lazily, so check it here).
-          ConditionExpression: 'attribute_not_exists(pk) OR executionId = :exec OR expiresAt < :now',
-          ExpressionAttributeValues: { ':exec': lock.executionId, ':now': Math.floor(now.getTime() / 1000) },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk: `LOCK#${lock.service}`, sk: 'LOCK', ...item },
+                // Free, ours already (a retried ValidateAndLock), or expired (TTL deletes lazily, so check it here).
+                ConditionExpression: 'attribute_not_exists(pk) OR executionId = :exec OR expiresAt < :now',
+                ExpressionAttributeValues: { ':exec': lock.executionId, ':now': Math.floor(now.getTime() / 1000) },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            // The index entry follows the lock: replaced with it (an expired holder's entry too).
+            { Put: { TableName: this.tableName, Item: { pk: LOCKS_PK, sk: lock.service, ...item } } },
+          ],
         }),
       );
       return { acquired: true };
     } catch (err) {
-      if (isConditionFailure(err)) {
+      const reasons = conditionReasons(err);
+      if (reasons) {
         // The old item comes back marshalled (the document client does not convert error payloads).
-        const old = (err as { Item?: { data?: { S?: string } | string } }).Item?.data;
+        const old = reasons[0]?.Item?.data as { S?: string } | string | undefined;
         const text = typeof old === 'string' ? old : old?.S;
         const holder = text ? (JSON.parse(text) as LockRecord) : await this.getLock(lock.service);
         if (holder) return { acquired: false, holder };
         return this.acquireLock(lock, now); // released in between
       }
-      throw classifyAwsError(err, 'dynamodb:PutItem lock');
+      throw classifyTransactionError(err, 'dynamodb:TransactWriteItems lock');
     }
   }
 
@@ -139,20 +163,44 @@ export class DynamoStore implements Store {
   }
 
   async releaseLock(service: string, executionId: string): Promise<boolean> {
+    const ours = { ExpressionAttributeValues: { ':exec': executionId } };
     try {
       await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: `LOCK#${service}`, sk: 'LOCK' },
-          ConditionExpression: 'executionId = :exec',
-          ExpressionAttributeValues: { ':exec': executionId },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: { pk: `LOCK#${service}`, sk: 'LOCK' },
+                ConditionExpression: 'executionId = :exec',
+                ...ours,
+              },
+            },
+            {
+              // Gone already when TTL deleted it first; never another execution's entry.
+              Delete: {
+                TableName: this.tableName,
+                Key: { pk: LOCKS_PK, sk: service },
+                ConditionExpression: 'attribute_not_exists(pk) OR executionId = :exec',
+                ...ours,
+              },
+            },
+          ],
         }),
       );
       return true;
     } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw classifyAwsError(err, 'dynamodb:DeleteItem lock');
+      if (conditionReasons(err)) return false;
+      throw classifyTransactionError(err, 'dynamodb:TransactWriteItems release lock');
     }
+  }
+
+  async listLocks(): Promise<LockRecord[]> {
+    const items = await this.query({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': LOCKS_PK },
+    });
+    return items.map((i) => JSON.parse(i.data as string) as LockRecord);
   }
 
   async putExecutionValue(executionId: string, key: string, value: unknown): Promise<void> {
@@ -164,6 +212,22 @@ export class DynamoStore implements Store {
         }),
       ),
     );
+  }
+
+  async claimExecutionValue(executionId: string, key: string, value: unknown): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `EXEC#${executionId}`, sk: `VALUE#${key}`, data: JSON.stringify(value ?? null) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw classifyAwsError(err, 'dynamodb:PutItem claim execution value');
+    }
   }
 
   getExecutionValue<T>(executionId: string, key: string): Promise<T | undefined> {
