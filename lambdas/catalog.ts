@@ -65,8 +65,18 @@ export type EventRoute = {
   readonly local: boolean;
 } & (
   | { readonly pattern: EventPattern; readonly scope: RouteScope }
-  | { readonly every: { readonly minutes: number }; readonly input: Readonly<Record<string, unknown>> }
+  | {
+      readonly every: { readonly minutes: number };
+      /** The local runtime's interval, when it differs from AWS's (default: `every`). */
+      readonly localEvery?: { readonly minutes: number };
+      readonly input: Readonly<Record<string, unknown>>;
+    }
 );
+
+/** How often the local runtime fires a scheduled route: its `localEvery`, or its `every`. */
+export function localIntervalMs(route: Extract<EventRoute, { every: unknown }>): number {
+  return (route.localEvery ?? route.every).minutes * 60_000;
+}
 
 const EXECUTION_STATUS_CHANGE = {
   source: ['aws.states'],
@@ -104,6 +114,15 @@ export const EVENT_ROUTES = {
     local: true,
     every: { minutes: 15 },
     input: { sweep: true },
+  },
+  reconcile: {
+    description:
+      'every 5 minutes (every minute locally) -> roll back the ended executions still holding their lock (their status change event was lost)',
+    target: 'janitor',
+    local: true,
+    every: { minutes: 5 },
+    localEvery: { minutes: 1 },
+    input: { reconcile: true },
   },
   auditExport: {
     description: 'an execution ended -> archive its complete audit record (Object Lock)',

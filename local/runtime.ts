@@ -2,7 +2,7 @@ import './engine/polyfills';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { EVENT_ROUTES, functionName, routePattern, workflowSubstitutions } from '../lambdas/catalog';
+import { EVENT_ROUTES, functionName, localIntervalMs, routePattern, workflowSubstitutions } from '../lambdas/catalog';
 import type { GoLiveConfig } from '../lambdas/core/config';
 import { GoLiveError } from '../lambdas/core/errors';
 import type { Deps, Slot } from '../lambdas/core/ports';
@@ -242,7 +242,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         // A schedule rule's target gets the rule's fixed input, as with RuleTargetInput.fromObject.
         const scheduled = { source: ['aws.events'], 'detail-type': ['Scheduled Event'], resources: [rule] };
         bus.addRule({ name: rule, matches: (e) => matchesPattern(scheduled, e), target: () => target(route.input) });
-        schedules.push({ rule, everyMs: route.every.minutes * 60_000 });
+        schedules.push({ rule, everyMs: localIntervalMs(route) });
       }
     }
     bus.addRule({

@@ -474,7 +474,7 @@ describe('janitor function', () => {
     ['a Scheduled Event from elsewhere', { source: 'my.app', 'detail-type': 'Scheduled Event', detail: {} }],
   ])('refuses %s, naming what it expects', async (_name, event) => {
     await expect(janitorHandler(resolve)(event)).rejects.toThrow(
-      /^the janitor expects a "Step Functions Execution Status Change" event \(detail\.executionArn, detail\.status\) or a sweep \(\{"sweep": true\}, or an EventBridge "Scheduled Event" from source aws\.events\); got /,
+      /^the janitor expects a "Step Functions Execution Status Change" event \(detail\.executionArn, detail\.status\), a sweep \(\{"sweep": true\}, or an EventBridge "Scheduled Event" from source aws\.events\) or \{"reconcile": true\}; got /,
     );
     expect(resolve).not.toHaveBeenCalled();
   });

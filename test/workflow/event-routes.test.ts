@@ -1,4 +1,4 @@
-import { EVENT_ROUTES, routePattern } from '../../lambdas/catalog';
+import { EVENT_ROUTES, localIntervalMs, routePattern } from '../../lambdas/catalog';
 import { matchesPattern } from '../../local/event-bus';
 
 const SM = 'arn:aws:states:us-east-1:000000000000:stateMachine:golive-go-live';
@@ -42,6 +42,14 @@ describe('EVENT_ROUTES on the local event bus (EventBridge matching)', () => {
       expect(matchesPattern(pattern, statusEvent(status))).toBe(true);
     }
     expect(matchesPattern(pattern, statusEvent('RUNNING'))).toBe(false);
+  });
+
+  it('asks the janitor to reconcile every 5 minutes on AWS and every minute locally', () => {
+    const route = EVENT_ROUTES.reconcile;
+
+    expect(route).toMatchObject({ target: 'janitor', local: true, every: { minutes: 5 }, input: { reconcile: true } });
+    expect(localIntervalMs(route)).toBe(60_000);
+    expect(localIntervalMs(EVENT_ROUTES.scratchSweep)).toBe(15 * 60_000);
   });
 
   it('matches a list in the event when any entry matches (a scheduled event’s resources)', () => {

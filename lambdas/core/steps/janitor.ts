@@ -9,13 +9,31 @@ import { rollbackTraffic } from './traffic';
 /** Who the janitor's audit records name: not the workflow ('system'), which did not run these steps. */
 export const JANITOR_ACTOR = 'janitor';
 
-/** Kept per execution: a redelivered event finds the clean-up finished and does nothing. */
+/**
+ * Kept per execution, claimed by one janitor (a conditional write): a redelivered event, or the
+ * reconciler running at the same time, finds the clean-up finished, or under way, and does nothing.
+ */
 interface JanitorMark {
   status: string;
   startedAt: string;
+  /** When the janitor now working on it took it over (the first claim, or a resumption). */
+  claimedAt?: string;
+  /** The clean-up threw (a provider failed): the next delivery resumes it at once. */
+  interruptedAt?: string;
   finishedAt?: string;
 }
 const MARK = 'janitor';
+/**
+ * A clean-up claimed this long ago and neither finished nor interrupted was lost with its function
+ * (killed by its timeout): longer than any Lambda function can run (15 minutes).
+ */
+export const JANITOR_LEASE_MS = 20 * 60 * 1000;
+
+/** Someone else's clean-up still under way: not finished, not interrupted, claimed within the lease. */
+function underWay(mark: JanitorMark, now: Date): boolean {
+  if (mark.finishedAt || mark.interruptedAt) return false;
+  return now.getTime() - Date.parse(mark.claimedAt ?? mark.startedAt) < JANITOR_LEASE_MS;
+}
 
 /** The steps that restore what MuteAlerts muted, on the success path and on the rollback path. */
 const UNMUTE_STEPS: readonly string[] = ['UnmuteAlerts', 'UnmuteAfterRollback', 'UnmuteAfterFailedRollback'];
@@ -66,14 +84,16 @@ function endingError(ended: ExecutionStatusChange): { Error: string; Cause: stri
  * stopped while announcing its success is never reported rolled back (only a rollback that was
  * never announced is announced). So is `RollbackFailed`, whose lock stays held on purpose until a
  * human has looked, which restored alerts first and was announced loudly. Idempotent: a redelivered event finds the clean-up marked
- * finished and does nothing; a clean-up that failed half-way is resumed by the retry.
+ * finished and does nothing; a clean-up that failed half-way is resumed by the retry. Safe to run
+ * concurrently (a duplicate event, the reconciler): one janitor claims the clean-up, the others
+ * find it under way and leave it; one whose function died is resumed after JANITOR_LEASE_MS.
  */
 export async function cleanUpEndedExecution(deps: Deps, ended: ExecutionStatusChange): Promise<{ cleaned: boolean }> {
   const { executionArn, status } = ended;
   if (status !== 'ABORTED' && status !== 'TIMED_OUT' && status !== 'FAILED') return { cleaned: false };
   if (status === 'FAILED' && ended.error === 'RollbackFailed') return { cleaned: false };
   const mark = await deps.store.getExecutionValue<JanitorMark>(executionArn, MARK);
-  if (mark?.finishedAt) return { cleaned: false };
+  if (mark && (mark.finishedAt || underWay(mark, deps.now()))) return { cleaned: false };
   const request = await deps.store.getExecutionValue<GoLiveRequest>(executionArn, 'request');
   if (!request) return { cleaned: false };
   // Whatever the status: an execution stopped after ReleaseLock (e.g. during NotifySuccess) holds
@@ -89,7 +109,16 @@ export async function cleanUpEndedExecution(deps: Deps, ended: ExecutionStatusCh
 
   const error = endingError(ended);
   const startedAt = mark?.startedAt ?? deps.now().toISOString();
-  if (!mark) {
+  if (mark) {
+    await deps.store.putExecutionValue(executionArn, MARK, {
+      status: mark.status,
+      startedAt,
+      claimedAt: deps.now().toISOString(),
+    } satisfies JanitorMark);
+  } else {
+    // One janitor wins; another, started at the same moment, leaves the clean-up to it.
+    const claim: JanitorMark = { status, startedAt, claimedAt: startedAt };
+    if (!(await deps.store.claimExecutionValue(executionArn, MARK, claim))) return { cleaned: false };
     // Part of the chain NotifyRollback seals: the auditor sees who ran the rollback path, and why.
     await deps.store.appendAudit({
       executionId: executionArn,
@@ -104,14 +133,20 @@ export async function cleanUpEndedExecution(deps: Deps, ended: ExecutionStatusCh
       evidence: { status, error: ended.error ?? null, cause: ended.cause ?? null, leftBehind: left },
       at: startedAt,
     });
-    await deps.store.putExecutionValue(executionArn, MARK, { status, startedAt } satisfies JanitorMark);
   }
   // The rollback path's own payloads, as its Task states would have sent them.
   const event = { executionId: executionArn, request, plan, error };
-  await rollbackTraffic(deps, { ...event, state: 'Rollback', action: 'rollback' });
-  await unmuteAlerts(deps, { ...event, state: 'UnmuteAfterRollback', action: 'unmute' });
-  await release(deps, { ...event, state: 'ReleaseLockAfterRollback', action: 'release', outcome: 'rolled-back' });
-  await notify(deps, { ...event, state: 'NotifyRollback', event: 'rolled-back' });
+  try {
+    await rollbackTraffic(deps, { ...event, state: 'Rollback', action: 'rollback' });
+    await unmuteAlerts(deps, { ...event, state: 'UnmuteAfterRollback', action: 'unmute' });
+    await release(deps, { ...event, state: 'ReleaseLockAfterRollback', action: 'release', outcome: 'rolled-back' });
+    await notify(deps, { ...event, state: 'NotifyRollback', event: 'rolled-back' });
+  } catch (err) {
+    // The retry resumes at once rather than waiting for the lease (best effort: it expires anyway).
+    const interrupted: JanitorMark = { status, startedAt, interruptedAt: deps.now().toISOString() };
+    await deps.store.putExecutionValue(executionArn, MARK, interrupted).catch(() => undefined);
+    throw err;
+  }
   const finished: JanitorMark = { status, startedAt, finishedAt: deps.now().toISOString() };
   await deps.store.putExecutionValue(executionArn, MARK, finished);
   return { cleaned: true };
