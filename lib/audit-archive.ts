@@ -259,7 +259,7 @@ function resolveLock(scope: Construct, props: AuditArchiveProps): { mode: AuditL
 }
 
 /** Every execution of the state machine (execution names are chosen at start). */
-function executionsArn(scope: Construct, stateMachine: sfn.StateMachine): string {
+export function executionsArn(scope: Construct, stateMachine: sfn.StateMachine): string {
   return Stack.of(scope).formatArn({
     service: 'states',
     resource: 'execution',

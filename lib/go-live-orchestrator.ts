@@ -20,11 +20,12 @@ import {
   FUNCTIONS,
   workflowSubstitutions,
   type EventFunctionKey,
+  type EventRoute,
   type FunctionKey,
 } from '../lambdas/catalog';
 import { TASK_NAMES, TASKS } from '../lambdas/core/workflow/definition';
 import type { GoLiveConfig } from '../lambdas/core/config';
-import { AuditArchive } from './audit-archive';
+import { AuditArchive, executionsArn } from './audit-archive';
 import { CloudWatchSdkLayer } from './cloudwatch-sdk-layer';
 import { GoLiveFunction } from './golive-function';
 import { ruleEventPattern } from './event-routes';
@@ -144,6 +145,11 @@ export class GoLiveOrchestrator extends Construct {
    * until they are gone, telling the release channel when one is deleted or left for over a day.
    */
   public readonly scratchSweepRule: events.Rule;
+  /**
+   * Every 5 minutes → janitor with `{"reconcile": true}`: rolls back the ended executions still
+   * holding their lock, whose status change event never reached the janitor (best-effort delivery).
+   */
+  public readonly reconcileRule: events.Rule;
   /** The Slack credentials every function reads at run time. */
   public readonly slackSecret: secretsmanager.ISecret;
   /** The Slack endpoint: API Gateway → the Bolt app (lambdas/slack). */
@@ -235,7 +241,7 @@ export class GoLiveOrchestrator extends Construct {
     this.eventDeadLetterQueue = createDeadLetterQueue(this);
     // The routes of lambdas/catalog.ts, which the local runtime's event bus follows too.
     const deployment = { alarmNames, stateMachineArn: this.stateMachine.stateMachineArn };
-    const { alarmStateChange, executionEnded, scratchSweep } = EVENT_ROUTES;
+    const { alarmStateChange, executionEnded, scratchSweep, reconcile } = EVENT_ROUTES;
     this.alarmRule = new events.Rule(this, 'AlarmStateChange', {
       description: `golive: ${alarmStateChange.description}`,
       eventPattern: ruleEventPattern(alarmStateChange, deployment),
@@ -246,16 +252,15 @@ export class GoLiveOrchestrator extends Construct {
       eventPattern: ruleEventPattern(executionEnded, deployment),
       targets: [new targets.LambdaFunction(functions[executionEnded.target], this.eventTargetOptions())],
     });
-    this.scratchSweepRule = new events.Rule(this, 'ScratchSweep', {
-      description: `golive: ${scratchSweep.description}`,
-      schedule: events.Schedule.rate(Duration.minutes(scratchSweep.every.minutes)),
-      targets: [
-        new targets.LambdaFunction(functions[scratchSweep.target], {
-          ...this.eventTargetOptions(),
-          event: events.RuleTargetInput.fromObject(scratchSweep.input),
-        }),
-      ],
+    this.scratchSweepRule = this.scheduleRule('ScratchSweep', scratchSweep);
+    this.reconcileRule = this.scheduleRule('Reconcile', reconcile);
+    // The reconciler reads the status of this state machine's executions, nothing else.
+    const describeExecutions = new iam.PolicyStatement({
+      actions: ['states:DescribeExecution'],
+      resources: [executionsArn(this, this.stateMachine)],
     });
+    functions[reconcile.target].addToRolePolicy(describeExecutions);
+    acknowledgeWildcards(functions[reconcile.target], [describeExecutions]);
     for (const fn of [functions['alarm-handler'], functions.janitor]) {
       // EventBridge invokes asynchronously: a function error is retried twice by Lambda, then parked here.
       fn.configureAsyncInvoke({
@@ -301,6 +306,20 @@ export class GoLiveOrchestrator extends Construct {
   public bindSlackSecret(fn: lambda.Function): void {
     fn.addEnvironment(SLACK_SECRET_ENV, this.slackSecret.secretArn);
     this.slackSecret.grantRead(fn);
+  }
+
+  /** A scheduled route of lambdas/catalog.ts: its target gets the route's fixed input. */
+  private scheduleRule(id: string, route: Extract<EventRoute, { every: unknown }>): events.Rule {
+    return new events.Rule(this, id, {
+      description: `golive: ${route.description}`,
+      schedule: events.Schedule.rate(Duration.minutes(route.every.minutes)),
+      targets: [
+        new targets.LambdaFunction(this.functions[route.target], {
+          ...this.eventTargetOptions(),
+          event: events.RuleTargetInput.fromObject(route.input),
+        }),
+      ],
+    });
   }
 
   /** Dead-letter queue and retries for EventBridge deliveries. */

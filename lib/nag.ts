@@ -56,7 +56,7 @@ function wildcardReason(resource: string): string {
     return 'Log group and secret ARNs end in a suffix AWS adds (log streams, random secret suffix); read-only Describe on the declared names.';
   }
   if (resource.includes(':execution:')) {
-    return 'Executions are named at run time; the Slack app reads (describe, history) only executions of this state machine.';
+    return 'Executions are named at run time; golive reads them (describe; the Slack app: history too) only for this state machine.';
   }
   if (resource.includes('alarm-mute-rule:*')) {
     return 'Listing mute rules of an alarm must see rules created by anyone, so alarms already muted before the go-live are left as they were.';

@@ -293,6 +293,56 @@ describe('GoLiveStack event rules', () => {
     });
   });
 
+  it('reconciles every 5 minutes: the janitor with the reconcile input, retries and the dead-letter queue', () => {
+    const rule = logicalId(stack.orchestrator.reconcileRule);
+    const dlq = { 'Fn::GetAtt': [logicalId(stack.orchestrator.eventDeadLetterQueue), 'Arn'] };
+
+    expect(template.toJSON().Resources[rule].Properties).toEqual({
+      Description: expect.stringContaining('still holding their lock'),
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        {
+          Id: expect.any(String),
+          Arn: fnArn('janitor'),
+          Input: JSON.stringify({ reconcile: true }),
+          DeadLetterConfig: { Arn: dlq },
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: fnArn('janitor'),
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] },
+    });
+  });
+
+  it('lets the janitor describe executions of this state machine only (the reconciler reads their status)', () => {
+    const resources = resourcesFor(statementsOf('janitor'), 'states:DescribeExecution');
+    const executions = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':states:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':execution:',
+          { 'Fn::GetAtt': [logicalId(stack.orchestrator.stateMachine), 'Name'] },
+          ':*',
+        ],
+      ],
+    };
+
+    expect(resources).toEqual([executions]);
+    const statement = statementsOf('janitor').find((s) => [s.Action].flat().includes('states:DescribeExecution'));
+    expect(statement?.Action).toBe('states:DescribeExecution');
+  });
+
   it.each(['alarm-handler', 'janitor'] as const)('lets the %s answer this state machine’s callback tasks', (key) => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: roleId(key) }],
