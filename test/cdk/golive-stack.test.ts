@@ -267,45 +267,22 @@ describe('GoLiveStack event rules', () => {
     });
   });
 
-  it('sweeps scratch restores left behind every 15 minutes: the janitor with the sweep input, retries and the dead-letter queue', () => {
-    const rule = logicalId(stack.orchestrator.scratchSweepRule);
+  it.each([
+    ['sweeps scratch restores left behind every 15 minutes', 'scratchSweepRule', 'rate(15 minutes)', { sweep: true }],
+    ['reconciles every 5 minutes', 'reconcileRule', 'rate(5 minutes)', { reconcile: true }],
+  ] as const)('%s: the janitor with its input, retries and the dead-letter queue', (_what, ruleOf, rate, input) => {
+    const rule = logicalId(stack.orchestrator[ruleOf]);
     const dlq = { 'Fn::GetAtt': [logicalId(stack.orchestrator.eventDeadLetterQueue), 'Arn'] };
 
     expect(template.toJSON().Resources[rule].Properties).toEqual({
       Description: expect.any(String),
-      ScheduleExpression: 'rate(15 minutes)',
+      ScheduleExpression: rate,
       State: 'ENABLED',
       Targets: [
         {
           Id: expect.any(String),
           Arn: fnArn('janitor'),
-          Input: JSON.stringify({ sweep: true }),
-          DeadLetterConfig: { Arn: dlq },
-          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
-        },
-      ],
-    });
-    template.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      FunctionName: fnArn('janitor'),
-      Principal: 'events.amazonaws.com',
-      SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] },
-    });
-  });
-
-  it('reconciles every 5 minutes: the janitor with the reconcile input, retries and the dead-letter queue', () => {
-    const rule = logicalId(stack.orchestrator.reconcileRule);
-    const dlq = { 'Fn::GetAtt': [logicalId(stack.orchestrator.eventDeadLetterQueue), 'Arn'] };
-
-    expect(template.toJSON().Resources[rule].Properties).toEqual({
-      Description: expect.stringContaining('still holding their lock'),
-      ScheduleExpression: 'rate(5 minutes)',
-      State: 'ENABLED',
-      Targets: [
-        {
-          Id: expect.any(String),
-          Arn: fnArn('janitor'),
-          Input: JSON.stringify({ reconcile: true }),
+          Input: JSON.stringify(input),
           DeadLetterConfig: { Arn: dlq },
           RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
         },
