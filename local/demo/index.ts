@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { AlarmEvaluator, type AlarmSpec } from './alarm-evaluator';
 import { createDemoDatabase } from './database';
 import { startDemoApp, type DemoApp } from './demo-app';
-import { startRouter, type Router } from './router';
+import { startRouter, validateWeights, type Router, type Weights } from './router';
 
 export * from './alarm-evaluator';
 export * from './database';
@@ -25,6 +25,10 @@ export interface DemoTargetOptions {
   dir: string;
   stableVersion?: string;
   candidateVersion?: string;
+  /** The version each slot serves; a slot left out serves stableVersion (blue) or candidateVersion (green). */
+  versions?: { blue?: string; green?: string };
+  /** The router's weights at boot (default 100% blue): the local runtime restores what its store recorded. */
+  weights?: Weights;
   /** Replaces the default alarm set ([DEFAULT_DEMO_ALARM]). */
   alarms?: AlarmSpec[];
   /** 0 (the default) picks ephemeral ports; `golive local up` passes 8080/8081/8082. */
@@ -40,27 +44,32 @@ export interface DemoTarget {
   stop(): Promise<void>;
 }
 
-/** Boots the demo database, blue (stable) and green (candidate), the router (100% blue) and the alarms. */
+/**
+ * Boots the demo database, blue (stable) and green (candidate), the router (100% blue) and the
+ * alarms; `versions` and `weights` boot another state (the stable version on green, a canary).
+ */
 export async function startDemoTarget(options: DemoTargetOptions): Promise<DemoTarget> {
   const { dir, stableVersion = '1.4.2', candidateVersion = '2.0.0', ports = {} } = options;
+  const versions = { blue: stableVersion, green: candidateVersion, ...options.versions };
+  const weights = validateWeights(options.weights ?? { blue: 100, green: 0 });
   const file = join(dir, 'demo.sqlite');
   createDemoDatabase(file);
 
   // Whatever started before a failure (typically a busy port) is stopped again, so nothing leaks.
   const started: Array<{ stop(): Promise<void> | void }> = [];
   try {
-    const blue = await startDemoApp({ slot: 'blue', version: stableVersion, dbFile: file, port: ports.blue ?? 0 });
+    const blue = await startDemoApp({ slot: 'blue', version: versions.blue, dbFile: file, port: ports.blue ?? 0 });
     started.push(blue);
     const green = await startDemoApp({
       slot: 'green',
-      version: candidateVersion,
+      version: versions.green,
       dbFile: file,
       port: ports.green ?? 0,
     });
     started.push(green);
     const router = await startRouter({
       upstreams: { blue: blue.url, green: green.url },
-      weights: { blue: 100, green: 0 },
+      weights,
       port: ports.router ?? 0,
     });
     started.push(router);
