@@ -27,6 +27,7 @@ import { LocalEngine } from './engine/engine';
 import { startSfnEndpoint } from './engine/sfn-endpoint';
 import { LocalEventBus, matchesPattern, type BusEvent } from './event-bus';
 import { localFunctions } from './functions';
+import { describeTarget, storedTargetState } from './stored-state';
 import { DEFAULT_SLACK_PORT, startLocalSlack, type LocalSlack } from './slack-emulator/local-slack';
 
 export const ASL_FILE = join(__dirname, '..', 'state-machines', 'go-live.asl.json');
@@ -109,10 +110,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const [i, service] of names.entries()) {
       const dir = join(home, 'services', service);
       mkdirSync(dir, { recursive: true });
-      const live = await store.getLiveVersion(service);
+      // What the store says (live version on its slot; a go-live that was running: its candidate and
+      // weights), before the janitor and the reconciler act on it.
+      const restored = await storedTargetState(store, service, {
+        stableVersion: options.stableVersion ?? '1.4.2',
+        candidateVersion: '2.0.0',
+      });
+      if (restored.goLive) log(`${service}: restored ${describeTarget(restored)} as ${restored.goLive} left it`);
       const target = await startDemoTarget({
         dir,
-        stableVersion: live?.version ?? options.stableVersion ?? '1.4.2',
+        versions: restored.versions,
+        weights: restored.weights,
         alarms: config.services[service].alerts.alarms.map((name) => ({
           name,
           description: `${service}: share of 5xx responses through the router above 5% over 10 s`,

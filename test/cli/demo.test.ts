@@ -52,7 +52,9 @@ describe('golive demo (npm start)', () => {
     expect(out).toMatch(/✗ PreTrafficSmokeTests .*SmokeTestFailed/);
     expect(out).toContain('✓ Rollback');
     expect(out).toContain('Everything was rolled back');
-    expect(out).toContain('router now: blue 100% / green 0%');
+    // The first run put 2.0.0 live on green: the fault hits the candidate (blue), traffic stays on green.
+    expect(out).toContain('fault injected at smoke-tests: the candidate slot answers 500 on /api');
+    expect(out).toContain('router now: blue 0% / green 100%');
     expect(out).toContain('lock: released');
     expect(code).toBe(1);
   });

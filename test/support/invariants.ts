@@ -17,7 +17,8 @@ export async function alertsSnapshot(h: Harness): Promise<AlertsSnapshot> {
 /**
  * Every rollback invariant of DESIGN.md: execution FAILED with the first error's name; traffic
  * 100% on the stable slot, measured through the router; alerts exactly as before; lock released;
- * audit trail complete and intact; requester notified.
+ * audit trail complete and intact; requester notified. `status` ABORTED: an execution that ended
+ * outside its rollback path (a runtime that died) and that the janitor rolled back.
  */
 export async function expectRolledBack(
   h: Harness,
@@ -25,9 +26,10 @@ export async function expectRolledBack(
   errorName: string,
   alertsBefore: AlertsSnapshot,
   stableSlot: 'blue' | 'green' = 'blue',
+  status: 'FAILED' | 'ABORTED' = 'FAILED',
 ): Promise<void> {
   const exec = await h.finished(executionArn);
-  expect({ status: exec.status, error: exec.error }).toEqual({ status: 'FAILED', error: errorName });
+  expect({ status: exec.status, error: exec.error }).toEqual({ status, error: errorName });
 
   const candidate = stableSlot === 'blue' ? 'green' : 'blue';
   expect(h.rt.targets.get('demo')!.router.weights()).toEqual({ [stableSlot]: 100, [candidate]: 0 });
@@ -48,5 +50,7 @@ export async function expectRolledBack(
 
   const notes = h.rt.notifier.list(executionArn);
   expect(notes.map((n) => n.kind)).toContain('rolled-back');
-  expect(notes.find((n) => n.kind === 'rolled-back')!.text).toContain(errorName);
+  // The janitor reports an ABORTED execution's end as ExecutionAborted (lambdas/core/steps/janitor.ts).
+  const notified = status === 'ABORTED' ? 'ExecutionAborted' : errorName;
+  expect(notes.find((n) => n.kind === 'rolled-back')!.text).toContain(notified);
 }

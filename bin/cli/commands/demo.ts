@@ -14,23 +14,35 @@ import { auditReportFor, writeReport } from './audit';
 import { executionNameFor, exitCodeFor } from './executions';
 import { PORT_OPTIONS, portsFrom, slackPortFrom } from './local';
 
+/**
+ * The slot a go-live deploys to: the one without the traffic (green on a fresh home, blue once a
+ * go-live put the live version on green), as ValidateAndLock chooses it.
+ */
+function candidate(rt: LocalRuntime, service: string) {
+  const target = rt.targets.get(service);
+  return target?.router.weights().green === 100 ? target.blue : target?.green;
+}
+
 /** Faults `--fail-at` can inject into the demo, each a real fault of the demo target. */
 export const DEMO_FAULTS: Record<string, { what: string; apply: (rt: LocalRuntime, service: string) => void }> = {
   readiness: {
-    what: "green's /health answers 503",
-    apply: (rt, s) => rt.targets.get(s)?.green.setFaults({ healthFailing: true }),
+    what: "the candidate slot's /health answers 503",
+    apply: (rt, s) => candidate(rt, s)?.setFaults({ healthFailing: true }),
   },
   backup: {
     what: 'the latest backup is damaged (a row is missing after restore)',
     apply: (rt) => (rt.backup.corrupt = true),
   },
   'smoke-tests': {
-    what: 'green answers 500 on /api',
-    apply: (rt, s) => rt.targets.get(s)?.green.setFaults({ errorRate: 1 }),
+    what: 'the candidate slot answers 500 on /api',
+    apply: (rt, s) => candidate(rt, s)?.setFaults({ errorRate: 1 }),
   },
   canary: {
-    what: 'green starts failing once it takes canary traffic: the 5xx alarm fires during the bake',
-    apply: (rt, s) => rt.onTask('Bake', () => rt.targets.get(s)?.green.setFaults({ errorRate: 1 })),
+    what: 'the candidate slot starts failing once it takes canary traffic: the 5xx alarm fires during the bake',
+    apply: (rt, s) => {
+      const slot = candidate(rt, s);
+      rt.onTask('Bake', () => slot?.setFaults({ errorRate: 1 }));
+    },
   },
   approval: { what: 'the approver rejects the sign-off', apply: () => {} },
   promote: {
@@ -41,8 +53,11 @@ export const DEMO_FAULTS: Record<string, { what: string; apply: (rt: LocalRuntim
     },
   },
   'post-smoke': {
-    what: 'green breaks right after promotion: post-promotion smoke tests fail',
-    apply: (rt, s) => rt.onTask('PostPromotionSmokeTests', () => rt.targets.get(s)?.green.setFaults({ errorRate: 1 })),
+    what: 'the candidate slot breaks right after promotion: post-promotion smoke tests fail',
+    apply: (rt, s) => {
+      const slot = candidate(rt, s);
+      rt.onTask('PostPromotionSmokeTests', () => slot?.setFaults({ errorRate: 1 }));
+    },
   },
 };
 
@@ -118,7 +133,7 @@ export const demoCommand: Command = {
       const target = rt.targets.get(service);
       if (!target) throw new CliError('the demo service did not start', EXIT.failed);
       io.out(
-        `  router ${target.router.url}  blue ${target.blue.url} (${target.blue.version})  green ${target.green.url}`,
+        `  router ${target.router.url}  blue ${target.blue.url} (${target.blue.version})  green ${target.green.url} (${target.green.version})`,
       );
       io.out(`  Step Functions endpoint ${rt.endpointUrl}  state ${rt.home}`);
       if (rt.slack)
