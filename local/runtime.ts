@@ -12,7 +12,7 @@ import { LocalNotifier } from './providers/notifier';
 import { LocalReadiness } from './providers/readiness';
 import { LocalRouterTraffic, type LocalServiceTarget } from './providers/router-traffic';
 import { LocalSqliteBackup } from './providers/sqlite-backup';
-import { SqliteStore } from './providers/sqlite-store';
+import type { SqliteStore } from './providers/sqlite-store';
 import { SfnTaskCallbacks } from '../lambdas/providers/sfn-callbacks';
 import { SfnExecutions } from '../lambdas/providers/sfn-executions';
 import {
@@ -27,6 +27,7 @@ import { LocalEngine } from './engine/engine';
 import { startSfnEndpoint } from './engine/sfn-endpoint';
 import { LocalEventBus, matchesPattern, type BusEvent } from './event-bus';
 import { localFunctions } from './functions';
+import { openLocalStore } from './store-guard';
 import { describeTarget, storedTargetState } from './stored-state';
 import { DEFAULT_SLACK_PORT, startLocalSlack, type LocalSlack } from './slack-emulator/local-slack';
 
@@ -99,7 +100,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
   try {
-    const store = new SqliteStore(join(home, 'store.sqlite'));
+    // Refused (StoreMissing) when the store is gone but executions remain: never replaced by defaults.
+    const store = openLocalStore(home);
     cleanups.push(() => store.close());
     const targets = new Map<string, DemoTarget>();
     const generators: TrafficGenerator[] = [];

@@ -1,6 +1,9 @@
-import { rmSync } from 'node:fs';
-import { startHarness, testConfig, type Harness } from '../support/harness';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../support/cli';
+import { REPO_ROOT, startHarness, testConfig, type Harness } from '../support/harness';
 import { alertsSnapshot, expectRolledBack } from '../support/invariants';
+import { StoreMissing } from '../../local/store-guard';
 
 type Slot = 'blue' | 'green';
 const other = (slot: Slot): Slot => (slot === 'blue' ? 'green' : 'blue');
@@ -24,6 +27,10 @@ async function served(h: Harness, n = 5): Promise<Set<string>> {
     seen.add(`${res.headers.get('x-served-by')} ${res.headers.get('x-version')}`);
   }
   return seen;
+}
+
+function removeStore(home: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(join(home, `store.sqlite${suffix}`), { force: true });
 }
 
 describe('a local runtime killed mid go-live and restarted', () => {
@@ -92,6 +99,62 @@ describe('a local runtime killed mid go-live and restarted', () => {
       expect(await served(second)).toEqual(new Set(['green 2.5.0']));
     } finally {
       await second?.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a store missing or unreadable beside executions', () => {
+  /** A home whose executions.sqlite holds one (refused) execution, the runtime stopped. */
+  async function homeWithExecutions(): Promise<string> {
+    const h = await startHarness({ config: testConfig() });
+    expect((await h.finished(await h.start({ version: '' }))).status).toBe('FAILED');
+    await h.close({ keepHome: true });
+    return h.home;
+  }
+
+  it.each([
+    ['missing', removeStore],
+    ['empty', (home: string) => (removeStore(home), writeFileSync(join(home, 'store.sqlite'), ''))],
+    [
+      'unreadable',
+      (home: string) => (removeStore(home), writeFileSync(join(home, 'store.sqlite'), 'not a db'.repeat(512))),
+    ],
+  ])('is refused when %s, never replaced by defaults', async (what, damage) => {
+    const home = await homeWithExecutions();
+    try {
+      damage(home);
+      const start = startHarness({ home, config: testConfig() });
+      await expect(start).rejects.toBeInstanceOf(StoreMissing);
+      await expect(start).rejects.toThrow(join(home, 'store.sqlite'));
+      await expect(start).rejects.toThrow(join(home, 'executions.sqlite'));
+      await expect(start).rejects.toThrow(/move the whole \.golive directory \(GOLIVE_HOME\) aside/);
+      if (what === 'missing') expect(existsSync(join(home, 'store.sqlite'))).toBe(false);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('makes `golive local up` exit 3 with the message', async () => {
+    const home = await homeWithExecutions();
+    try {
+      removeStore(home);
+      const ports = ['--sfn-port', '0', '--router-port', '0', '--blue-port', '0', '--green-port', '0'];
+      const result = await runCli([
+        'local',
+        'up',
+        '--home',
+        home,
+        '--config',
+        join(REPO_ROOT, 'golive.config.yaml'),
+        '--slack-port',
+        '0',
+        ...ports,
+      ]);
+      expect(result.code).toBe(3);
+      expect(result.err).toContain(`${join(home, 'store.sqlite')} is missing, but ${join(home, 'executions.sqlite')}`);
+      expect(existsSync(join(home, 'store.sqlite'))).toBe(false);
+    } finally {
       rmSync(home, { recursive: true, force: true });
     }
   });
