@@ -26,6 +26,7 @@ import {
 import { LocalEngine } from './engine/engine';
 import { startSfnEndpoint } from './engine/sfn-endpoint';
 import { LocalEventBus, matchesPattern, type BusEvent } from './event-bus';
+import { logFailedSteps } from './failure-log';
 import { localFunctions } from './functions';
 import { openLocalStore } from './store-guard';
 import { describeTarget, storedTargetState } from './stored-state';
@@ -186,6 +187,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       },
     });
     cleanups.push(() => engine.close());
+    logFailedSteps(engine, log);
     const endpoint = await startSfnEndpoint(engine, { port: ports.sfn });
     cleanups.push(() => endpoint.close());
     const sfn = sfnClient(endpoint.url);

@@ -1,5 +1,6 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { runCli } from '../support/cli';
 import { REPO_ROOT, startHarness, testConfig, type Harness } from '../support/harness';
 import { alertsSnapshot, expectRolledBack } from '../support/invariants';
@@ -156,6 +157,29 @@ describe('a store missing or unreadable beside executions', () => {
       expect(existsSync(join(home, 'store.sqlite'))).toBe(false);
     } finally {
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a store write that fails mid go-live', () => {
+  it('fails the step under its error name, rolls back and is logged', async () => {
+    const lines: string[] = [];
+    const h = await startHarness({ config: testConfig(), log: (line) => lines.push(line) });
+    try {
+      const before = await alertsSnapshot(h);
+      // A real SQLite write failure: every audit record of the first traffic shift is refused.
+      h.rt.store.db.exec(`CREATE TRIGGER fail_shift BEFORE INSERT ON audit
+        WHEN json_extract(NEW.record, '$.step') = 'ShiftTraffic'
+        BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END`);
+      const arn = await h.start({ version: '3.0.0' });
+
+      await expectRolledBack(h, arn, 'SqliteError', before);
+      const { events = [] } = await h.rt.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn }));
+      const failed = events.map((e) => e.taskFailedEventDetails ?? e.lambdaFunctionFailedEventDetails).find(Boolean);
+      expect(failed).toMatchObject({ error: 'SqliteError', cause: expect.stringContaining('disk full (test)') });
+      expect(lines).toContain(`${arn.split(':').at(-1)}: step ShiftTraffic failed with SqliteError: disk full (test)`);
+    } finally {
+      await h.close();
     }
   });
 });
