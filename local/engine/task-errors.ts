@@ -15,10 +15,22 @@ export function executionOverError(): Error {
   return err;
 }
 
+/**
+ * An Error by shape, not by `instanceof`: an error made in another realm (a native module's class
+ * created where it was first loaded, a vm context) is still an error with a name to catch on.
+ */
+function errorLike(err: unknown): { name: string; message: string; stack?: string } | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { name, message, stack } = err as { name?: unknown; message?: unknown; stack?: unknown };
+  if (typeof name !== 'string' || typeof message !== 'string') return undefined;
+  return { name, message, ...(typeof stack === 'string' ? { stack } : {}) };
+}
+
 /** Lambda's Node.js runtime error payload, which Step Functions puts verbatim in the Cause. */
 export function lambdaError(err: unknown): TaskFailure {
-  const errorType = err instanceof Error ? err.name : typeof err;
-  const errorMessage = err instanceof Error ? err.message : String(err);
-  const trace = err instanceof Error && typeof err.stack === 'string' ? err.stack.split('\n') : [];
+  const error = errorLike(err);
+  const errorType = error ? error.name : typeof err;
+  const errorMessage = error ? error.message : String(err);
+  const trace = error?.stack ? error.stack.split('\n') : [];
   return new TaskFailure(errorType, JSON.stringify({ errorType, errorMessage, trace }));
 }

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { LocalEngine, type LambdaHandler } from '../../local/engine/engine';
 import { SfnError } from '../../local/engine/errors';
 import { definition, invokeTask, namedError, scratchDir, types } from './helpers';
@@ -18,6 +19,12 @@ const functions: Record<string, LambdaHandler> = {
     flaky += 1;
     if (flaky === 1) throw namedError('ProviderUnavailable', 'throttled');
     return { attempt: flaky };
+  },
+  // An error class made in another realm, as a native module's is when another test file loaded it first.
+  foreign: async () => {
+    throw runInNewContext(
+      'new (class SqliteError extends Error { constructor(m) { super(m); this.name = "SqliteError"; } })("disk full")',
+    );
   },
   slow: () => new Promise((resolve) => setTimeout(() => resolve('late'), 1500)),
   mutate: async (event: { list: number[] }) => {
@@ -168,6 +175,15 @@ describe('lambda:invoke tasks', () => {
       'PassStateExited',
       'ExecutionSucceeded',
     ]);
+  });
+
+  it('names an error from another realm by its name, not "object"', async () => {
+    const arn = machine('foreign', { Foreign: { ...invokeTask('Foreign'), End: true } }, { Foreign: 'foreign' });
+
+    const { result } = await run(arn);
+
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'SqliteError' });
+    expect(JSON.parse(result.cause!)).toMatchObject({ errorType: 'SqliteError', errorMessage: 'disk full' });
   });
 
   it('fails the execution with the error name and Cause when nothing catches it', async () => {
