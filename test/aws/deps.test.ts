@@ -249,7 +249,19 @@ describe('AWS deps from the environment', () => {
     const deps = createAwsDeps(awsConfig(), { GOLIVE_TABLE: 'store', GOLIVE_SLACK_SECRET_ARN: SECRET_ARN });
 
     expect(Object.keys(deps).sort()).toEqual(
-      ['alerts', 'backup', 'callbacks', 'config', 'fetch', 'notifier', 'now', 'readiness', 'store', 'traffic'].sort(),
+      [
+        'alerts',
+        'backup',
+        'callbacks',
+        'config',
+        'executions',
+        'fetch',
+        'notifier',
+        'now',
+        'readiness',
+        'store',
+        'traffic',
+      ].sort(),
     );
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(0);
   });
