@@ -35,6 +35,8 @@ export const ApprovalRejected = define('ApprovalRejected');
 export const RollbackFailed = define('RollbackFailed');
 /** Aborted by a release manager (`golive abort`, `/golive abort`): rolls back like any failure. */
 export const GoLiveAborted = define('GoLiveAborted');
+/** A step did its work but the audit trail refused its record: the work is not undone by this error. */
+export const AuditWriteFailed = define('AuditWriteFailed');
 /** Transient provider fault: the ASL retries it with backoff. */
 export const ProviderUnavailable = define('ProviderUnavailable');
 
@@ -50,6 +52,7 @@ export const WORKFLOW_ERROR_NAMES = [
   'ApprovalRejected',
   'GoLiveAborted',
   'States.Timeout',
+  'AuditWriteFailed',
   'RollbackFailed',
 ] as const;
 

@@ -162,7 +162,7 @@ describe('a store missing or unreadable beside executions', () => {
 });
 
 describe('a store write that fails mid go-live', () => {
-  it('fails the step under its error name, rolls back and is logged', async () => {
+  it('fails the step as AuditWriteFailed saying what it did, rolls back and is logged', async () => {
     const lines: string[] = [];
     const h = await startHarness({ config: testConfig(), log: (line) => lines.push(line) });
     try {
@@ -173,11 +173,23 @@ describe('a store write that fails mid go-live', () => {
         BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END`);
       const arn = await h.start({ version: '3.0.0' });
 
-      await expectRolledBack(h, arn, 'SqliteError', before);
+      // The traffic did move: the error says so, so nobody reads it as "nothing happened".
+      await expectRolledBack(h, arn, 'AuditWriteFailed', before);
       const { events = [] } = await h.rt.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn }));
       const failed = events.map((e) => e.taskFailedEventDetails ?? e.lambdaFunctionFailedEventDetails).find(Boolean);
-      expect(failed).toMatchObject({ error: 'SqliteError', cause: expect.stringContaining('disk full (test)') });
-      expect(lines).toContain(`${arn.split(':').at(-1)}: step ShiftTraffic failed with SqliteError: disk full (test)`);
+      expect(failed).toMatchObject({
+        error: 'AuditWriteFailed',
+        cause: expect.stringMatching(
+          /ShiftTraffic did its work \(.*\), but its audit record could not be written: disk full \(test\)/,
+        ),
+      });
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^${arn.split(':').at(-1)}: step ShiftTraffic failed with AuditWriteFailed: ShiftTraffic did its work .*disk full \\(test\\)$`,
+          ),
+        ),
+      );
     } finally {
       await h.close();
     }

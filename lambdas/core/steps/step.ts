@@ -1,4 +1,4 @@
-import { GoLiveAborted, GoLiveError } from '../errors';
+import { AuditWriteFailed, errorMessage, GoLiveAborted, GoLiveError } from '../errors';
 import type { AuditEntry, Deps, ProgressEvent } from '../ports';
 import type { StateName } from '../workflow/definition';
 
@@ -33,23 +33,40 @@ export async function runStep<T>(
     ...(evidence === undefined ? {} : { evidence }),
     at: deps.now().toISOString(),
   });
+  let outcome: StepOutcome<T>;
   try {
     if (options.checkAbort ?? true) {
       const abort = await deps.store.getExecutionValue<{ by: string; reason: string }>(event.executionId, 'abort');
       if (abort) throw new GoLiveAborted(`aborted by ${abort.by}: ${abort.reason}`);
     }
     await reportProgress(deps, event, step, 'started');
-    const outcome = await fn();
-    await deps.store.appendAudit(entry('succeeded', outcome.summary, outcome.evidence));
-    await reportProgress(deps, event, step, 'succeeded', outcome.summary);
-    return outcome.result;
+    outcome = await fn();
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
     const evidence = error instanceof GoLiveError ? error.evidence : undefined;
-    await deps.store.appendAudit(entry('failed', `${error.name}: ${error.message}`, evidence));
+    try {
+      await deps.store.appendAudit(entry('failed', `${error.name}: ${error.message}`, evidence));
+    } catch (auditError) {
+      // The step's own error keeps its name (the Catch and the people reading it need it); the
+      // lost audit record is told in its message.
+      error.message += ` (its audit record could not be written: ${errorMessage(auditError)})`;
+    }
     await reportProgress(deps, event, step, 'failed', `${error.name}: ${error.message}`);
     throw error;
   }
+  try {
+    await deps.store.appendAudit(entry('succeeded', outcome.summary, outcome.evidence));
+  } catch (auditError) {
+    // What the step did is done: say so, so nobody takes it for undone (alerts restored, traffic moved).
+    const error = new AuditWriteFailed(
+      `${step} did its work (${outcome.summary}), but its audit record could not be written: ${errorMessage(auditError)}`,
+      { evidence: outcome.evidence },
+    );
+    await reportProgress(deps, event, step, 'failed', `${error.name}: ${error.message}`);
+    throw error;
+  }
+  await reportProgress(deps, event, step, 'succeeded', outcome.summary);
+  return outcome.result;
 }
 
 /**

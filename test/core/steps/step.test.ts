@@ -51,6 +51,38 @@ describe('runStep', () => {
     ]);
   });
 
+  it('says a step did its work when only its audit record failed, under its own error name', async () => {
+    const fn = jest.fn(async () => {
+      const done = await succeeds();
+      f.store.close();
+      return done;
+    });
+
+    await expect(runStep(f.deps, event, 'ShiftTraffic', 'shift', fn)).rejects.toMatchObject({
+      name: 'AuditWriteFailed',
+      message: expect.stringMatching(
+        /^ShiftTraffic did its work \(green takes 10%\), but its audit record could not be written: .*not open/,
+      ),
+      evidence: { weights: { green: 10 } },
+    });
+    expect(f.notifier.progressEvents.at(-1)).toMatchObject({ state: 'failed' });
+  });
+
+  it("keeps a failed step's error name when its audit record cannot be written either", async () => {
+    const error = new SmokeTestFailed('1/3 smoke test(s) failed');
+    const fn = async () => {
+      f.store.close();
+      throw error;
+    };
+
+    await expect(runStep(f.deps, event, 'Rollback', 'rollback', fn, { checkAbort: false })).rejects.toMatchObject({
+      name: 'SmokeTestFailed',
+      message: expect.stringMatching(
+        /^1\/3 smoke test\(s\) failed \(its audit record could not be written: .*not open/,
+      ),
+    });
+  });
+
   it('refuses with GoLiveAborted, without running the step, once an abort was requested', async () => {
     await f.store.putExecutionValue(EXECUTION_ID, 'abort', { by: 'U_RM', reason: 'wrong build' });
     const fn = jest.fn(succeeds);
