@@ -54,7 +54,7 @@ describe('state-machines/go-live.asl.json', () => {
     if (name === 'Rollback') expect(catchAll.Next).toBe('UnmuteAfterFailedRollback');
     else if (rollbackPath.includes(name)) expect(catchAll.Next).toBe('NotifyRollbackFailed');
     else if (notifications.includes(name))
-      expect(['GoLiveSucceeded', 'GoLiveFailed', 'RollbackFailed']).toContain(catchAll.Next);
+      expect(['GoLiveSucceeded', 'GoLiveFailed', 'DescribeRollbackFailure']).toContain(catchAll.Next);
     else expect(catchAll.Next).toBe('Rollback');
   });
 
@@ -64,7 +64,15 @@ describe('state-machines/go-live.asl.json', () => {
       ErrorPath: '$.error.Error',
       CausePath: '$.error.Cause',
     });
-    expect(asl.States.RollbackFailed).toMatchObject({ Type: 'Fail', Error: 'RollbackFailed' });
+    // The cause names both failures from the state data alone: told even when Slack and the store are down.
+    expect(asl.States.NotifyRollbackFailed.Next).toBe('DescribeRollbackFailure');
+    expect(asl.States.DescribeRollbackFailure).toMatchObject({ Type: 'Pass', Next: 'RollbackFailed' });
+    expect(asl.States.RollbackFailed).toEqual({
+      Type: 'Fail',
+      QueryLanguage: 'JSONPath',
+      Error: 'RollbackFailed',
+      CausePath: '$.rollbackFailure.cause',
+    });
     // Only forward states write $.error; the rollback path writes $.rollbackError, so the first error survives
     // (and the alerts restored after a failed traffic rollback keep that rollback error for the notification).
     for (const name of rollbackPath.filter((n) => n !== 'UnmuteAfterFailedRollback')) {
@@ -74,7 +82,7 @@ describe('state-machines/go-live.asl.json', () => {
       { ErrorEquals: ['States.ALL'], ResultPath: '$.rollbackError', Next: 'UnmuteAfterFailedRollback' },
     ]);
     expect(asl.States.UnmuteAfterFailedRollback.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.unmuteError', Next: 'NotifyRollbackFailed' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.unmute', Next: 'NotifyRollbackFailed' },
     ]);
   });
 

@@ -210,7 +210,7 @@ describe('MuteAlerts and UnmuteAlerts on CloudWatch', () => {
     };
 
     const record = await muteAlerts(deps, { ...event, state: 'MuteAlerts', action: 'mute' });
-    await unmuteAlerts(deps, { ...event, state: 'UnmuteAlerts', action: 'unmute' });
+    await unmuteAlerts(deps, { ...event, state: 'UnmuteAlerts', action: 'unmute', mute: record });
 
     expect(record.muted).toEqual(['orders-5xx']);
     expect(record.leftAlone.map((a) => a.name)).toEqual(['orders-latency', 'orders-saturation']);

@@ -452,15 +452,16 @@ const PAYLOADS: { [S in TaskName]: StepPayload<S> } = {
   Promote: { state: 'Promote', ...forward, action: 'promote' },
   PostPromotionSmokeTests: { state: 'PostPromotionSmokeTests', ...forward, phase: 'post-promotion' },
   PostPromotionBake: { state: 'PostPromotionBake', ...forward, taskToken: token, phase: 'post-promotion', weight: 100 },
-  UnmuteAlerts: { state: 'UnmuteAlerts', ...forward, action: 'unmute' },
+  UnmuteAlerts: { state: 'UnmuteAlerts', ...forward, action: 'unmute', mute: null },
   ReleaseLock: { state: 'ReleaseLock', ...forward, action: 'release', outcome: 'succeeded' },
   NotifySuccess: { state: 'NotifySuccess', ...forward, event: 'succeeded' },
   Rollback: { state: 'Rollback', ...rollingBack, action: 'rollback' },
-  UnmuteAfterRollback: { state: 'UnmuteAfterRollback', ...rollingBack, action: 'unmute' },
+  UnmuteAfterRollback: { state: 'UnmuteAfterRollback', ...rollingBack, action: 'unmute', mute: null },
   UnmuteAfterFailedRollback: {
     state: 'UnmuteAfterFailedRollback',
     ...rollingBack,
     action: 'unmute',
+    mute: null,
     rollbackError: { Error: 'TrafficShiftFailed', Cause: 'router unreachable' },
   },
   ReleaseLockAfterRollback: {
@@ -475,6 +476,8 @@ const PAYLOADS: { [S in TaskName]: StepPayload<S> } = {
     ...rollingBack,
     event: 'rollback-failed',
     rollbackError: { Error: 'TrafficShiftFailed', Cause: 'router unreachable' },
+    mute: null,
+    unmute: null,
   },
 };
 

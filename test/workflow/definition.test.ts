@@ -221,6 +221,25 @@ describe('parseTaskPayload (the handler boundary)', () => {
     },
   );
 
+  it('takes a rollback-path payload sent before the state data carried the mute record (in-flight across a deploy)', () => {
+    const { mute: _m, unmute: _u, ...earlier } = stepPayload('NotifyRollbackFailed');
+
+    expect(parseTaskPayload('notify', earlier)).toMatchObject({
+      state: 'NotifyRollbackFailed',
+      mute: null,
+      unmute: null,
+    });
+  });
+
+  it('checks the mute record the state data carries, naming the bad field', () => {
+    const unmute = {
+      ...stepPayload('UnmuteAfterFailedRollback'),
+      mute: { value: { mode: 'mute-rule', muted: 'demo-5xx' } },
+    };
+
+    expect(() => parseTaskPayload('alerts', unmute)).toThrow('mute.value.muted must be an array of strings');
+  });
+
   it('refuses a payload without `state` that fits none of the function’s states', () => {
     expect(() => parseTaskPayload('traffic', { ...shift, state: undefined, action: 'pause' })).toThrow(
       'invalid step payload: state is missing, and the payload fits none of the Task states that invoke traffic (ShiftTraffic, Promote, Rollback)',

@@ -1,4 +1,5 @@
 import type { Deps, MuteRecord } from '../ports';
+import { errorMessage } from '../errors';
 import { executionName } from '../request';
 import type { StepPayload } from '../workflow/definition';
 import { runStep } from './step';
@@ -53,6 +54,24 @@ export interface UnmuteResult {
 }
 
 /**
+ * What this execution muted: the store's record, else the copy in the state data. A rollback must
+ * restore alerts even when the store cannot be read (a failed rollback has to page someone).
+ */
+async function muteRecordFor(
+  deps: Deps,
+  event: StepPayload<'UnmuteAlerts' | 'UnmuteAfterRollback' | 'UnmuteAfterFailedRollback'>,
+): Promise<{ record?: MuteRecord; source: string }> {
+  try {
+    const stored = await deps.store.getExecutionValue<MuteRecord>(event.executionId, 'mute');
+    if (stored) return { record: stored, source: 'store' };
+  } catch (err) {
+    if (!event.mute) throw err;
+    return { record: event.mute, source: `execution state (the store could not be read: ${errorMessage(err)})` };
+  }
+  return event.mute ? { record: event.mute, source: 'execution state' } : { source: 'store' };
+}
+
+/**
  * UnmuteAlerts, and on the rollback path UnmuteAfterRollback and UnmuteAfterFailedRollback (which
  * run even if an abort was asked).
  */
@@ -67,7 +86,7 @@ export function unmuteAlerts(
     event.state,
     event.action,
     async () => {
-      const record = await deps.store.getExecutionValue<MuteRecord>(event.executionId, 'mute');
+      const { record, source } = await muteRecordFor(deps, event);
       if (!record) {
         return { result: { restored: [], leftAlone: [] }, summary: 'nothing was muted by this execution' };
       }
@@ -76,7 +95,7 @@ export function unmuteAlerts(
       return {
         result: { restored: record.muted, leftAlone: record.leftAlone },
         summary: `unmuted ${record.muted.length} alarm(s); ${record.leftAlone.length} left as they were before`,
-        evidence: { record, after },
+        evidence: { record, source, after },
       };
     },
     { checkAbort: !afterRollback },

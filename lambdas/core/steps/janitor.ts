@@ -138,7 +138,7 @@ export async function cleanUpEndedExecution(deps: Deps, ended: ExecutionStatusCh
   const event = { executionId: executionArn, request, plan, error };
   try {
     await rollbackTraffic(deps, { ...event, state: 'Rollback', action: 'rollback' });
-    await unmuteAlerts(deps, { ...event, state: 'UnmuteAfterRollback', action: 'unmute' });
+    await unmuteAlerts(deps, { ...event, state: 'UnmuteAfterRollback', action: 'unmute', mute: null });
     await release(deps, { ...event, state: 'ReleaseLockAfterRollback', action: 'release', outcome: 'rolled-back' });
     await notify(deps, { ...event, state: 'NotifyRollback', event: 'rolled-back' });
   } catch (err) {

@@ -2,7 +2,7 @@ import { verifyChain } from '../audit';
 import type { Deps, NotificationEvent } from '../ports';
 import { executionName } from '../request';
 import type { RestoreState } from './backup';
-import type { FunctionPayload } from '../workflow/definition';
+import type { FunctionPayload, StepPayload } from '../workflow/definition';
 import { describeCause, runStep } from './step';
 
 /**
@@ -21,6 +21,21 @@ async function scratchLeftBehind(deps: Deps, executionId: string): Promise<strin
   }
 }
 
+/** Whether the people on call will be paged: the first thing a human taking over needs to know. */
+function alertsLine(event: StepPayload<'NotifyRollbackFailed'>): string {
+  const { mute, unmute } = event;
+  if (unmute && 'restored' in unmute)
+    return ` Alerts are restored (${unmute.restored.length} alarm(s)): they page again.`;
+  if (unmute?.error.Error === 'AuditWriteFailed')
+    return ` Alerts are restored, but the audit trail could not record it: ${describeCause(unmute.error.Cause)}.`;
+  if (!mute) return '';
+  const why = unmute ? ` (${unmute.error.Error}: ${describeCause(unmute.error.Cause)})` : '';
+  return (
+    ` ⚠️ Alerts could NOT be restored${why}: ${mute.muted.join(', ') || 'none'} stay muted until ` +
+    `${mute.expiresAt}; unmute them by hand.`
+  );
+}
+
 function message(event: FunctionPayload<'notify'>): Pick<NotificationEvent, 'kind' | 'text'> {
   const { service, version, requestedBy } = event.request;
   const what = `${service ?? 'unknown service'} ${version ?? ''}`.trim();
@@ -32,7 +47,8 @@ function message(event: FunctionPayload<'notify'>): Pick<NotificationEvent, 'kin
         kind: 'rollback-failed',
         text:
           `🚨 ROLLBACK FAILED for ${what}: ${event.error.Error} (${describeCause(event.error.Cause)}), then ` +
-          `${event.rollbackError.Error}: ${describeCause(event.rollbackError.Cause)}. A human must check traffic, alerts and the lock now.`,
+          `${event.rollbackError.Error}: ${describeCause(event.rollbackError.Cause)}.${alertsLine(event)} ` +
+          'A human must check traffic, alerts and the lock now; the lock stays held.',
       };
     case 'NotifyRollback':
       return {

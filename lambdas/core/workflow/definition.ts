@@ -15,6 +15,7 @@ import {
 import {
   anything,
   goLiveRequest,
+  muteSeen,
   percent,
   planSeen,
   readinessReport,
@@ -22,6 +23,7 @@ import {
   rolloutPlan,
   stepError,
   text,
+  unmuteSeen,
 } from './payload';
 
 /**
@@ -43,6 +45,10 @@ const data = {
   planSeen: ref('$.plan', planSeen),
   error: ref('$.error', stepError),
   rollbackError: ref('$.rollbackError', stepError),
+  /** What MuteAlerts muted (null before it did): the rollback path needs it when the store cannot be read. */
+  mute: ref('$.mute', muteSeen),
+  /** Restoring the alerts on the rollback path: null (not tried), done, or its error. */
+  unmute: ref('$.unmute', unmuteSeen),
   canaryWeight: ref('States.ArrayGetItem($.plan.steps, $.canary.index)', percent),
   bakeWeight: ref('$.traffic.value.weight', percent),
   readiness: ref('$.readiness.value', readinessReport),
@@ -107,7 +113,8 @@ const CALLBACK_INVOKE_SECONDS = 30;
 const states = {
   Init: pass({
     Comment: 'Keep the raw request where every later state (and the rollback path) finds it.',
-    Parameters: { 'request.$': '$', plan: {}, lock: {} },
+    // Every path a rollback-path state reads exists from here on (a missing path fails the state).
+    Parameters: { 'request.$': '$', plan: {}, lock: {}, mute: null, unmute: null },
     Next: 'ValidateAndLock',
   }),
   ValidateAndLock: task('ValidateAndLock', {
@@ -121,6 +128,8 @@ const states = {
       'plan.$': '$.Payload.plan',
       'lock.$': '$.Payload.lock',
       canary: { index: 0 },
+      mute: null,
+      unmute: null,
     },
     catches: [toRollback],
     Next: 'CheckReadiness',
@@ -295,7 +304,7 @@ const states = {
   UnmuteAlerts: task('UnmuteAlerts', {
     Comment: 'Remove the mute rules golive created; alarms muted before the go-live stay as they were.',
     fn: 'alerts',
-    payload: { ...forward, action: 'unmute' },
+    payload: { ...forward, action: 'unmute', mute: data.mute },
     timeout: { seconds: 60 },
     resultSelector: selectValue,
     resultPath: '$.unmute',
@@ -339,17 +348,18 @@ const states = {
     Comment:
       'The traffic rollback failed: restore alerts anyway, so the service pages its on-call while a human takes over.',
     fn: 'alerts',
-    payload: { ...rollingBack, action: 'unmute', rollbackError: data.rollbackError },
+    payload: { ...rollingBack, action: 'unmute', mute: data.mute, rollbackError: data.rollbackError },
     timeout: { seconds: 60 },
     resultSelector: selectValue,
     resultPath: '$.unmute',
-    catches: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.unmuteError', Next: 'NotifyRollbackFailed' }],
+    // Its error takes the result's place, so NotifyRollbackFailed says whether alerts are back.
+    catches: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.unmute', Next: 'NotifyRollbackFailed' }],
     Next: 'NotifyRollbackFailed',
   }),
   UnmuteAfterRollback: task('UnmuteAfterRollback', {
     Comment: 'Restore alerts exactly as they were before the go-live.',
     fn: 'alerts',
-    payload: { ...rollingBack, action: 'unmute' },
+    payload: { ...rollingBack, action: 'unmute', mute: data.mute },
     timeout: { seconds: 60 },
     resultSelector: selectValue,
     resultPath: '$.unmute',
@@ -385,18 +395,33 @@ const states = {
   NotifyRollbackFailed: task('NotifyRollbackFailed', {
     Comment: 'Loud notification: the rollback itself failed and needs a human.',
     fn: 'notify',
-    payload: { ...rollingBack, event: 'rollback-failed', rollbackError: data.rollbackError },
+    payload: {
+      ...rollingBack,
+      event: 'rollback-failed',
+      rollbackError: data.rollbackError,
+      mute: data.mute,
+      unmute: data.unmute,
+    },
     timeout: { seconds: 30 },
     resultSelector: selectValue,
     resultPath: '$.notification',
-    catches: [notificationFails('RollbackFailed')],
+    catches: [notificationFails('DescribeRollbackFailure')],
+    Next: 'DescribeRollbackFailure',
+  }),
+  DescribeRollbackFailure: pass({
+    Comment:
+      "The execution's own output names both failures, so a rollback failure is told even when Slack and the store are down.",
+    Parameters: {
+      'cause.$':
+        "States.Format('The rollback did not complete: rolling back after {} failed with {}. Traffic, alerts or the lock may need a human; the lock stays held. See the execution history and the audit trail.', $.error.Error, $.rollbackError.Error)",
+    },
+    ResultPath: '$.rollbackFailure',
     Next: 'RollbackFailed',
   }),
   RollbackFailed: {
     Type: 'Fail',
     Error: 'RollbackFailed',
-    Cause:
-      'The rollback did not complete: traffic, alerts or the lock may need a human. See the execution history and the audit trail.',
+    CausePath: '$.rollbackFailure.cause',
   },
 } as const;
 

@@ -1,5 +1,5 @@
 import { isRecord } from '../json';
-import type { Slot } from '../ports';
+import type { MuteRecord, Slot } from '../ports';
 import type { ReadinessReport } from '../readiness/evaluate';
 import type { GoLiveRequest, RolloutPlan } from '../request';
 import { STRATEGIES, type Strategy } from '../strategies';
@@ -135,4 +135,35 @@ export function readinessReport(value: unknown, field: string): ReadinessReport 
   if (!Array.isArray(raw.items)) fail(`${field}.items`, 'an array');
   if (!Array.isArray(raw.awaitingAttestation)) fail(`${field}.awaitingAttestation`, 'an array');
   return raw as unknown as ReadinessReport;
+}
+
+const strings = (value: unknown, field: string): string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string') ? value : fail(field, 'an array of strings');
+
+/**
+ * The alerts MuteAlerts muted, as the state data keeps them (`{value: MuteRecord}`), or null before
+ * anything was muted. The rollback path unmutes from it when the store cannot be read.
+ */
+export function muteSeen(value: unknown, field: string): MuteRecord | null {
+  // Absent: sent by an execution started with an earlier definition (it keeps it across a deploy).
+  if (value === null || value === undefined) return null;
+  const record = object(object(value, field).value, `${field}.value`);
+  if (record.mode !== 'mute-rule' && record.mode !== 'disable-actions')
+    fail(`${field}.value.mode`, '"mute-rule" or "disable-actions"');
+  if (record.ruleName !== undefined) text(record.ruleName, `${field}.value.ruleName`);
+  strings(record.muted, `${field}.value.muted`);
+  if (!Array.isArray(record.leftAlone)) fail(`${field}.value.leftAlone`, 'an array');
+  text(record.mutedAt, `${field}.value.mutedAt`);
+  text(record.expiresAt, `${field}.value.expiresAt`);
+  return record as unknown as MuteRecord;
+}
+
+/** What became of restoring the alerts on the rollback path: not tried (null), done, or failed. */
+export type UnmuteSeen = null | { restored: string[] } | { error: StepError };
+
+export function unmuteSeen(value: unknown, field: string): UnmuteSeen {
+  if (value === null || value === undefined) return null;
+  const raw = object(value, field);
+  if ('Error' in raw) return { error: stepError(raw, field) };
+  return { restored: strings(object(raw.value, `${field}.value`).restored, `${field}.value.restored`) };
 }

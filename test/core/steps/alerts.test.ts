@@ -88,4 +88,39 @@ describe('unmuteAlerts (UnmuteAlerts, UnmuteAfterRollback)', () => {
     await unmuteAlerts(f.deps, stepPayload('UnmuteAfterRollback'));
     expect(f.alerts.unmutes).toHaveLength(1);
   });
+
+  describe('when the store fails (a failed rollback must still page)', () => {
+    it('unmutes from the record the state data carries, then says the audit could not record it', async () => {
+      const record = await muteAlerts(f.deps, stepPayload('MuteAlerts', { plan }));
+      f.store.close();
+
+      const run = unmuteAlerts(f.deps, stepPayload('UnmuteAfterFailedRollback', { plan, mute: record }));
+
+      await expect(run).rejects.toMatchObject({
+        name: 'AuditWriteFailed',
+        message: expect.stringMatching(
+          /^UnmuteAfterFailedRollback did its work \(unmuted 3 alarm\(s\); 0 left as they were before\), but its audit record could not be written: .*not open/,
+        ),
+      });
+      expect(f.alerts.unmutes).toEqual([record]);
+    });
+
+    it('refuses with the store error when the state data has no record either', async () => {
+      f.store.close();
+
+      await expect(unmuteAlerts(f.deps, stepPayload('UnmuteAfterFailedRollback'))).rejects.toMatchObject({
+        message: expect.stringMatching(/not open.*\(its audit record could not be written: .*not open/),
+      });
+      expect(f.alerts.unmutes).toEqual([]);
+    });
+
+    it("prefers the store's record, which exists even when MuteAlerts failed after saving it", async () => {
+      const record = await muteAlerts(f.deps, stepPayload('MuteAlerts', { plan }));
+
+      await unmuteAlerts(f.deps, stepPayload('UnmuteAfterRollback', { plan, mute: null }));
+
+      expect(f.alerts.unmutes).toEqual([record]);
+      expect((await f.audit()).at(-1)?.evidence).toMatchObject({ source: 'store' });
+    });
+  });
 });

@@ -33,8 +33,53 @@ describe('notify (NotifySuccess, NotifyRollback, NotifyRollbackFailed)', () => {
     await notify(f.deps, stepPayload('NotifyRollbackFailed'));
 
     expect(f.notifier.of('rollback-failed').map((n) => n.text)).toEqual([
-      '🚨 ROLLBACK FAILED for demo 2.0.0: SmokeTestFailed (green answers 500), then TrafficShiftFailed: router unreachable. A human must check traffic, alerts and the lock now.',
+      '🚨 ROLLBACK FAILED for demo 2.0.0: SmokeTestFailed (green answers 500), then TrafficShiftFailed: router unreachable. A human must check traffic, alerts and the lock now; the lock stays held.',
     ]);
+  });
+
+  describe('says whether alerts page again after a failed rollback', () => {
+    const mute = {
+      mode: 'mute-rule' as const,
+      ruleName: 'golive-demo-run',
+      muted: ['demo-5xx', 'demo-latency'],
+      leftAlone: [],
+      mutedAt: '2026-11-29T10:00:00.000Z',
+      expiresAt: '2026-11-29T14:00:00.000Z',
+    };
+    const alertsText = async (fields: Record<string, unknown>) => {
+      await notify(f.deps, stepPayload('NotifyRollbackFailed', fields));
+      return f.notifier.of('rollback-failed')[0].text.replace(/^.*?router unreachable\./, '');
+    };
+
+    it('restored', async () => {
+      expect(await alertsText({ mute, unmute: { restored: mute.muted } })).toBe(
+        ' Alerts are restored (2 alarm(s)): they page again. A human must check traffic, alerts and the lock now; the lock stays held.',
+      );
+    });
+
+    it('restored, but the audit trail refused the record', async () => {
+      const cause = JSON.stringify({
+        errorMessage:
+          'UnmuteAfterFailedRollback did its work (…), but its audit record could not be written: disk I/O error',
+      });
+      expect(await alertsText({ mute, unmute: { error: { Error: 'AuditWriteFailed', Cause: cause } } })).toMatch(
+        /^ Alerts are restored, but the audit trail could not record it: .*disk I\/O error\. /,
+      );
+    });
+
+    it('not restored: which alarms stay muted, until when, and what to do', async () => {
+      expect(
+        await alertsText({ mute, unmute: { error: { Error: 'ProviderUnavailable', Cause: 'CloudWatch throttled' } } }),
+      ).toBe(
+        ' ⚠️ Alerts could NOT be restored (ProviderUnavailable: CloudWatch throttled): demo-5xx, demo-latency stay muted until 2026-11-29T14:00:00.000Z; unmute them by hand. A human must check traffic, alerts and the lock now; the lock stays held.',
+      );
+    });
+
+    it('nothing was muted: nothing said about alerts', async () => {
+      expect(await alertsText({ mute: null, unmute: null })).toBe(
+        ' A human must check traffic, alerts and the lock now; the lock stays held.',
+      );
+    });
   });
 
   it('names the service as unknown when the request never validated', async () => {
