@@ -19,3 +19,14 @@ export function logFailedSteps(engine: LocalEngine, log: (line: string) => void)
     if (event.type?.startsWith('Execution') && event.type !== 'ExecutionStarted') current.delete(executionArn);
   });
 }
+
+/**
+ * Says loudly when a go-live ends RollbackFailed, from the engine alone: the store and the release
+ * channel (SQLite locally) may be exactly what broke.
+ */
+export function alertRollbackFailures(engine: LocalEngine, alert: (line: string) => void): void {
+  engine.on('executionStatusChange', (detail) => {
+    if (detail.status !== 'FAILED' || detail.error !== 'RollbackFailed') return;
+    alert(`🚨 ROLLBACK FAILED: ${detail.name}: ${detail.cause ?? 'see the execution history'}`);
+  });
+}

@@ -28,7 +28,7 @@ export function localFunctions(deps: DepsResolver): Record<string, LambdaHandler
     traffic,
     bake,
     approval,
-    notify,
+    notify: (resolve: DepsResolver) => notify(resolve, { metrics: false }),
     'alarm-handler': alarmHandler,
     janitor,
   };

@@ -26,7 +26,7 @@ import {
 import { LocalEngine } from './engine/engine';
 import { startSfnEndpoint } from './engine/sfn-endpoint';
 import { LocalEventBus, matchesPattern, type BusEvent } from './event-bus';
-import { logFailedSteps } from './failure-log';
+import { alertRollbackFailures, logFailedSteps } from './failure-log';
 import { localFunctions } from './functions';
 import { openLocalStore } from './store-guard';
 import { describeTarget, storedTargetState } from './stored-state';
@@ -50,6 +50,8 @@ export interface LocalRuntimeOptions {
   /** The Slack emulator and the golive Slack app on one port (default 3000; 0 = ephemeral). Off when absent. */
   slack?: { port?: number; fallbackToFreePort?: boolean };
   log?: (line: string) => void;
+  /** Where a go-live that ended RollbackFailed is told (stderr for `golive local up`); default: `log`. */
+  alert?: (line: string) => void;
 }
 
 export interface LocalRuntime {
@@ -188,6 +190,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     });
     cleanups.push(() => engine.close());
     logFailedSteps(engine, log);
+    alertRollbackFailures(engine, options.alert ?? log);
     const endpoint = await startSfnEndpoint(engine, { port: ports.sfn });
     cleanups.push(() => endpoint.close());
     const sfn = sfnClient(endpoint.url);

@@ -9,10 +9,14 @@ const { namespace, metricName, service } = ROLLBACK_FAILED_METRIC;
 /** EMF on stdout: CloudWatch Logs turns the line into the metric, with no API call that could fail too. */
 const metrics = new Metrics({ namespace, serviceName: service });
 
-export const createHandler = (resolveDeps: DepsResolver) =>
+/**
+ * `metrics: false` for the local runtime, where no CloudWatch reads the EMF line (it tells a failed
+ * rollback on stderr instead).
+ */
+export const createHandler = (resolveDeps: DepsResolver, options: { metrics?: boolean } = {}) =>
   taskHandler('notify', (deps, event) => {
     // Counted before the step runs: the alarm must fire even when Slack or the store is down and the step throws.
-    if (event.state === 'NotifyRollbackFailed') {
+    if (event.state === 'NotifyRollbackFailed' && (options.metrics ?? true)) {
       metrics.addMetadata('executionId', event.executionId);
       metrics.addMetadata('goliveService', String(event.request.service ?? 'unknown'));
       metrics.addMetric(metricName, MetricUnit.Count, 1);

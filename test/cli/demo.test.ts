@@ -6,7 +6,11 @@ import { stringify } from 'yaml';
 import { REPO_ROOT, testConfig } from '../support/harness';
 
 /** `npm start` is `golive demo`: run it as a real process, as a newcomer would. */
-function demo(args: string[], home: string, config: string): Promise<{ code: number | null; out: string }> {
+function demo(
+  args: string[],
+  home: string,
+  config: string,
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -18,9 +22,13 @@ function demo(args: string[], home: string, config: string): Promise<{ code: num
       },
     );
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => resolve({ code, out }));
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+      err += d.toString();
+    });
+    child.on('close', (code) => resolve({ code, out, err }));
   });
 }
 
@@ -57,5 +65,22 @@ describe('golive demo (npm start)', () => {
     expect(out).toContain('router now: blue 0% / green 100%');
     expect(out).toContain('lock: released');
     expect(code).toBe(1);
+  });
+
+  // Last: it leaves the demo's lock held, as a failed rollback must.
+  it('says on stderr that the rollback failed, restores alerts, keeps the lock and exits 4', async () => {
+    const { code, out, err } = await demo(['--yes', '--fail-at', 'rollback', ...ports], home, config);
+
+    expect(out).toMatch(/✗ \w*Bake .*AlarmTriggered/);
+    expect(out).toMatch(/✗ Rollback .*ProviderUnavailable: router of demo answered 503/);
+    expect(out).toContain('✓ UnmuteAfterFailedRollback');
+    expect(out).not.toContain('Everything was rolled back');
+    expect(err).toMatch(
+      /🚨 ROLLBACK FAILED for demo 2\.0\.0: The rollback did not complete: rolling back after AlarmTriggered failed with ProviderUnavailable\. .*the lock stays held/,
+    );
+    expect(out).toContain('alerts: no golive mute rule left; lock: HELD');
+    // The metric is AWS's channel (EMF read by CloudWatch Logs): never printed into the local demo.
+    expect(out).not.toContain('CloudWatchMetrics');
+    expect(code).toBe(4);
   });
 });

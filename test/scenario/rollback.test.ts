@@ -3,13 +3,19 @@ import { castVote } from '../../lambdas/core/steps/approval';
 import { startTrafficGenerator } from '../../local/demo';
 import { APPROVER, startHarness, testConfig, type Harness } from '../support/harness';
 import { alertsSnapshot, expectRolledBack } from '../support/invariants';
+import type { Store } from '../../lambdas/core/ports';
 import type { TaskName } from '../../lambdas/core/workflow/definition';
 
 describe('rollback on the local engine', () => {
   let h: Harness;
+  /** What the runtime told its `alert` channel (stderr in `golive local up`). */
+  const alerted: string[] = [];
 
   beforeAll(async () => {
-    h = await startHarness({ config: testConfig({ approval: { timeoutSeconds: 30 } }) });
+    h = await startHarness({
+      config: testConfig({ approval: { timeoutSeconds: 30 } }),
+      alert: (line) => alerted.push(line),
+    });
   });
   afterAll(() => h.close());
   afterEach(() => {
@@ -171,6 +177,85 @@ describe('rollback on the local engine', () => {
     // The lock stays held so nobody starts another go-live on a service in an unknown state.
     expect((await h.rt.store.getLock('demo'))?.executionId).toBe(arn);
     await h.rt.store.releaseLock('demo', arn);
+  });
+
+  describe('RollbackFailed with a broken store', () => {
+    /** Task hooks stay registered: each of these breaks the store for its own go-live only. */
+    const once = (fn: () => void) => {
+      let armed = true;
+      return () => {
+        if (armed) fn();
+        armed = false;
+      };
+    };
+    const realStore = () => h.rt.store;
+    afterEach(() => {
+      (h.rt.deps as { store: Store }).store = realStore();
+      h.rt.store.db.pragma('query_only = OFF');
+    });
+
+    it('still restores alerts and notifies when the store fails from the rollback on (DynamoDB down)', async () => {
+      const before = await alertsSnapshot(h);
+      h.rt.faults.set('PreTrafficSmokeTests', 'SmokeTestFailed');
+      h.rt.faults.set('Rollback', 'TrafficShiftFailed');
+      // Every call of the store port fails from here on; CloudWatch (alerts) and Slack still work.
+      h.rt.onTask(
+        'Rollback',
+        once(() => {
+          (h.rt.deps as { store: Store }).store = new Proxy(realStore(), {
+            get: (target, key) =>
+              typeof target[key as keyof Store] === 'function'
+                ? () => Promise.reject(new Error('ServiceUnavailable: the store is down'))
+                : target[key as keyof Store],
+          });
+        }),
+      );
+      alerted.length = 0;
+
+      const arn = await h.start();
+      const exec = await h.finished(arn);
+
+      expect({ status: exec.status, error: exec.error }).toEqual({ status: 'FAILED', error: 'RollbackFailed' });
+      // The execution itself says what happened: no store or Slack needed to read it.
+      expect(exec.cause).toBe(
+        'The rollback did not complete: rolling back after SmokeTestFailed failed with TrafficShiftFailed. ' +
+          'Traffic, alerts or the lock may need a human; the lock stays held. See the execution history and the audit trail.',
+      );
+      // People first: alerts restored from the mute record the state data carries.
+      expect(await alertsSnapshot(h)).toEqual(before);
+      const [told] = h.rt.notifier.list(arn).filter((n) => n.kind === 'rollback-failed');
+      expect(told.text).toMatch(/^🚨 ROLLBACK FAILED for demo 2\.0\.0: SmokeTestFailed .* then TrafficShiftFailed: /);
+      expect(told.text).toContain('Alerts are restored, but the audit trail could not record it');
+      expect(told.text).toContain('the store is down');
+      expect(alerted).toEqual([expect.stringMatching(/^🚨 ROLLBACK FAILED: test-.*: The rollback did not complete/)]);
+      expect((await realStore().getLock('demo'))?.executionId).toBe(arn);
+      await realStore().releaseLock('demo', arn);
+    });
+
+    it('ends RollbackFailed and says so on the alert channel when the whole local store turns read-only', async () => {
+      h.rt.faults.set('PreTrafficSmokeTests', 'SmokeTestFailed');
+      h.rt.faults.set('Rollback', 'TrafficShiftFailed');
+      // Locally the mute rules and the release channel live in the same SQLite file: they fail too.
+      h.rt.onTask(
+        'Rollback',
+        once(() => void h.rt.store.db.pragma('query_only = ON')),
+      );
+      alerted.length = 0;
+
+      const arn = await h.start();
+      const exec = await h.finished(arn);
+
+      expect({ status: exec.status, error: exec.error }).toEqual({ status: 'FAILED', error: 'RollbackFailed' });
+      expect(alerted).toEqual([
+        expect.stringMatching(/^🚨 ROLLBACK FAILED: test-.*: .*after SmokeTestFailed failed with TrafficShiftFailed/),
+      ]);
+      h.rt.store.db.pragma('query_only = OFF');
+      // Nothing could be written, not even the notification: the execution and stderr are what is left.
+      expect(h.rt.notifier.list(arn).map((n) => n.kind)).not.toContain('rollback-failed');
+      await h.rt.store.releaseLock('demo', arn);
+      for (const rule of h.rt.alerts.muteRules())
+        h.rt.store.db.prepare('DELETE FROM alarm_mute_rules WHERE name = ?').run(rule.name);
+    });
   });
 
   it('ends a malformed execution input as InvalidRequest, changing nothing', async () => {

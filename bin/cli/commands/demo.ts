@@ -11,7 +11,7 @@ import { CliError, EXIT, usageError } from '../errors';
 import type { Command, Io } from '../main';
 import { followExecution, formatDuration, formatLine, ProgressTracker } from '../progress';
 import { auditReportFor, writeReport } from './audit';
-import { executionNameFor, exitCodeFor } from './executions';
+import { executionNameFor, exitCodeFor, rollbackFailedBanner } from './executions';
 import { PORT_OPTIONS, portsFrom, slackPortFrom } from './local';
 
 /**
@@ -57,6 +57,14 @@ export const DEMO_FAULTS: Record<string, { what: string; apply: (rt: LocalRuntim
     apply: (rt, s) => {
       const slot = candidate(rt, s);
       rt.onTask('PostPromotionSmokeTests', () => slot?.setFaults({ errorRate: 1 }));
+    },
+  },
+  rollback: {
+    what: "the worst case: the canary fails its bake and the router's admin API dies, so the rollback itself fails",
+    apply: (rt, s) => {
+      const slot = candidate(rt, s);
+      rt.onTask('Bake', () => slot?.setFaults({ errorRate: 1 }));
+      rt.onTask('Rollback', () => rt.targets.get(s)?.router.setAdminFault(true));
     },
   },
 };
@@ -199,7 +207,9 @@ export const demoCommand: Command = {
         followExecution(remote.sfn, executionArn, (e: HistoryEvent) => tracker.handle(e)),
       );
       const took = formatDuration(Date.now() - started);
+      const banner = rollbackFailedBanner(end, `${service} ${version}`);
       if (end.status === 'SUCCEEDED') io.out(`\n✅ SUCCEEDED in ${took}: ${service} ${version} is live.`);
+      else if (banner) io.err(`\n${banner} (${took})`);
       else
         io.out(
           `\n↩️  ${end.status}: ${end.error ?? ''} — ${end.cause ?? ''}\n   Everything was rolled back (${took}).`,

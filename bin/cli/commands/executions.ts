@@ -30,6 +30,15 @@ export function executionNameFor(service: string, version: string, at = new Date
   return `${service}-${version.replace(/[^0-9A-Za-z.-]/g, '-')}-${stamp}`.slice(0, 80);
 }
 
+/**
+ * A rollback that failed is told on stderr too, whatever else is down: it comes from the execution
+ * itself (its Fail state's cause), not from the store or Slack.
+ */
+export function rollbackFailedBanner(end: ExecutionEnd, what: string): string | undefined {
+  if (end.error !== 'RollbackFailed') return undefined;
+  return `🚨 ROLLBACK FAILED for ${what}: ${end.cause ?? 'see the execution history'}`;
+}
+
 export function exitCodeFor(end: ExecutionEnd): number {
   if (end.status === 'SUCCEEDED') return EXIT.ok;
   return end.error === 'RollbackFailed' ? EXIT.rollbackFailed : EXIT.failed;
@@ -52,6 +61,8 @@ export async function watchExecution(remote: Remote, executionArn: string, io: I
     const took = end.durationMs === undefined ? '' : ` after ${formatDuration(end.durationMs)}`;
     io.out(`\n${end.status}${took}${end.error ? `: ${end.error}` : ''}${end.cause ? ` — ${end.cause}` : ''}`);
   }
+  const banner = rollbackFailedBanner(end, executionArn.split(':').pop() ?? executionArn);
+  if (banner) io.err(banner);
   return exitCodeFor(end);
 }
 

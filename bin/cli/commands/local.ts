@@ -62,6 +62,7 @@ export const localUpCommand: Command = {
       trafficPerSecond: traffic,
       slack: { port: slackPortFrom(v).port },
       log: io.out,
+      alert: io.err,
     }).catch((err: Error) => {
       throw new CliError(err.message, EXIT.unreachable);
     });
