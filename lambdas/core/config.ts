@@ -8,6 +8,31 @@ import { policyProblems, readinessPolicySchema, serviceReadinessSchema } from '.
 const slackUserId = z.string().min(1, 'must be a Slack user id such as U0123ABCD');
 const url = z.string().url();
 
+/** Per-service overrides of the global roles (slack.*): each list given replaces the global one. */
+const serviceRoles = z
+  .object({
+    releaseManagers: z.array(slackUserId).min(1, 'name at least one release manager, or leave the role out').optional(),
+    approvers: z.array(slackUserId).min(1, 'name at least one approver, or leave the role out').optional(),
+    auditors: z.array(slackUserId).optional(),
+  })
+  .strict();
+
+/**
+ * Who an AWS IAM principal is, for the control API: the caller's ARN as API Gateway's IAM
+ * authorization verified it (an IAM user, a role, or an assumed-role session of that role).
+ */
+const identity = z
+  .object({
+    principal: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:(iam::\d{12}:(user|role)\/.+|sts::\d{12}:assumed-role\/.+)$/,
+        'must be an IAM user or role ARN (arn:aws:iam::123456789012:role/ReleaseManagers) or an assumed-role session ARN',
+      ),
+    user: slackUserId,
+  })
+  .strict();
+
 const smokeCheck = z
   .object({
     name: z.string().min(1),
@@ -102,6 +127,8 @@ const service = z
       })
       .strict()
       .default({ default: 'canary', canarySteps: [10, 50], bakeSeconds: 60 }),
+    /** Who may start, approve and audit this service's go-lives, when not the global slack.* lists. */
+    roles: serviceRoles.default({}),
     /** Links, the resources the readiness checks look at, and per-service overrides of the checklist. */
     readiness: serviceReadinessSchema.prefault({}),
   })
@@ -117,6 +144,8 @@ export const configSchema = z
         channel: z.string().min(1),
         releaseManagers: z.array(slackUserId).min(1, 'name at least one release manager'),
         approvers: z.array(slackUserId).min(1, 'name at least one approver'),
+        /** Who may read every go-live's audit trail (the control API's audit calls). */
+        auditors: z.array(slackUserId).default([]),
         /** Web API base URL on AWS: GovSlack is https://slack-gov.com/api/ (default: Slack's). */
         apiUrl: z
           .string()
@@ -140,6 +169,8 @@ export const configSchema = z
       })
       .strict()
       .default({ minApprovals: 1, allowSelfApproval: false, timeoutSeconds: 3600, position: 'before-promotion' }),
+    /** IAM principals the control API knows, each mapped to the golive user (Slack id) it acts as. */
+    identities: z.array(identity).default([]),
     /** The production-readiness checklist every service gets (README: Readiness). */
     readiness: readinessPolicySchema.prefault({}),
     services: z.record(
@@ -155,6 +186,22 @@ export const configSchema = z
         path: ['approval', 'minApprovals'],
         message: `is ${cfg.approval.minApprovals} but only ${cfg.slack.approvers.length} approver(s) are listed in slack.approvers`,
       });
+    }
+    for (const [name, svc] of Object.entries(cfg.services)) {
+      const approvers = svc.roles.approvers;
+      if (approvers && cfg.approval.minApprovals > approvers.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', name, 'roles', 'approvers'],
+          message: `lists ${approvers.length} approver(s) but approval.minApprovals is ${cfg.approval.minApprovals}`,
+        });
+      }
+    }
+    const principals = new Set<string>();
+    for (const [i, { principal }] of cfg.identities.entries()) {
+      if (principals.has(principal))
+        ctx.addIssue({ code: 'custom', path: ['identities', i, 'principal'], message: `${principal} is listed twice` });
+      principals.add(principal);
     }
     // The whole execution must fit in the state machine's own TimeoutSeconds: otherwise it would
     // time out outside the catch path and leave the clean-up to the janitor.

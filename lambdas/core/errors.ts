@@ -26,6 +26,8 @@ const define = (name: string) =>
 
 export const InvalidRequest = define('InvalidRequest');
 export const LockHeld = define('LockHeld');
+/** The actor may not do this (not a release manager of the service; a sign-off not decided by enough eligible approvers). */
+export const Unauthorized = define('Unauthorized');
 export const ReadinessCheckFailed = define('ReadinessCheckFailed');
 export const BackupVerificationFailed = define('BackupVerificationFailed');
 export const SmokeTestFailed = define('SmokeTestFailed');
@@ -44,6 +46,7 @@ export const ProviderUnavailable = define('ProviderUnavailable');
 export const WORKFLOW_ERROR_NAMES = [
   'InvalidRequest',
   'LockHeld',
+  'Unauthorized',
   'ReadinessCheckFailed',
   'BackupVerificationFailed',
   'SmokeTestFailed',

@@ -1,3 +1,4 @@
+import type { ActorVerification } from './roles';
 /**
  * Provider ports: the only way core logic touches the outside world. AWS adapters live in
  * lambdas/providers/aws, local ones in local/providers; core imports neither.
@@ -151,6 +152,8 @@ export interface CallbackRecord {
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'aborted';
 export interface Vote {
   voter: string;
+  /** How the voter was identified (absent on votes recorded before it was kept). */
+  verifiedBy?: ActorVerification;
   decision: 'approve' | 'reject';
   reason?: string;
   at: string;
@@ -177,6 +180,8 @@ export interface AuditEntry {
   step: string;
   action: string;
   actor: string;
+  /** How the actor's identity was established: Slack's signature, IAM, `--as` locally (unverified), or golive itself. */
+  verifiedBy?: ActorVerification;
   outcome: 'started' | 'succeeded' | 'failed' | 'info';
   summary: string;
   evidence?: unknown;

@@ -13,6 +13,11 @@ export interface GoLiveRequest {
   version: string;
   strategy: Strategy;
   requestedBy: string;
+  /**
+   * How `requestedBy` was identified by whoever started the execution (the Slack app, the control
+   * API); absent means unverified, recorded as `local`.
+   */
+  verifiedBy?: 'slack' | 'iam' | 'local';
   notes?: string;
 }
 
@@ -66,11 +71,16 @@ export function validateRequest(raw: unknown, config: GoLiveConfig): GoLiveReque
   if (input.notes !== undefined && typeof input.notes !== 'string') {
     throw new InvalidRequest('"notes" must be a string');
   }
+  const verifiedBy = input.verifiedBy ?? 'local';
+  if (verifiedBy !== 'slack' && verifiedBy !== 'iam' && verifiedBy !== 'local') {
+    throw new InvalidRequest(`"verifiedBy" must be slack, iam or local, got ${JSON.stringify(input.verifiedBy)}`);
+  }
   return {
     service: input.service,
     version: input.version,
     strategy: strategy as Strategy,
     requestedBy: input.requestedBy,
+    verifiedBy,
     ...(input.notes ? { notes: input.notes } : {}),
   };
 }

@@ -66,6 +66,7 @@ export async function onAlarmStateChange(deps: Deps, event: AlarmStateChange): P
       step: watch.state ?? (watch.kind === 'bake' ? 'Bake' : 'SignOff'),
       action: 'alarm',
       actor: `alarm:${alarmName}`,
+      verifiedBy: 'system',
       outcome: 'info',
       summary: cause,
       evidence: { alarm: event.detail },

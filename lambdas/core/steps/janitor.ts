@@ -126,6 +126,7 @@ export async function cleanUpEndedExecution(deps: Deps, ended: ExecutionStatusCh
       step: 'Janitor',
       action: 'clean-up',
       actor: JANITOR_ACTOR,
+      verifiedBy: 'system',
       outcome: 'info',
       summary:
         `the execution ended ${status} (${error.Error}) outside its rollback path` +

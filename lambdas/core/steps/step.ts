@@ -1,5 +1,6 @@
 import { AuditWriteFailed, errorMessage, GoLiveAborted, GoLiveError } from '../errors';
 import type { AuditEntry, Deps, ProgressEvent } from '../ports';
+import type { ActorVerification } from '../roles';
 import type { StateName } from '../workflow/definition';
 
 export interface StepOutcome<T> {
@@ -19,7 +20,7 @@ export async function runStep<T>(
   step: StateName,
   action: string,
   fn: () => Promise<StepOutcome<T>>,
-  options: { checkAbort?: boolean; actor?: string } = {},
+  options: { checkAbort?: boolean; actor?: string; verifiedBy?: ActorVerification } = {},
 ): Promise<T> {
   const service = typeof event.request.service === 'string' ? event.request.service : 'unknown';
   const entry = (outcome: AuditEntry['outcome'], summary: string, evidence?: unknown): AuditEntry => ({
@@ -28,6 +29,9 @@ export async function runStep<T>(
     step,
     action,
     actor: options.actor ?? 'system',
+    ...((options.verifiedBy ?? (options.actor === undefined ? 'system' : undefined))
+      ? { verifiedBy: options.verifiedBy ?? 'system' }
+      : {}),
     outcome,
     summary,
     ...(evidence === undefined ? {} : { evidence }),

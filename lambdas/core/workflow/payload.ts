@@ -54,6 +54,9 @@ export function goLiveRequest(value: unknown, field: string): GoLiveRequest {
     version: text(raw.version, `${field}.version`),
     strategy: strategy(raw.strategy, `${field}.strategy`),
     requestedBy: text(raw.requestedBy, `${field}.requestedBy`),
+    ...(raw.verifiedBy === 'slack' || raw.verifiedBy === 'iam' || raw.verifiedBy === 'local'
+      ? { verifiedBy: raw.verifiedBy }
+      : {}),
     ...(typeof raw.notes === 'string' && raw.notes ? { notes: raw.notes } : {}),
   };
 }
