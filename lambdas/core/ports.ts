@@ -154,6 +154,8 @@ export interface Vote {
   voter: string;
   /** How the voter was identified (absent on votes recorded before it was kept). */
   verifiedBy?: ActorVerification;
+  /** The voter's display name when known (Slack users.info). */
+  voterName?: string;
   decision: 'approve' | 'reject';
   reason?: string;
   at: string;
@@ -182,6 +184,8 @@ export interface AuditEntry {
   actor: string;
   /** How the actor's identity was established: Slack's signature, IAM, `--as` locally (unverified), or golive itself. */
   verifiedBy?: ActorVerification;
+  /** The actor's display name when it was known at the time (Slack users.info), for people reading the trail. */
+  actorName?: string;
   outcome: 'started' | 'succeeded' | 'failed' | 'info';
   summary: string;
   evidence?: unknown;
