@@ -1,0 +1,120 @@
+import type { ExecutionListItem, DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import type { ApprovalRecord } from '../ports';
+import type { GoLiveRequest } from '../request';
+import { nameOf } from './names';
+
+/**
+ * Where a go-live ended up. Step Functions' own status, except that a go-live a release manager
+ * aborted is ABORTED, not FAILED: `golive abort` rolls it back through the workflow's failure path,
+ * so Step Functions records it as FAILED with the error GoLiveAborted.
+ */
+export const GO_LIVE_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT', 'PENDING_REDRIVE'] as const;
+export type GoLiveStatus = (typeof GO_LIVE_STATUSES)[number];
+
+export function goLiveStatus(status: string | undefined, error?: string): GoLiveStatus {
+  if (status === 'FAILED' && error === 'GoLiveAborted') return 'ABORTED';
+  return (GO_LIVE_STATUSES as readonly string[]).includes(status ?? '') ? (status as GoLiveStatus) : 'FAILED';
+}
+
+export function isGoLiveStatus(value: unknown): value is GoLiveStatus {
+  return typeof value === 'string' && (GO_LIVE_STATUSES as readonly string[]).includes(value);
+}
+
+/** One go-live, as every front end lists it. Dates are ISO 8601 strings: the same over HTTP as in process. */
+export interface GoLiveSummary {
+  name: string;
+  executionArn: string;
+  status: GoLiveStatus;
+  service?: string;
+  version?: string;
+  strategy?: string;
+  requestedBy?: string;
+  /** How the requester was identified when the go-live was started (slack, iam, local). */
+  verifiedBy?: string;
+  startDate?: string;
+  stopDate?: string;
+  /** The error it ended with (FAILED, ABORTED: GoLiveAborted, RollbackFailed, …). */
+  error?: string;
+}
+
+/** The sign-off as the store holds it, without its task token. */
+export interface SignOffSummary {
+  status: ApprovalRecord['status'];
+  approvers: string[];
+  minApprovals: number;
+  expiresAt: string;
+  votes: { voter: string; decision: 'approve' | 'reject'; at: string; reason?: string; verifiedBy?: string }[];
+}
+
+/** One go-live in detail (`golive status <name>`, GET /go-lives/{name}). */
+export interface GoLiveDetail extends GoLiveSummary {
+  cause?: string;
+  notes?: string;
+  /** The state it is in while RUNNING. */
+  currentStep?: string;
+  /** The audit chain's final hash, as the execution's last step recorded it. */
+  auditHash?: string;
+  signOff?: SignOffSummary;
+  /** Set once a release manager asked for an abort. */
+  abort?: { by: string; reason: string; at: string };
+}
+
+/** The execution input as far as it parses (a malformed one ends as InvalidRequest; show what there is). */
+export function parseInput(input: string | undefined): Partial<GoLiveRequest> {
+  try {
+    const parsed = JSON.parse(input ?? '{}') as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Partial<GoLiveRequest>) : {};
+  } catch {
+    return {};
+  }
+}
+
+const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+const iso = (value: Date | undefined) => (value ? new Date(value).toISOString() : undefined);
+
+/** The summary of a described execution (with the list item's fields where the description lacks them). */
+export function summarise(
+  described: Pick<
+    DescribeExecutionCommandOutput,
+    'executionArn' | 'name' | 'status' | 'input' | 'startDate' | 'stopDate' | 'error'
+  >,
+  listed: Partial<ExecutionListItem> = {},
+): GoLiveSummary {
+  const input = parseInput(described.input);
+  const executionArn = described.executionArn ?? listed.executionArn ?? '';
+  const fields: GoLiveSummary = {
+    name: described.name ?? listed.name ?? nameOf(executionArn),
+    executionArn,
+    status: goLiveStatus(described.status ?? listed.status, described.error),
+  };
+  const optional: Record<string, string | undefined> = {
+    service: text(input.service),
+    version: text(input.version),
+    strategy: text(input.strategy),
+    requestedBy: text(input.requestedBy),
+    verifiedBy: text(input.verifiedBy),
+    startDate: iso(described.startDate ?? listed.startDate),
+    stopDate: iso(described.stopDate ?? listed.stopDate),
+    error: text(described.error),
+  };
+  for (const [key, value] of Object.entries(optional)) {
+    if (value !== undefined) (fields as unknown as Record<string, string>)[key] = value;
+  }
+  return fields;
+}
+
+export function signOffSummary(record: ApprovalRecord): SignOffSummary {
+  return {
+    status: record.status,
+    approvers: record.approvers,
+    minApprovals: record.minApprovals,
+    expiresAt: record.expiresAt,
+    votes: record.votes.map((v) => ({
+      voter: v.voter,
+      decision: v.decision,
+      at: v.at,
+      ...(v.reason ? { reason: v.reason } : {}),
+      ...(v.verifiedBy ? { verifiedBy: v.verifiedBy } : {}),
+    })),
+  };
+}
