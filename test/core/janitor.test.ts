@@ -6,7 +6,7 @@ import { cleanUpEndedExecution, JANITOR_ACTOR } from '../../lambdas/core/steps/j
 import { acquire, release } from '../../lambdas/core/steps/lock';
 import { notify } from '../../lambdas/core/steps/notify';
 import { rollbackTraffic, shiftTraffic } from '../../lambdas/core/steps/traffic';
-import { EXECUTION_ID, fakeDeps, holdLock, stepPayload, type FakeDeps } from '../support/fake-deps';
+import { approvedSignOff, EXECUTION_ID, fakeDeps, holdLock, stepPayload, type FakeDeps } from '../support/fake-deps';
 
 const OTHER = 'arn:aws:states:eu-west-1:123456789012:execution:golive-go-live:run-0';
 /** What Step Functions reports when a state's output is over 256 KiB: States.ALL does not catch it. */
@@ -169,6 +169,7 @@ describe('cleanUpEndedExecution (janitor) for an execution stopped after its wor
   const aborted: ExecutionStatusChange = { executionArn: EXECUTION_ID, status: 'ABORTED', cause: 'stopped' };
 
   it('never reports a go-live stopped while announcing its success as rolled back', async () => {
+    await approvedSignOff(f.store);
     await shiftTraffic(f.deps, stepPayload('Promote', { plan }));
     await unmuteAlerts(f.deps, stepPayload('UnmuteAlerts', { plan }));
     await release(f.deps, stepPayload('ReleaseLock', { plan }));

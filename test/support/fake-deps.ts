@@ -400,6 +400,20 @@ export function pendingApproval(fields: Partial<ApprovalRecord> = {}): ApprovalR
   };
 }
 
+/** A sign-off of EXECUTION_ID decided `approved` by U_APPROVER_ANA, stored as castVote leaves it. */
+export async function approvedSignOff(
+  store: SqliteStore,
+  voters: string[] = ['U_APPROVER_ANA'],
+  fields: Partial<ApprovalRecord> = {},
+): Promise<void> {
+  const record = pendingApproval({ approvers: ['U_APPROVER_ANA', 'U_APPROVER_BEN'], ...fields });
+  await store.createApproval(record);
+  for (const voter of voters) {
+    await store.addVote(record.approvalId, { voter, decision: 'approve', at: NOW.toISOString() });
+  }
+  await store.closeApproval(record.approvalId, 'approved', NOW);
+}
+
 /** The restore state of a restore into `handle` still being created (one check made), as CheckRestore keeps it. */
 export function pendingRestore(handle: RestoreHandle): RestoreState {
   return {

@@ -1,4 +1,5 @@
-import { InvalidRequest, LockHeld } from '../errors';
+import { InvalidRequest, LockHeld, Unauthorized } from '../errors';
+import { hasRole, rolesFor } from '../roles';
 import { isRecord } from '../json';
 import type { Deps, LockRecord, Slot } from '../ports';
 import { executionName, planRollout, validateRequest, type GoLiveRequest, type RolloutPlan } from '../request';
@@ -21,6 +22,15 @@ export function acquire(deps: Deps, event: StepPayload<'ValidateAndLock'>): Prom
     'acquire',
     async () => {
       const request = validateRequest(event.request, deps.config);
+      // Nothing is touched for someone who may not start this service's go-lives, whatever path started it.
+      if (!hasRole(deps.config, request.service, 'releaseManagers', request.requestedBy)) {
+        const { releaseManagers } = rolesFor(deps.config, request.service);
+        throw new Unauthorized(
+          `${request.requestedBy} is not a release manager of ${request.service} (release managers: ${releaseManagers.join(', ')}): ` +
+            `add them to services.${request.service}.roles.releaseManagers or slack.releaseManagers in golive.config.yaml`,
+          { evidence: { requestedBy: request.requestedBy, verifiedBy: request.verifiedBy, releaseManagers } },
+        );
+      }
       const service = deps.config.services[request.service];
       const weights = await deps.traffic.readWeights(request.service);
       const stableSlot: Slot = weights.green === 100 ? 'green' : 'blue';

@@ -5,6 +5,7 @@ import { deleteAbandonedScratch, type ScratchCleanup } from './backup';
 import type { RolloutPlan } from '../request';
 import type { StepPayload } from '../workflow/definition';
 import { isPlanned } from '../workflow/payload';
+import { verifySignOff } from './sign-off-check';
 import { runStep, type StepOutcome } from './step';
 
 export interface TrafficResult {
@@ -30,10 +31,15 @@ async function applyAndVerify(deps: Deps, service: string, wanted: Weights): Pro
   return readBack;
 }
 
-/** ShiftTraffic (a canary step) and Promote (100%). */
+/**
+ * ShiftTraffic (a canary step) and Promote (100%). Any of them that comes after the sign-off first
+ * proves from the store that the sign-off was really decided (verifySignOff).
+ */
 export function shiftTraffic(deps: Deps, event: StepPayload<'ShiftTraffic' | 'Promote'>): Promise<TrafficResult> {
   const weight = event.state === 'Promote' ? 100 : event.weight;
+  const afterSignOff = event.state === 'Promote' || event.plan.signOff === 'before-traffic';
   return runStep(deps, event, event.state, event.action, async () => {
+    const signOff = afterSignOff ? await verifySignOff(deps, event.executionId, event.request) : undefined;
     // A bake that passed by timeout leaves its token behind; it must not be failed by a later alarm.
     for (const cb of await deps.store.findCallbacks({ executionId: event.executionId, kind: 'bake' })) {
       await deps.store.deleteCallback(cb.token);
@@ -42,7 +48,7 @@ export function shiftTraffic(deps: Deps, event: StepPayload<'ShiftTraffic' | 'Pr
     return {
       result: { weight, weights },
       summary: `${event.plan.candidateSlot} (${event.request.version}) now takes ${weight}% of traffic`,
-      evidence: { weights },
+      evidence: { weights, ...(signOff ? { signOff } : {}) },
     };
   });
 }

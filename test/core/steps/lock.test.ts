@@ -30,6 +30,44 @@ describe('acquire (ValidateAndLock)', () => {
     expect(await f.store.getExecutionValue(EXECUTION_ID, 'request')).toEqual(result.request);
   });
 
+  describe('refuses a requester who is not a release manager of the service, touching nothing', () => {
+    const refused = async (requestedBy: string) => {
+      const event = stepPayload('ValidateAndLock');
+      await expect(
+        acquire(f.deps, { ...event, request: { ...(event.request as object), requestedBy } }),
+      ).rejects.toMatchObject({
+        name: 'Unauthorized',
+        message: expect.stringContaining(`${requestedBy} is not a release manager of demo`),
+      });
+      expect(await f.store.getLock('demo')).toBeUndefined();
+      expect(f.traffic.calls).toEqual([]);
+      expect((await f.audit())[0]).toMatchObject({ step: 'ValidateAndLock', outcome: 'failed' });
+    };
+
+    it('a guest (a raw StartExecution, or the CLI with --as U_GUEST)', () => refused('U_GUEST'));
+
+    it('an approver, who is no release manager', () => refused('U_APPROVER_ANA'));
+
+    it("a global release manager the service's own roles leave out", async () => {
+      const config = f.deps.config;
+      f.deps.config = {
+        ...config,
+        services: {
+          ...config.services,
+          demo: { ...config.services.demo, roles: { releaseManagers: ['U_DEMO_OWNER'] } },
+        },
+      };
+      await refused('U_RELEASE_MANAGER');
+
+      const event = stepPayload('ValidateAndLock');
+      const owner = await acquire(f.deps, {
+        ...event,
+        request: { ...(event.request as object), requestedBy: 'U_DEMO_OWNER' },
+      });
+      expect(owner.request).toMatchObject({ requestedBy: 'U_DEMO_OWNER', verifiedBy: 'local' });
+    });
+  });
+
   it('refuses with LockHeld naming the holder, and leaves its lock alone', async () => {
     await holdLock(f.store, OTHER);
 

@@ -1,5 +1,15 @@
 import { rollbackTraffic, shiftTraffic } from '../../../lambdas/core/steps/traffic';
-import { EXECUTION_ID, fakeDeps, holdLock, NOW, stepPayload, type FakeDeps } from '../../support/fake-deps';
+import {
+  approvedSignOff,
+  EXECUTION_ID,
+  fakeDeps,
+  holdLock,
+  NOW,
+  pendingApproval,
+  stepPayload,
+  type FakeDeps,
+} from '../../support/fake-deps';
+import { testPlan } from '../../support/payloads';
 
 let f: FakeDeps;
 beforeEach(() => {
@@ -21,11 +31,72 @@ describe('shiftTraffic (ShiftTraffic, Promote)', () => {
     });
   });
 
-  it('promotes with 100% on the candidate', async () => {
+  it('promotes with 100% on the candidate once the sign-off is proven, with the proof as evidence', async () => {
+    await approvedSignOff(f.store);
+
     const result = await shiftTraffic(f.deps, stepPayload('Promote'));
 
     expect(result).toEqual({ weight: 100, weights: { blue: 0, green: 100 } });
     expect(f.traffic.weights).toEqual({ blue: 0, green: 100 });
+    expect((await f.audit())[0].evidence).toMatchObject({
+      signOff: { approvalId: 'apr-1', approvedBy: ['U_APPROVER_ANA'], required: 1 },
+    });
+  });
+
+  describe('never changes traffic after the sign-off without a sign-off decided in golive', () => {
+    const refusesPromote = async (message: RegExp) => {
+      await expect(shiftTraffic(f.deps, stepPayload('Promote'))).rejects.toMatchObject({
+        name: 'Unauthorized',
+        message: expect.stringMatching(message),
+      });
+      expect(f.traffic.sets).toEqual([]);
+      expect((await f.audit())[0]).toMatchObject({ step: 'Promote', outcome: 'failed' });
+    };
+
+    it('no sign-off at all', () => refusesPromote(/no sign-off was ever requested/));
+
+    it('a sign-off still pending (resumed with a leaked task token): refused, and the approval closed', async () => {
+      await f.store.createApproval(pendingApproval());
+
+      await refusesPromote(/the sign-off is pending, not approved/);
+      expect((await f.store.getApproval('apr-1'))?.status).toBe('aborted');
+    });
+
+    it('approved by the requester, who may not approve their own go-live', async () => {
+      await approvedSignOff(f.store, ['U_RELEASE_MANAGER'], { approvers: ['U_RELEASE_MANAGER', 'U_APPROVER_ANA'] });
+
+      await refusesPromote(/0 eligible approval\(s\) recorded \(none\), 1 required/);
+    });
+
+    it('approved by someone who is not (or no longer) an approver of the service', async () => {
+      await approvedSignOff(f.store, ['U_GUEST'], { approvers: ['U_GUEST'] });
+
+      await refusesPromote(/0 eligible approval\(s\)/);
+    });
+
+    it('fewer distinct approvers than the policy asks for now', async () => {
+      f.deps.config = { ...f.deps.config, approval: { ...f.deps.config.approval, minApprovals: 2 } };
+      await approvedSignOff(f.store, ['U_APPROVER_ANA']);
+
+      await refusesPromote(/1 eligible approval\(s\) recorded \(U_APPROVER_ANA\), 2 required/);
+    });
+
+    it('a required checklist item still unattested', async () => {
+      await approvedSignOff(f.store);
+      await f.store.putExecutionValue(EXECUTION_ID, 'readiness', {
+        items: [{ id: 'release-tagged', level: 'required', status: 'to-attest' }],
+      });
+
+      await refusesPromote(/required item\(s\) still unattested: release-tagged/);
+    });
+
+    it('a canary step after a before-traffic sign-off is checked too; before the sign-off it is not', async () => {
+      const before = stepPayload('ShiftTraffic', { weight: 10, plan: testPlan({ signOff: 'before-traffic' }) });
+      await expect(shiftTraffic(f.deps, before)).rejects.toMatchObject({ name: 'Unauthorized' });
+
+      await shiftTraffic(f.deps, stepPayload('ShiftTraffic', { weight: 10 }));
+      expect(f.traffic.sets).toEqual([{ blue: 90, green: 10 }]);
+    });
   });
 
   it('fails with TrafficShiftFailed when the router reports other weights than asked', async () => {
