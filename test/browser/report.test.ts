@@ -34,7 +34,7 @@ describe('HTML audit report in headless Chromium', () => {
     await castVote(
       h.rt.deps,
       { executionId: approved },
-      { voter: APPROVER, decision: 'approve', reason: 'dashboards green, error budget fine' },
+      { voter: APPROVER, decision: 'approve', attest: ['all'], reason: 'dashboards green, error budget fine' },
     );
     await h.finished(approved);
     approvedReport = await exportHtml(h, approved, join(dir, 'approved.html'));

@@ -101,7 +101,7 @@ describe('readiness gate, waivers and attestations on the local engine', () => {
     expect(gate.summary).toContain('waived: no-plaintext-secrets by U_APPROVER_BEN');
   });
 
-  it('shows the checklist with evidence in the approval request, and approving attests the items the approver is named for', async () => {
+  it('shows the checklist with evidence in the approval request; approving with `attest all` attests the items the approver is named for', async () => {
     h.autoApprove();
 
     const arn = await h.start();
@@ -128,6 +128,41 @@ describe('readiness gate, waivers and attestations on the local engine', () => {
   });
 });
 
+describe('explicit attestation', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it('refuses a plain approve while required items await attestation, listing them, and attests nothing', async () => {
+    const arn = await h.start();
+    await h.waitForCallback(arn, 'SignOff');
+
+    const plain = await castVote(h.rt.deps, { executionId: arn }, { voter: APPROVER, decision: 'approve' });
+
+    expect(plain.kind).toBe('refused');
+    expect(plain.message).toMatch(
+      /^not approved: required item\(s\) still unattested: .*release-tagged \(production-team: /,
+    );
+    expect(plain.message).toContain('--attest all');
+    const audit = await h.rt.store.listAudit(arn);
+    expect(audit.filter((r) => ['attest', 'approve', 'approved'].includes(r.action))).toEqual([]);
+    expect((await h.rt.store.findApprovalByExecution(arn))?.votes).toEqual([]);
+
+    const ticked = await castVote(
+      h.rt.deps,
+      { executionId: arn },
+      { voter: APPROVER, decision: 'approve', attest: ['all'], verifiedBy: 'local', voterName: 'Ana' },
+    );
+    expect(ticked).toMatchObject({ kind: 'decided', status: 'approved' });
+    expect(await h.finished(arn)).toMatchObject({ status: 'SUCCEEDED' });
+    const votes = (await h.rt.store.listAudit(arn)).filter((r) => r.action === 'approve');
+    expect(votes).toEqual([expect.objectContaining({ actor: APPROVER, verifiedBy: 'local', actorName: 'Ana' })]);
+  });
+});
+
 describe('sign-off waiting for attestations by someone other than the approver', () => {
   let h: Harness;
 
@@ -142,21 +177,25 @@ describe('sign-off waiting for attestations by someone other than the approver',
   });
   afterAll(() => h.close());
 
-  it('holds an approval until the security attestation arrives; a waiver at the sign-off names who and why', async () => {
+  it('refuses the approval until the security attestation arrives; a waiver at the sign-off names who and why', async () => {
     const arn = await h.start();
     await h.waitForCallback(arn, 'SignOff');
 
-    const vote = await castVote(
-      h.rt.deps,
-      { executionId: arn },
-      {
-        voter: APPROVER,
-        decision: 'approve',
-        waive: [{ item: 'production-access', reason: 'IAM review booked for Monday' }],
-      },
-    );
-    expect(vote.kind).toBe('recorded');
-    expect(vote.message).toContain('secret-owners-named (security: U_SECURITY_SAM)');
+    const approve = () =>
+      castVote(
+        h.rt.deps,
+        { executionId: arn },
+        {
+          voter: APPROVER,
+          decision: 'approve',
+          attest: ['all'],
+          waive: [{ item: 'production-access', reason: 'IAM review booked for Monday' }],
+        },
+      );
+    // The approver cannot vouch for the security item: the approval waits for it, not the reverse.
+    const early = await approve();
+    expect(early.kind).toBe('refused');
+    expect(early.message).toContain('secret-owners-named (security: U_SECURITY_SAM)');
 
     const wrong = await answerChecklist(h.rt.deps, { executionId: arn }, 'U_APPROVER_BEN', {
       attest: ['secret-owners-named'],
@@ -166,10 +205,11 @@ describe('sign-off waiting for attestations by someone other than the approver',
       message: expect.stringContaining('may not attest "secret-owners-named"'),
     });
 
-    const done = await answerChecklist(h.rt.deps, { executionId: arn }, 'U_SECURITY_SAM', {
+    const attested = await answerChecklist(h.rt.deps, { executionId: arn }, 'U_SECURITY_SAM', {
       attest: ['secret-owners-named'],
     });
-    expect(done).toMatchObject({ kind: 'decided', status: 'approved' });
+    expect(attested).toMatchObject({ kind: 'recorded' });
+    expect(await approve()).toMatchObject({ kind: 'decided', status: 'approved' });
 
     const exec = await h.finished(arn);
     expect(exec.status).toBe('SUCCEEDED');

@@ -40,14 +40,22 @@ describe('locks and approvals on the local engine', () => {
     expect(stranger).toMatchObject({ kind: 'refused', message: expect.stringContaining('not an approver') });
     const noReason = await castVote(h.rt.deps, { executionId: first }, { voter: 'U_APPROVER_BEN', decision: 'reject' });
     expect(noReason).toMatchObject({ kind: 'refused', message: expect.stringContaining('reason') });
-    const one = await castVote(h.rt.deps, { executionId: first }, { voter: APPROVER, decision: 'approve' });
+    const one = await castVote(
+      h.rt.deps,
+      { executionId: first },
+      { voter: APPROVER, decision: 'approve', attest: ['all'] },
+    );
     expect(one).toMatchObject({ kind: 'recorded', message: 'approval recorded: 1 of 2 needed' });
     const again = await castVote(h.rt.deps, { executionId: first }, { voter: APPROVER, decision: 'approve' });
     expect(again.kind).toBe('duplicate');
     expect((await h.rt.store.findApprovalByExecution(first))?.votes).toHaveLength(1);
     expect((await h.rt.sfn.send(new DescribeExecutionCommand({ executionArn: first }))).status).toBe('RUNNING');
 
-    const two = await castVote(h.rt.deps, { executionId: first }, { voter: 'U_APPROVER_BEN', decision: 'approve' });
+    const two = await castVote(
+      h.rt.deps,
+      { executionId: first },
+      { voter: 'U_APPROVER_BEN', decision: 'approve', attest: ['all'] },
+    );
 
     expect(two).toMatchObject({ kind: 'decided', status: 'approved' });
     expect((await h.finished(first)).status).toBe('SUCCEEDED');

@@ -137,7 +137,7 @@ export async function startHarness(
       const listener = (arn: string, event: HistoryEvent) => {
         if (event.type === 'TaskStateEntered') current = event.stateEnteredEventDetails?.name;
         if (event.type === 'TaskSubmitted' && current === 'SignOff') {
-          void castVote(rt.deps, { executionId: arn }, { voter, decision: 'approve' });
+          void castVote(rt.deps, { executionId: arn }, { voter, decision: 'approve', attest: ['all'] });
         }
       };
       rt.engine.on('history', listener);

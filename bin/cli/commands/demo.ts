@@ -200,7 +200,9 @@ export const demoCommand: Command = {
           io.out(`  … SignOff: no terminal to ask and no --yes: approving as the demo approver ${approver}`);
           decision = { decision: 'approve' };
         }
-        const outcome = await castVote(deps, { executionId: arn }, { voter: approver, ...decision });
+        // The demo approver vouches for every item they are named for; a real approver ticks each one.
+        const attest = decision.decision === 'approve' ? { attest: ['all'] } : {};
+        const outcome = await castVote(deps, { executionId: arn }, { voter: approver, ...decision, ...attest });
         io.out(`  ✎ ${approver}: ${outcome.message}`);
       };
       const end = await remote.call(() =>

@@ -1,4 +1,5 @@
 import type { Deps } from '../ports';
+import type { ActorVerification } from '../roles';
 
 /**
  * A release manager aborts a running go-live: it rolls back like any failure. A waiting task
@@ -9,6 +10,7 @@ export async function requestAbort(
   executionId: string,
   by: string,
   reason: string,
+  identity: { verifiedBy?: ActorVerification; name?: string } = {},
 ): Promise<{ signalledTasks: number }> {
   await deps.store.putExecutionValue(executionId, 'abort', { by, reason, at: deps.now().toISOString() });
   const request = await deps.store.getExecutionValue<{ service: string }>(executionId, 'request');
@@ -18,6 +20,8 @@ export async function requestAbort(
     step: 'Abort',
     action: 'abort',
     actor: by,
+    ...(identity.verifiedBy ? { verifiedBy: identity.verifiedBy } : {}),
+    ...(identity.name ? { actorName: identity.name } : {}),
     outcome: 'info',
     summary: `abort requested by ${by}: ${reason}`,
     at: deps.now().toISOString(),

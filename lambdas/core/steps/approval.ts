@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AlarmTriggered } from '../errors';
-import type { ApprovalRecord, ApprovalStatus, Deps, Vote } from '../ports';
+import type { ApprovalRecord, ApprovalStatus, AuditEntry, Deps, Vote } from '../ports';
+import { rolesFor } from '../roles';
 import { applyDecision, validateDecision, type ReadinessDecision } from '../readiness/evaluate';
 import { checklistDigest } from '../readiness/render';
 import { executionName } from '../request';
@@ -11,7 +12,7 @@ import { runStep } from './step';
 /** SignOff (a callback task): records the approval request with its policy and asks the approvers. */
 export function requestApproval(deps: Deps, event: StepPayload<'SignOff'>): Promise<{ approvalId: string }> {
   return runStep(deps, event, event.state, 'request-approval', async () => {
-    const { approval, slack } = deps.config;
+    const { approval } = deps.config;
     const now = deps.now();
     const record: ApprovalRecord = {
       approvalId: `apr-${randomUUID()}`,
@@ -19,7 +20,7 @@ export function requestApproval(deps: Deps, event: StepPayload<'SignOff'>): Prom
       service: event.request.service,
       version: event.request.version,
       requestedBy: event.request.requestedBy,
-      approvers: slack.approvers,
+      approvers: rolesFor(deps.config, event.request.service).approvers,
       minApprovals: approval.minApprovals,
       allowSelfApproval: approval.allowSelfApproval,
       token: event.taskToken,
@@ -63,7 +64,7 @@ export function requestApproval(deps: Deps, event: StepPayload<'SignOff'>): Prom
         `${record.minApprovals} of ${record.approvers.length} approver(s) needed before ${record.expiresAt}.` +
         (readiness ? ` Readiness: ${checklistDigest(readiness)}.` : '') +
         (readiness?.items.some((i) => i.status === 'to-attest')
-          ? ' Approving confirms the items to attest that you are named for.'
+          ? ' Approving attests only the items you tick; required items must be attested before the sign-off can pass.'
           : ''),
       details: {
         approvalId: record.approvalId,
@@ -160,12 +161,15 @@ export async function castVote(
   const full: Vote = { ...plain, ...(plain.reason ? { reason: plain.reason.trim() } : {}), at: now.toISOString() };
   const early = checkVote(record, full, now);
   if (early) return early;
-  // Approving confirms the items the voter is named to attest (or those listed) and applies their waivers.
+  // Approving attests exactly the items listed (`all`: every open one the voter is named for) and
+  // applies the waivers given; nothing is attested on the voter's behalf.
   const checklist =
-    full.decision === 'approve'
-      ? await prepareAnswers(deps, record, full.voter, { attest, waive }, full.at, attest === undefined)
-      : undefined;
+    full.decision === 'approve' ? await prepareAnswers(deps, record, full.voter, { attest, waive }, full.at) : undefined;
   if (checklist && 'refused' in checklist) return { kind: 'refused', message: checklist.refused };
+  // An approval is a sign-off of the whole checklist: it is refused while a required item would still await attestation.
+  if (checklist && checklist.report.awaitingAttestation.length > 0) {
+    return { kind: 'refused', message: unattestedMessage(checklist.report, full.voter) };
+  }
   const { added, record: updated } = await deps.store.addVote(record.approvalId, full);
   if (!added) {
     return updated.status === 'pending'
@@ -182,12 +186,13 @@ export async function castVote(
     step: 'SignOff',
     action: vote.decision,
     actor: vote.voter,
+    ...actorFields(full),
     outcome: 'info',
     summary: `${vote.voter} voted ${vote.decision}${full.reason ? `: ${full.reason}` : ''}`,
     evidence: { approvalId: record.approvalId, vote: full },
     at: full.at,
   });
-  const report = checklist ? await recordAnswers(deps, record, checklist) : undefined;
+  const report = checklist ? await recordAnswers(deps, record, checklist, full) : undefined;
   const approvals = updated.votes.filter((v) => v.decision === 'approve');
   const rejected = full.decision === 'reject';
   if (!rejected && approvals.length < updated.minApprovals) {
@@ -245,6 +250,7 @@ async function decide(
     step: 'SignOff',
     action: status,
     actor: vote.voter,
+    ...actorFields(vote),
     outcome: 'info',
     summary: rejected
       ? `sign-off rejected by ${vote.voter}: ${full.reason}`
@@ -262,9 +268,31 @@ async function decide(
   };
 }
 
+/** How the audit trail names a voter: how they were verified and their display name, when known. */
+function actorFields(vote: Pick<Vote, 'verifiedBy' | 'voterName'>): Pick<AuditEntry, 'verifiedBy' | 'actorName'> {
+  return {
+    ...(vote.verifiedBy ? { verifiedBy: vote.verifiedBy } : {}),
+    ...(vote.voterName ? { actorName: vote.voterName } : {}),
+  };
+}
+
+/** Why an approval waits for attestations: each required item open, and who may attest it. */
+function unattestedMessage(report: ReadinessReport, voter: string): string {
+  const open = report.items.filter((i) => report.awaitingAttestation.includes(i.id));
+  const yours = open.filter((i) => i.attesters.includes(voter)).map((i) => i.id);
+  const list = open.map((i) => `${i.id} (${i.attestRole}: ${i.attesters.join(', ')})`).join('; ');
+  return (
+    `not approved: required item(s) still unattested: ${list}. ` +
+    (yours.length
+      ? `Attest the ones you can vouch for with your approval (--attest ${yours.join(' --attest ')}, or --attest all), `
+      : '') +
+    'or have them attested or waived first (golive attest / the Slack sign-off).'
+  );
+}
+
 /** Answers to the readiness checklist given at the sign-off (optional on a vote). */
 export interface ChecklistAnswers {
-  /** Attest items confirmed (default on approve: every open item the voter is named for). */
+  /** Attest items confirmed; `all` stands for every open item the voter is named for. Nothing else is attested. */
   attest?: string[];
   /** Waivers, each with its reason. */
   waive?: { item: string; reason: string }[];
@@ -293,7 +321,6 @@ async function prepareAnswers(
   by: string,
   answers: ChecklistAnswers,
   at: string,
-  attestAllNamed: boolean,
 ): Promise<PreparedAnswers | { refused: string } | undefined> {
   const report = await deps.store.getExecutionValue<ReadinessReport>(record.executionId, READINESS_VALUE);
   if (!report) {
@@ -301,9 +328,8 @@ async function prepareAnswers(
       ? { refused: 'this go-live has no readiness checklist to answer' }
       : undefined;
   }
-  const attest = attestAllNamed
-    ? report.items.filter((i) => i.status === 'to-attest' && i.attesters.includes(by)).map((i) => i.id)
-    : (answers.attest ?? []);
+  const named = report.items.filter((i) => i.status === 'to-attest' && i.attesters.includes(by)).map((i) => i.id);
+  const attest = [...new Set((answers.attest ?? []).flatMap((item) => (item === 'all' ? named : [item])))];
   const decisions: ReadinessDecision[] = [
     ...(answers.waive ?? []).map((w) => ({ item: w.item, kind: 'waiver' as const, by, reason: w.reason, at })),
     ...attest.map((item) => ({ item, kind: 'attestation' as const, by, at })),
@@ -321,6 +347,7 @@ async function recordAnswers(
   deps: Pick<Deps, 'store'>,
   record: ApprovalRecord,
   { report, decisions }: PreparedAnswers,
+  identity: Pick<Vote, 'verifiedBy' | 'voterName'>,
 ): Promise<ReadinessReport> {
   if (decisions.length === 0) return report;
   await deps.store.putExecutionValue(record.executionId, READINESS_VALUE, report);
@@ -332,6 +359,7 @@ async function recordAnswers(
       step: 'SignOff',
       action: d.kind === 'waiver' ? 'waive' : 'attest',
       actor: d.by,
+      ...actorFields(identity),
       outcome: 'info',
       summary:
         d.kind === 'waiver'
@@ -360,6 +388,7 @@ export async function answerChecklist(
   target: { approvalId?: string; executionId?: string },
   by: string,
   answers: ChecklistAnswers,
+  identity: Pick<Vote, 'verifiedBy' | 'voterName'> = {},
 ): Promise<VoteOutcome> {
   const record = await findApproval(deps, target);
   if (!record) return { kind: 'refused', message: 'no sign-off has been requested for this go-live (yet)' };
@@ -371,10 +400,10 @@ export async function answerChecklist(
   if (!answers.attest?.length && !answers.waive?.length) {
     return { kind: 'refused', message: 'name the items to attest (--attest) or to waive (--waive with --reason)' };
   }
-  const prepared = await prepareAnswers(deps, record, by, answers, now.toISOString(), false);
+  const prepared = await prepareAnswers(deps, record, by, answers, now.toISOString());
   if (!prepared) return { kind: 'refused', message: 'this go-live has no readiness checklist to answer' };
   if ('refused' in prepared) return { kind: 'refused', message: prepared.refused };
-  const report = await recordAnswers(deps, record, prepared);
+  const report = await recordAnswers(deps, record, prepared, identity);
   const approvals = record.votes.filter((v) => v.decision === 'approve');
   if (approvals.length >= record.minApprovals && report.awaitingAttestation.length === 0) {
     return decide(deps, record, record, approvals[approvals.length - 1], report);
