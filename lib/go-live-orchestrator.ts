@@ -221,7 +221,9 @@ export class GoLiveOrchestrator extends Construct {
       definitionBody: sfn.DefinitionBody.fromString(definition),
       definitionSubstitutions: workflowSubstitutions((key) => functions[key].functionArn),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Every event, but not its data: TaskScheduled parameters carry the sign-off's task token,
+      // and whoever reads the log group must not be able to resume the sign-off with it.
+      logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
     });
     // CDK cannot infer IAM from a definition file: each Task's function is granted explicitly,

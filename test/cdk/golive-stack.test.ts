@@ -79,11 +79,11 @@ describe('GoLiveStack state machine', () => {
     expect(unresolved).toEqual([]);
   });
 
-  it('logs every execution event with its data to a vended-logs group, and traces', () => {
+  it('logs every execution event, without its data (task tokens), to a vended-logs group, and traces', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       LoggingConfiguration: {
         Level: 'ALL',
-        IncludeExecutionData: true,
+        IncludeExecutionData: false,
         Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } } }],
       },
       TracingConfiguration: { Enabled: true },
