@@ -36,6 +36,17 @@ export const EVENT_FUNCTIONS = {
   'audit-export': { description: 'Execution ended → its complete audit record into the Object Lock archive' },
 } as const;
 
+/**
+ * Functions behind an API of their own, invoked neither by the workflow nor by events: each is built
+ * by its construct (lib/control-api.ts), with only the permissions its API needs.
+ */
+export const API_FUNCTIONS = {
+  control: {
+    description: 'Control API (IAM-authorized): start, list, describe, vote on and abort go-lives through GoLiveClient',
+  },
+} as const;
+export type ApiFunctionKey = keyof typeof API_FUNCTIONS;
+
 export type FunctionKey = keyof typeof FUNCTIONS;
 export const functionName = (key: string): string => `golive-${key}`;
 
