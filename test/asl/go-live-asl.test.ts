@@ -45,7 +45,14 @@ describe('state-machines/go-live.asl.json', () => {
     expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath).toBeDefined();
     const retry = state.Retry as { ErrorEquals: string[]; BackoffRate: number; MaxAttempts: number }[];
     expect(retry[0].ErrorEquals).toEqual(
-      expect.arrayContaining(['ProviderUnavailable', 'Lambda.TooManyRequestsException']),
+      expect.arrayContaining([
+        'ProviderUnavailable',
+        'Lambda.TooManyRequestsException',
+        'Lambda.ClientExecutionTimeoutException',
+        'Lambda.ServiceException',
+        'Lambda.AWSLambdaException',
+        'Lambda.SdkClientException',
+      ]),
     );
     expect(retry[0].BackoffRate).toBeGreaterThan(1);
     const catchAll = (state.Catch as { ErrorEquals: string[]; Next: string }[]).find((c) =>

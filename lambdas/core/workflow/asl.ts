@@ -37,6 +37,8 @@ export const isRef = (value: unknown): value is Ref<unknown> =>
  */
 export const RETRY_POLICY = {
   ErrorEquals: [
+    // The transient Lambda faults AWS documents for lambda:invoke Tasks, all four of them.
+    'Lambda.ClientExecutionTimeoutException',
     'Lambda.ServiceException',
     'Lambda.AWSLambdaException',
     'Lambda.SdkClientException',
