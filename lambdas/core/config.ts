@@ -47,6 +47,22 @@ const smokeCheck = z
   })
   .strict();
 
+/**
+ * Customer-managed KMS keys the backup's source (and so its restores) is encrypted with: the backup
+ * function may use them for the restore proof (decrypt, describe, grants for AWS resources only).
+ * Leave out for AWS-owned or AWS-managed keys, which need no grant.
+ */
+const kmsKeyArns = z
+  .array(
+    z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+        'must be a KMS key ARN (arn:aws:kms:eu-west-1:123456789012:key/1234abcd-…), not an alias',
+      ),
+  )
+  .optional();
+
 const backup = z.discriminatedUnion('kind', [
   z
     .object({
@@ -60,6 +76,7 @@ const backup = z.discriminatedUnion('kind', [
       kind: z.literal('dynamodb-pitr'),
       tableName: z.string().min(1),
       rpoMinutes: z.number().positive().default(60),
+      kmsKeyArns,
     })
     .strict(),
   z
@@ -68,6 +85,7 @@ const backup = z.discriminatedUnion('kind', [
       dbInstanceIdentifier: z.string().optional(),
       dbClusterIdentifier: z.string().optional(),
       rpoMinutes: z.number().positive().default(1440),
+      kmsKeyArns,
     })
     .strict(),
   z
@@ -77,6 +95,7 @@ const backup = z.discriminatedUnion('kind', [
       resourceArn: z.string().min(1),
       iamRoleArn: z.string().min(1),
       rpoMinutes: z.number().positive().default(1440),
+      kmsKeyArns,
     })
     .strict(),
 ]);
