@@ -3,6 +3,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { GoLiveConfig } from '../lambdas/core/config';
 import { loadConfig } from '../lambdas/core/config-file';
+import { ControlApi } from './control-api';
 import { GoLiveOrchestrator } from './go-live-orchestrator';
 
 /** The config file at the repository root, used when no other is given. */
@@ -20,16 +21,29 @@ export interface GoLiveStackProps extends StackProps {
 export class GoLiveStack extends Stack {
   public readonly config: GoLiveConfig;
   public readonly orchestrator: GoLiveOrchestrator;
+  /** The IAM-authorized API the CLI acts through (`golive --api <ControlApiUrl>`). */
+  public readonly control: ControlApi;
 
   constructor(scope: Construct, id: string, props: GoLiveStackProps = {}) {
     super(scope, id, props);
     // Throws ConfigError naming every bad field, so an invalid config never deploys.
     this.config = loadConfig(props.configFile ?? DEFAULT_CONFIG_FILE);
     this.orchestrator = new GoLiveOrchestrator(this, 'Orchestrator', { config: this.config });
+    this.control = new ControlApi(this, 'Control', {
+      stateMachine: this.orchestrator.stateMachine,
+      table: this.orchestrator.table,
+      config: this.config,
+    });
+    // Its stage logs through the account's API Gateway role, which the Slack ingress creates.
+    this.control.api.deploymentStage.node.addDependency(this.orchestrator.slack.api);
 
     new CfnOutput(this, 'StateMachineArn', {
       value: this.orchestrator.stateMachine.stateMachineArn,
       description: 'Start go-lives here (golive start, the Slack app)',
+    });
+    new CfnOutput(this, 'ControlApiUrl', {
+      value: this.control.url,
+      description: 'The CLI acts here on AWS: golive --api <this URL> (requests signed with your AWS credentials)',
     });
     new CfnOutput(this, 'StoreTableName', {
       value: this.orchestrator.table.tableName,

@@ -116,8 +116,8 @@ describe('GoLiveStack state machine', () => {
 });
 
 describe('GoLiveStack functions', () => {
-  it('creates one function per catalog entry, workflow and event functions alike, and the Slack function', () => {
-    template.resourceCountIs('AWS::Lambda::Function', ALL_KEYS.length + 1);
+  it('creates one function per catalog entry, workflow and event functions alike, the Slack and the control function', () => {
+    template.resourceCountIs('AWS::Lambda::Function', ALL_KEYS.length + 2);
   });
 
   it.each(ALL_KEYS)('pins runtime, architecture, tracing, memory, logs and environment of %s', (key) => {
@@ -343,10 +343,11 @@ describe('GoLiveStack event rules', () => {
       )
       .map((p) => (p.Properties.Roles as { Ref: string }[])[0].Ref);
 
-    // The Slack app answers too: votes resume the sign-off, aborts fail the waiting task.
+    // The Slack app and the control API answer too: votes resume the sign-off, aborts fail the waiting task.
     const expected = [
       ...(['alarm-handler', 'janitor'] as const).map(roleId),
       logicalId(stack.orchestrator.slack.function.role as IConstruct),
+      logicalId(stack.control.function.role as IConstruct),
     ];
     expect(answering.sort()).toEqual(expected.sort());
   });

@@ -61,6 +61,10 @@ const EXPECTED: Record<string, { outcome: string; calls: string[] }> = {
   Janitor: { outcome: 'ok', calls: ['DynamoDB.GetItem'] },
   AuditExport: { outcome: 'ok', calls: ['AWSStepFunctions.GetExecutionHistory'] },
   SlackFunction: { outcome: 'ok', calls: ['secretsmanager.GetSecretValue'] },
+  ControlFunction: {
+    outcome: 'ok',
+    calls: ['AWSStepFunctions.DescribeExecution', 'AWSStepFunctions.GetExecutionHistory', 'DynamoDB.Query'],
+  },
 };
 
 it('ships one bundle per function, each with an expectation below', () => {

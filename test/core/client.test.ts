@@ -21,7 +21,10 @@ const arnOf = (name: string) => `arn:aws:states:eu-west-1:123456789012:execution
 const RM: Actor = { user: 'U_RELEASE_MANAGER', verifiedBy: 'iam' };
 const ANA: Actor = { user: 'U_APPROVER_ANA', verifiedBy: 'iam', name: 'Ana' };
 
-function execution(name: string, fields: Partial<DescribeExecutionCommandOutput> & { input?: object } = {}) {
+function execution(
+  name: string,
+  fields: Partial<Omit<DescribeExecutionCommandOutput, 'input'>> & { input?: object } = {},
+) {
   const { input, ...rest } = fields;
   return {
     name,

@@ -189,6 +189,22 @@ export function firstEvent(name: string, config: GoLiveConfig, service: string):
       isBase64Encoded: false,
     };
   }
+  if (name === 'ControlFunction') {
+    // `golive status probe-1` through the control API: an IAM-signed GET as API Gateway passes it on.
+    const principal = config.identities[0]?.principal.replace(
+      /:iam::(\d+):role\/(.+)$/,
+      ':sts::$1:assumed-role/$2/probe',
+    );
+    return {
+      httpMethod: 'GET',
+      path: `/go-lives/${EXECUTION.split(':').pop()}`,
+      pathParameters: { name: EXECUTION.split(':').pop() },
+      headers: {},
+      body: null,
+      isBase64Encoded: false,
+      requestContext: { requestId: 'probe', identity: { userArn: principal ?? null } },
+    };
+  }
   // What the workflow's Task for this function sends (ASL Parameters): a validated request, the
   // plan ValidateAndLock made, and the action (lock: acquire, backup: start, traffic: shift, ...).
   const request = validateRequest({ service, version: '2.0.0', strategy: 'canary', requestedBy: 'U_RM' }, config);
