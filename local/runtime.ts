@@ -23,6 +23,8 @@ import {
   type DemoTarget,
   type TrafficGenerator,
 } from './demo';
+import { GoLiveClient } from '../lambdas/core/client';
+import { startControlServer, type ControlServer } from './control-server';
 import { LocalEngine } from './engine/engine';
 import { startSfnEndpoint } from './engine/sfn-endpoint';
 import { LocalEventBus, matchesPattern, type BusEvent } from './event-bus';
@@ -47,6 +49,11 @@ export interface LocalRuntimeOptions {
   trafficPerSecond?: number;
   /** Fault injection for tests: Task state name → error name raised when that state runs. */
   failStates?: Partial<Record<TaskName, string>>;
+  /**
+   * The control API the CLI acts through (local/control-server.ts). Its port defaults to a free one;
+   * `golive local up` and `golive demo` ask for 8084. The URL is recorded in `home` for the CLI.
+   */
+  control?: { port?: number; fallbackToFreePort?: boolean };
   /** The Slack emulator and the golive Slack app on one port (default 3000; 0 = ephemeral). Off when absent. */
   slack?: { port?: number; fallbackToFreePort?: boolean };
   log?: (line: string) => void;
@@ -68,6 +75,10 @@ export interface LocalRuntime {
   notifier: LocalNotifier;
   deps: Deps;
   bus: LocalEventBus;
+  /** Start, list, describe, vote on and abort go-lives (what the control API serves). */
+  client: GoLiveClient;
+  /** The control API on 127.0.0.1. */
+  control: ControlServer;
   /** The Slack emulator + app, when started with `slack`. */
   slack?: LocalSlack;
   /** Fault injection: Task state name → error name raised when that state runs. Mutable. */
@@ -236,6 +247,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       fetch,
     };
     ref.deps = deps;
+    const client = new GoLiveClient({ config, sfn, stateMachineArn, store, callbacks: deps.callbacks, now: deps.now });
+    const control = await startControlServer({
+      client,
+      port: options.control?.port ?? 0,
+      fallbackToFreePort: options.control?.fallbackToFreePort ?? false,
+      home,
+      log,
+    });
+    cleanups.push(() => control.close());
 
     // EventBridge stand-in: the routes the AWS stack turns into rules (lambdas/catalog.ts), plus
     // the alarms' own actions (paging), which CloudWatch does on AWS.
@@ -312,6 +332,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     }
 
     log(`local Step Functions endpoint ${endpoint.url}`);
+    log(`control API ${control.url}`);
     if (slack) log(`Slack emulator ${slack.url}`);
     return {
       home,
@@ -327,6 +348,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       notifier,
       deps,
       bus,
+      client,
+      control,
       slack,
       faults,
       onTask(stateName, fn) {
