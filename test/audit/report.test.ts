@@ -228,7 +228,7 @@ describe('golive audit on real local executions', () => {
     expect(verifyChain(fromCsv)).toMatchObject({ intact: true, records: records.length });
     // Evidence with commas, quotes and line breaks survives the CSV cells.
     expect(readFileSync(csvFile, 'utf8').split('\r\n')[0]).toBe(
-      'seq,at,executionId,service,step,action,actor,outcome,summary,evidence,prevHash,hash',
+      'seq,at,executionId,service,step,action,actor,actorName,verifiedBy,outcome,summary,evidence,prevHash,hash',
     );
   });
 

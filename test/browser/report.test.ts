@@ -34,7 +34,14 @@ describe('HTML audit report in headless Chromium', () => {
     await castVote(
       h.rt.deps,
       { executionId: approved },
-      { voter: APPROVER, decision: 'approve', attest: ['all'], reason: 'dashboards green, error budget fine' },
+      {
+        voter: APPROVER,
+        voterName: 'Ana Lopez',
+        verifiedBy: 'slack',
+        decision: 'approve',
+        attest: ['all'],
+        reason: 'dashboards green, error budget fine',
+      },
     );
     await h.finished(approved);
     approvedReport = await exportHtml(h, approved, join(dir, 'approved.html'));
@@ -90,7 +97,10 @@ describe('HTML audit report in headless Chromium', () => {
       );
       await expectText(rows.last(), /NotifySuccess.*succeeded/s);
       expect(await approval.isVisible()).toBe(true);
-      await expectText(approval.getByTestId('vote'), /U_APPROVER_ANA\s*approve.*dashboards green, error budget fine/s);
+      await expectText(
+        approval.getByTestId('vote'),
+        /Ana Lopez \(U_APPROVER_ANA\) verified by Slack\s*approve.*dashboards green, error budget fine/s,
+      );
       await expectText(page.getByTestId('chain'), /chain intact.*final hash [0-9a-f]{64}/s);
       expect(await page.getByTestId('traffic-chart').isVisible()).toBe(true);
       // Real pixels, not an empty box: both screenshots are sizeable PNGs.
@@ -99,6 +109,25 @@ describe('HTML audit report in headless Chromium', () => {
     });
 
     expect(requests).toEqual([pathToFileURL(approvedReport).href]);
+  });
+
+  it('shows the checklist as signed off: no item the Decisions list as attested shows as to-attest', async () => {
+    await open(approvedReport, 'checklist', async (page) => {
+      const items = page.getByTestId('readiness-item');
+      const decisions = await page.getByTestId('decision').allInnerTexts();
+      const attestedInDecisions = decisions.flatMap((d) => /attested ".*" \[([^\]]+)\]/.exec(d)?.[1] ?? []);
+
+      expect(attestedInDecisions.length).toBeGreaterThan(0);
+      expect(await items.filter({ has: page.locator('.badge', { hasText: /^attested$/ }) }).count()).toBe(
+        attestedInDecisions.length,
+      );
+      for (const id of attestedInDecisions) {
+        const row = page.locator(`[data-testid="readiness-item"][data-item="${id}"]`);
+        await expectText(row, /attested\s+attested by Ana Lopez \(U_APPROVER_ANA\) verified by Slack\s+at \d{4}-/);
+      }
+      expect(await items.filter({ has: page.locator('.badge', { hasText: /^to-attest$/ }) }).count()).toBe(0);
+      await expectText(page.getByTestId('requested-by'), /U_RELEASE_MANAGER local \(unverified\)/);
+    });
   });
 
   it('shows the rollback and marks the alarm on the traffic chart', async () => {

@@ -8,10 +8,17 @@ import {
 } from '@aws-sdk/client-sfn';
 import { verifySealedChain } from '../../../lambdas/core/audit';
 import type { AuditRecord, Store } from '../../../lambdas/core/ports';
+import type { ActorVerification } from '../../../lambdas/core/roles';
 import { EXPORT_FORMATS, toCsv, toJson, type ExportFormat } from '../../../lambdas/core/report/formats';
 import { finalHashFromHistory } from '../../../lambdas/core/report/history';
 import { formatMs, renderHtml } from '../../../lambdas/core/report/html';
-import { buildAuditReport, statusFromRecords, type AuditReport } from '../../../lambdas/core/report/report';
+import { actorText } from '../../../lambdas/core/report/people';
+import {
+  buildAuditReport,
+  reportStatus,
+  statusFromRecords,
+  type AuditReport,
+} from '../../../lambdas/core/report/report';
 import { executionHistory } from '../../../lambdas/providers/sfn-history';
 import { SqliteStore } from '../../../local/providers/sqlite-store';
 import { toHistoryEvent } from '../../../local/engine/history';
@@ -186,8 +193,12 @@ function compact(evidence: unknown, max = 160): string {
 
 function printTimeline(report: AuditReport, io: Io): void {
   const e = report.execution;
+  // A name the trail recorded for this id elsewhere (a vote, another step) names it here too.
+  const who = (id: string, name?: string, verifiedBy?: ActorVerification) =>
+    actorText({ id, name: name ?? (Object.hasOwn(report.people, id) ? report.people[id] : undefined), verifiedBy });
+  const requester = e.requestedBy ? who(e.requestedBy, e.requestedByName, e.requestedByVerification) : '?';
   io.out(
-    `${e.name}  ${e.status}  ${e.service ?? '?'} ${e.version ?? ''} (${e.strategy ?? '?'}) requested by ${e.requestedBy ?? '?'}`,
+    `${e.name}  ${e.status}${e.stepFunctionsStatus ? ` (Step Functions: ${e.stepFunctionsStatus})` : ''}  ${e.service ?? '?'} ${e.version ?? ''} (${e.strategy ?? '?'}) requested by ${requester}`,
   );
   io.out(`started ${e.startedAt ?? '?'}, ended ${e.stoppedAt ?? '—'} (${formatMs(e.durationMs)})`);
   if (e.error) io.out(`error ${e.error}: ${e.cause ?? ''}`);
@@ -202,13 +213,33 @@ function printTimeline(report: AuditReport, io: Io): void {
     io.out(
       `  ${start.slice(11, 23).padEnd(12)} ${offset.padEnd(10)} ${s.name.padEnd(26)} ${formatMs(s.durationMs).padStart(9)}  ${result}`,
     );
-    if (s.summary) io.out(`${' '.repeat(16)}${s.summary}`);
+    if (s.summary) {
+      const by = s.actor && s.actor !== 'system' ? ` (by ${who(s.actor, s.actorName, s.verifiedBy)})` : '';
+      io.out(`${' '.repeat(16)}${s.summary}${by}`);
+    }
     const evidence = compact(s.evidence);
     if (evidence) io.out(`${' '.repeat(16)}evidence ${evidence}`);
   }
+  if (report.readiness) {
+    const r = report.readiness;
+    const answered = r.items.filter((i) => i.attestation || i.waiver);
+    io.out(
+      `\nChecklist: ${r.passed ? 'ready' : 'not ready'}` +
+        (r.awaitingAttestation.length ? `; never attested nor waived: ${r.awaitingAttestation.join(', ')}` : ''),
+    );
+    for (const i of answered) {
+      const answer = (i.waiver ?? i.attestation)!;
+      const decidedBy = i.decidedBy?.id === answer.by ? i.decidedBy : undefined;
+      io.out(
+        `  ${i.id.padEnd(28)} ${i.status} by ${who(answer.by, decidedBy?.name, decidedBy?.verifiedBy)} at ${answer.at}` +
+          (i.waiver ? `: ${i.waiver.reason}` : ''),
+      );
+    }
+  }
   io.out('\nDecisions');
   if (report.decisions.length === 0) io.out('  none');
-  for (const d of report.decisions) io.out(`  ${d.at}  ${d.actor}  ${d.step}/${d.action}: ${d.summary}`);
+  for (const d of report.decisions)
+    io.out(`  ${d.at}  ${who(d.actor, d.actorName, d.verifiedBy)}  ${d.step}/${d.action}: ${d.summary}`);
   if (report.traffic.points.length) {
     io.out('\nTraffic');
     for (const p of report.traffic.points) io.out(`  ${p.at}  blue ${p.blue}% / green ${p.green}%  (${p.step})`);
@@ -236,15 +267,20 @@ async function list(v: Values, io: Io): Promise<number> {
       service?: string;
       version?: string;
       requestedBy?: string;
+      requestedByName?: string;
       startedAt?: string;
       records: number;
       chain: string;
     };
     const rows = new Map<string, Row>();
+    const trails = new Map<string, AuditRecord[]>();
     for (const s of storedExecutions(store)) {
       const lock = s.records.find((r) => r.step === 'ValidateAndLock');
       const request = (lock?.evidence as { request?: Record<string, string> } | undefined)?.request ?? {};
       const verdict = verifySealedChain(s.records, undefined);
+      const requestedByName =
+        request.requestedByName ?? s.records.find((r) => r.actor === request.requestedBy && r.actorName)?.actorName;
+      trails.set(s.executionArn, s.records);
       rows.set(s.executionArn, {
         name: s.executionArn.split(':').pop() ?? s.executionArn,
         executionArn: s.executionArn,
@@ -252,6 +288,7 @@ async function list(v: Values, io: Io): Promise<number> {
         service: s.first?.service,
         ...(request.version ? { version: request.version } : {}),
         ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+        ...(requestedByName ? { requestedByName } : {}),
         startedAt: s.first?.at,
         records: s.records.length,
         chain: verdict.intact ? 'intact' : `ALTERED at #${verdict.badSeq}`,
@@ -267,7 +304,8 @@ async function list(v: Values, io: Io): Promise<number> {
           if (!e.executionArn) continue;
           const row = rows.get(e.executionArn);
           if (row) {
-            row.status = e.status ?? row.status;
+            // Step Functions ends an aborted go-live FAILED: its trail tells the abort.
+            row.status = e.status ? reportStatus(trails.get(e.executionArn) ?? [], { status: e.status }) : row.status;
             row.startedAt = e.startDate?.toISOString() ?? row.startedAt;
           } else {
             const d = await remote.call(() =>
@@ -277,7 +315,7 @@ async function list(v: Values, io: Io): Promise<number> {
             rows.set(e.executionArn, {
               name: e.name ?? e.executionArn,
               executionArn: e.executionArn,
-              status: e.status ?? '?',
+              status: d.status ? reportStatus([], { status: d.status, error: d.error }) : (e.status ?? '?'),
               service: input.service,
               version: input.version,
               requestedBy: input.requestedBy,
@@ -303,7 +341,7 @@ async function list(v: Values, io: Io): Promise<number> {
       if (selected.length === 0) io.out('no go-live matches');
       for (const r of selected) {
         io.out(
-          `${r.status.padEnd(9)} ${r.name}  ${r.service ?? '?'} ${r.version ?? ''} by ${r.requestedBy ?? '?'}  ${r.startedAt ?? ''}  ${r.records} records, chain ${r.chain}`,
+          `${r.status.padEnd(9)} ${r.name}  ${r.service ?? '?'} ${r.version ?? ''} by ${r.requestedBy ? actorText({ id: r.requestedBy, name: r.requestedByName }) : '?'}  ${r.startedAt ?? ''}  ${r.records} records, chain ${r.chain}`,
         );
       }
     }

@@ -1,4 +1,6 @@
-import type { AuditReport, StepResult, TimelineStep } from './report';
+import type { ActorVerification } from '../roles';
+import { verificationLabel } from './people';
+import type { AuditReport, FinalReadinessItem, StepResult, TimelineStep } from './report';
 
 /**
  * The auditor's HTML report: one self-contained file (inline CSS and SVG, no script, no font, no
@@ -45,6 +47,7 @@ th{font-weight:600;color:#4a5263;font-size:12px;text-transform:uppercase;letter-
 code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}pre{white-space:pre-wrap;word-break:break-all;margin:4px 0;max-height:320px;overflow:auto;background:#f3f4f7;padding:6px;border-radius:4px}
 details summary{cursor:pointer;color:#3557a5}
 .meta td:first-child{color:#69718a;width:160px}
+.verification{font-size:11px;border-radius:8px;padding:0 6px;white-space:nowrap}.verified{background:#e3f1e4;color:#1b5e20}.unverified{background:#fff1e0;color:#a04a00}.unknown{background:#eceef2;color:#4a5263}
 svg text{font:11px system-ui,sans-serif;fill:#394150}
 `;
 
@@ -53,7 +56,44 @@ function badge(text: string, kind: 'ok' | 'bad' | 'warn'): string {
 }
 
 function statusBadge(status: string): string {
-  return badge(status, status === 'SUCCEEDED' ? 'ok' : status === 'RUNNING' ? 'warn' : 'bad');
+  return badge(status, status === 'SUCCEEDED' ? 'ok' : status === 'RUNNING' || status === 'ABORTED' ? 'warn' : 'bad');
+}
+
+/**
+ * A person as the trail recorded them: their name with the id beside it, and how they were
+ * verified (`unrecorded` on records older than that; nothing for golive's own steps).
+ */
+function person(
+  report: AuditReport,
+  id: string,
+  recorded: { name?: string; verifiedBy?: ActorVerification } = {},
+  withVerification = true,
+): string {
+  const name = recorded.name ?? (Object.hasOwn(report.people, id) ? report.people[id] : undefined);
+  const label = name && name !== id ? `${esc(name)} <span class="muted">(${esc(id)})</span>` : esc(id);
+  if (!withVerification || (id === 'system' && (recorded.verifiedBy ?? 'system') === 'system')) {
+    return `<span data-testid="person">${label}</span>`;
+  }
+  return `<span data-testid="person">${label} ${verification(recorded.verifiedBy)}</span>`;
+}
+
+function verification(verifiedBy: ActorVerification | undefined): string {
+  const text = verificationLabel(verifiedBy);
+  const kind =
+    verifiedBy === 'slack' || verifiedBy === 'iam' ? 'verified' : verifiedBy === 'local' ? 'unverified' : 'unknown';
+  return `<span class="verification ${kind}" data-testid="verification">${esc(text)}</span>`;
+}
+
+const ITEM_KIND: Record<string, 'ok' | 'bad' | 'warn'> = { pass: 'ok', attested: 'ok', waived: 'warn', 'n/a': 'ok' };
+
+/** Status of a checklist item as it ended, with who attested or waived it and when. */
+function itemStatus(report: AuditReport, i: FinalReadinessItem): string {
+  const answer = i.waiver ?? i.attestation;
+  const by = answer
+    ? `<br><span class="muted">${i.waiver ? 'waived' : 'attested'} by</span> ${person(report, answer.by, i.decidedBy?.id === answer.by ? i.decidedBy : {})}` +
+      `<br><span class="muted">at ${esc(answer.at)}</span>${i.waiver ? `<br>${esc(i.waiver.reason)}` : ''}`
+    : '';
+  return `${badge(i.status, ITEM_KIND[i.status] ?? 'bad')}${by}`;
 }
 
 function evidenceBlock(evidence: unknown): string {
@@ -160,7 +200,7 @@ function trafficSvg(report: AuditReport): string {
   );
 }
 
-function stepRow(s: TimelineStep, t0: number): string {
+function stepRow(report: AuditReport, s: TimelineStep, t0: number): string {
   const offset = Number.isNaN(ms(s.startedAt)) ? '—' : `+${formatMs(ms(s.startedAt) - t0)}`;
   const color = RESULT_COLOR[s.result];
   return (
@@ -168,7 +208,7 @@ function stepRow(s: TimelineStep, t0: number): string {
     `<td>${esc(formatMs(s.durationMs))}</td><td><span class="badge" style="background:${color}">${esc(s.result)}</span>` +
     `${s.attempts > 1 ? ` <span class="muted">(${s.attempts} attempts)</span>` : ''}` +
     `${s.error ? `<br><code>${esc(s.error)}</code>` : ''}</td>` +
-    `<td>${esc(s.summary ?? s.cause ?? '')}${s.actor && s.actor !== 'system' ? ` <span class="muted">by ${esc(s.actor)}</span>` : ''}${evidenceBlock(s.evidence)}</td></tr>`
+    `<td>${esc(s.summary ?? s.cause ?? '')}${s.actor && s.actor !== 'system' ? ` <span class="muted">by</span> ${person(report, s.actor, { name: s.actorName, verifiedBy: s.verifiedBy })}` : ''}${evidenceBlock(s.evidence)}</td></tr>`
   );
 }
 
@@ -179,14 +219,17 @@ export function renderHtml(report: AuditReport): string {
   const chainHtml = chain.intact
     ? `${badge('chain intact', 'ok')} ${chain.recordCount} records; final hash <code data-testid="final-hash">${esc(chain.finalHash)}</code>`
     : `${badge('chain ALTERED', 'bad')} first bad record: #${chain.badSeq} (${esc(chain.reason)})`;
-  const readiness = report.readiness
-    ? `<p>${report.readiness.passed ? badge('ready', 'ok') : badge('not ready', 'bad')} checked ${esc(report.readiness.checkedAt ?? '')}</p>
+  const r = report.readiness;
+  const readiness = r
+    ? `<p>${r.passed ? badge('ready', 'ok') : badge('not ready', 'bad')} checked ${esc(r.checkedAt ?? '')}` +
+      `${r.answeredAt ? `; answered at the sign-off until ${esc(r.answeredAt)}` : ''}.` +
+      `${r.awaitingAttestation.length ? ` Never attested nor waived: ${esc(r.awaitingAttestation.join(', '))}.` : ''}</p>
 <table data-testid="readiness"><tr><th>item</th><th>category</th><th>required</th><th>status</th><th>evidence</th></tr>
-${report.readiness.items
+${r.items
   .map(
     (i) =>
-      `<tr><td>${esc(i.title)}${i.fix ? `<br><span class="muted">fix: ${esc(i.fix)}</span>` : ''}</td><td>${esc(i.category)}</td><td>${i.required ? 'yes' : 'no'}</td>` +
-      `<td>${badge(i.status, i.status === 'pass' ? 'ok' : 'bad')}</td><td>${evidenceBlock(i.evidence)}</td></tr>`,
+      `<tr data-testid="readiness-item" data-item="${esc(i.id)}" data-status="${esc(i.status)}"><td>${esc(i.title)}${i.fix ? `<br><span class="muted">fix: ${esc(i.fix)}</span>` : ''}</td><td>${esc(i.category)}</td><td>${i.required ? 'yes' : 'no'}</td>` +
+      `<td>${itemStatus(report, i)}</td><td>${evidenceBlock(i.evidence)}</td></tr>`,
   )
   .join('\n')}</table>`
     : '<p class="muted">The readiness checklist did not run.</p>';
@@ -194,10 +237,10 @@ ${report.readiness.items
   const approvals =
     a.requestedAt === undefined && a.votes.length === 0
       ? '<p class="muted">No sign-off was requested.</p>'
-      : `<p>Requested ${esc(a.requestedAt ?? '—')} from ${esc(a.approvers.join(', '))}; ${esc(a.minApprovals ?? '?')} approval(s) needed before ${esc(a.expiresAt ?? '—')}.
-${a.outcome ? ` Outcome: ${badge(a.outcome.status, a.outcome.status === 'approved' ? 'ok' : 'bad')} at ${esc(a.outcome.at)}${a.outcome.by !== 'system' ? ` by ${esc(a.outcome.by)}` : ''}.` : ''}</p>
+      : `<p>Requested ${esc(a.requestedAt ?? '—')} from ${a.approvers.map((id) => person(report, id, {}, false)).join(', ')}; ${esc(a.minApprovals ?? '?')} approval(s) needed before ${esc(a.expiresAt ?? '—')}.
+${a.outcome ? ` Outcome: ${badge(a.outcome.status, a.outcome.status === 'approved' ? 'ok' : 'bad')} at ${esc(a.outcome.at)}${a.outcome.by !== 'system' ? ` by ${person(report, a.outcome.by, { name: a.outcome.byName, verifiedBy: a.outcome.verifiedBy })}` : ''}.` : ''}</p>
 <table data-testid="approvals"><tr><th>who</th><th>decision</th><th>when</th><th>reason</th></tr>
-${a.votes.map((v) => `<tr data-testid="vote"><td>${esc(v.voter)}</td><td>${badge(v.decision, v.decision === 'approve' ? 'ok' : 'bad')}</td><td>${esc(v.at)}</td><td>${esc(v.reason ?? '—')}</td></tr>`).join('\n')}</table>`;
+${a.votes.map((v) => `<tr data-testid="vote"><td>${person(report, v.voter, { name: v.voterName, verifiedBy: v.verifiedBy })}</td><td>${badge(v.decision, v.decision === 'approve' ? 'ok' : 'bad')}</td><td>${esc(v.at)}</td><td>${esc(v.reason ?? '—')}</td></tr>`).join('\n')}</table>`;
   const rollback = report.rollback
     ? `<section data-testid="rollback"><p>${badge(`rollback ${report.rollback.outcome}`, report.rollback.outcome === 'succeeded' ? 'warn' : 'bad')} at ${esc(report.rollback.at)} after <code>${esc(report.rollback.error ?? e.error ?? '?')}</code></p><p>${esc(report.rollback.summary)}</p>${
         report.rollback.weights
@@ -209,7 +252,7 @@ ${a.votes.map((v) => `<tr data-testid="vote"><td>${esc(v.voter)}</td><td>${badge
     ? `<table><tr><th>when</th><th>who</th><th>step</th><th>what</th></tr>${report.decisions
         .map(
           (d) =>
-            `<tr><td>${esc(d.at)}</td><td>${esc(d.actor)}</td><td>${esc(d.step)}</td><td>${esc(d.summary)}</td></tr>`,
+            `<tr data-testid="decision"><td>${esc(d.at)}</td><td>${person(report, d.actor, { name: d.actorName, verifiedBy: d.verifiedBy })}</td><td>${esc(d.step)}</td><td>${esc(d.summary)}</td></tr>`,
         )
         .join('')}</table>`
     : '<p class="muted">No human or alarm decision.</p>';
@@ -220,10 +263,11 @@ ${a.votes.map((v) => `<tr data-testid="vote"><td>${esc(v.voter)}</td><td>${badge
 <h1>Go-live audit report: ${esc(e.service ?? '?')} ${esc(e.version ?? '')} ${statusBadge(e.status)}</h1>
 <p class="muted">execution ${esc(e.executionArn)} — report generated ${esc(report.generatedAt)}</p>
 <section><table class="meta">
-<tr><td>requested by</td><td>${esc(e.requestedBy ?? '—')}</td></tr>
+<tr><td>requested by</td><td data-testid="requested-by">${e.requestedBy ? person(report, e.requestedBy, { name: e.requestedByName, verifiedBy: e.requestedByVerification }) : '—'}</td></tr>
 <tr><td>strategy</td><td>${esc(e.strategy ?? '—')}</td></tr>
 <tr><td>started</td><td>${esc(e.startedAt ?? '—')}</td></tr>
 <tr><td>ended</td><td>${esc(e.stoppedAt ?? '—')} (${esc(formatMs(e.durationMs))})</td></tr>
+${e.stepFunctionsStatus ? `<tr><td>Step Functions status</td><td>${esc(e.stepFunctionsStatus)}</td></tr>` : ''}
 ${e.error ? `<tr><td>error</td><td><code>${esc(e.error)}</code> ${esc(e.cause ?? '')}</td></tr>` : ''}
 <tr><td>audit chain</td><td data-testid="chain">${chainHtml}</td></tr>
 <tr><td>sources</td><td>${report.sources.auditRecords} audit records, ${report.sources.historyEvents} Step Functions history events${report.sources.historyUnavailable ? ` — history unavailable: ${esc(report.sources.historyUnavailable)}` : ''}</td></tr>
@@ -231,7 +275,7 @@ ${e.error ? `<tr><td>error</td><td><code>${esc(e.error)}</code> ${esc(e.cause ??
 <h2>Timeline</h2>
 <section data-testid="timeline">${timelineSvg(report)}
 <table><tr><th>step</th><th>start</th><th>duration</th><th>result</th><th>what happened</th></tr>
-${report.steps.map((s) => stepRow(s, t0)).join('\n')}</table></section>
+${report.steps.map((s) => stepRow(report, s, t0)).join('\n')}</table></section>
 <h2>Readiness checklist</h2>
 <section>${readiness}</section>
 <h2>Approvals</h2>
@@ -246,7 +290,7 @@ ${rollback}
 <h2>Audit chain</h2>
 <section><p>${chainHtml}</p>
 <table><tr><th>#</th><th>at</th><th>step</th><th>action</th><th>actor</th><th>outcome</th><th>hash</th></tr>
-${report.records.map((r) => `<tr><td>${r.seq}</td><td>${esc(r.at)}</td><td>${esc(r.step)}</td><td>${esc(r.action)}</td><td>${esc(r.actor)}</td><td>${esc(r.outcome)}</td><td><code title="${esc(r.hash)}">${esc(r.hash.slice(0, 12))}…</code></td></tr>`).join('\n')}</table></section>
+${report.records.map((r) => `<tr><td>${r.seq}</td><td>${esc(r.at)}</td><td>${esc(r.step)}</td><td>${esc(r.action)}</td><td>${person(report, r.actor, { name: r.actorName, verifiedBy: r.verifiedBy })}</td><td>${esc(r.outcome)}</td><td><code title="${esc(r.hash)}">${esc(r.hash.slice(0, 12))}…</code></td></tr>`).join('\n')}</table></section>
 </main></body></html>
 `;
 }

@@ -1,5 +1,8 @@
 import { verifyChain, type ChainVerdict } from '../audit';
+import { goLiveStatus } from '../client/summary';
 import type { AuditRecord, Vote, Weights } from '../ports';
+import { applyDecision, summarise, type ReadinessDecision, type ReadinessReport } from '../readiness/evaluate';
+import type { ActorVerification } from '../roles';
 import type { ReadinessItem } from '../steps/readiness';
 import { describeCause } from '../steps/step';
 import type { ExecutionLike, HistoryEventLike } from './history';
@@ -20,6 +23,10 @@ export interface TimelineStep {
   attempts: number;
   summary?: string;
   actor?: string;
+  /** The actor's display name, where the trail recorded one. */
+  actorName?: string;
+  /** How the actor was verified, as recorded (absent on older records). */
+  verifiedBy?: ActorVerification;
   evidence?: unknown;
   /** Sequence numbers of the audit records of this step. */
   records: number[];
@@ -30,9 +37,17 @@ export interface Decision {
   step: string;
   action: string;
   actor: string;
+  actorName?: string;
+  verifiedBy?: ActorVerification;
   summary: string;
   reason?: string;
 }
+
+/** A checklist item as it stood when the go-live ended: attested or waived at the sign-off, by whom. */
+export type FinalReadinessItem = ReadinessItem & {
+  /** Who attested or waived it during the sign-off, as the trail recorded them. */
+  decidedBy?: { id: string; name?: string; verifiedBy?: ActorVerification };
+};
 
 export interface TrafficPoint {
   at: string;
@@ -51,6 +66,11 @@ export interface AuditReport {
     version?: string;
     strategy?: string;
     requestedBy?: string;
+    requestedByName?: string;
+    /** How the requester was verified (slack, iam, local): what the request said. */
+    requestedByVerification?: ActorVerification;
+    /** Step Functions' own status where it differs from golive's (an aborted go-live ends FAILED there). */
+    stepFunctionsStatus?: string;
     startedAt?: string;
     stoppedAt?: string;
     durationMs?: number;
@@ -60,14 +80,26 @@ export interface AuditReport {
   sources: { auditRecords: number; historyEvents: number; historyUnavailable?: string };
   steps: TimelineStep[];
   decisions: Decision[];
-  readiness?: { passed: boolean; checkedAt?: string; items: ReadinessItem[] };
+  /**
+   * The checklist as it stood at the end: CheckReadiness's report with the attestations and
+   * waivers given at the sign-off applied, so it says what the Decisions say.
+   */
+  readiness?: {
+    passed: boolean;
+    checkedAt?: string;
+    /** When the last attestation or waiver was given at the sign-off. */
+    answeredAt?: string;
+    /** Required items nobody attested or waived. */
+    awaitingAttestation: string[];
+    items: FinalReadinessItem[];
+  };
   approval: {
     requestedAt?: string;
     approvers: string[];
     minApprovals?: number;
     expiresAt?: string;
     votes: Vote[];
-    outcome?: { status: string; at: string; by: string };
+    outcome?: { status: string; at: string; by: string; byName?: string; verifiedBy?: ActorVerification };
   };
   traffic: {
     candidateSlot?: string;
@@ -76,6 +108,8 @@ export interface AuditReport {
   };
   rollback?: { at: string; summary: string; error?: string; weights?: Weights; outcome: string };
   chain: ChainVerdict & { recordCount: number };
+  /** Display names by user id, as the trail recorded them (audit records, votes). */
+  people: Record<string, string>;
   records: AuditRecord[];
 }
 
@@ -168,6 +202,8 @@ function attachRecords(steps: TimelineStep[], records: AuditRecord[], fromHistor
     if (r.outcome === 'info') continue;
     target.summary = r.summary;
     target.actor = r.actor;
+    setOrDelete(target, 'actorName', r.actorName);
+    setOrDelete(target, 'verifiedBy', r.verifiedBy);
     if (r.evidence !== undefined) target.evidence = r.evidence;
   }
 }
@@ -183,6 +219,7 @@ function decisionsOf(records: AuditRecord[]): Decision[] {
         step: r.step,
         action: r.action,
         actor: r.actor,
+        ...defined({ actorName: r.actorName, verifiedBy: r.verifiedBy }),
         summary: r.summary,
         ...(reason ? { reason } : {}),
       };
@@ -201,15 +238,23 @@ function approvalOf(records: AuditRecord[], steps: TimelineStep[]): AuditReport[
     } else if ((r.action === 'approve' || r.action === 'reject') && ev.vote) {
       approval.votes.push(ev.vote as Vote);
     } else if (r.action === 'approved' || r.action === 'rejected') {
-      approval.outcome = { status: r.action, at: r.at, by: r.actor };
+      approval.outcome = {
+        status: r.action,
+        at: r.at,
+        by: r.actor,
+        ...defined({ byName: r.actorName, verifiedBy: r.verifiedBy }),
+      };
     }
   }
   const signOff = steps.find((s) => s.name === 'SignOff' && (s.result === 'expired' || s.error === 'GoLiveAborted'));
   if (!approval.outcome && signOff?.endedAt) {
+    // An abort names the release manager who asked for it.
+    const abort = signOff.error === 'GoLiveAborted' ? records.find((r) => r.step === 'Abort') : undefined;
     approval.outcome = {
       status: signOff.result === 'expired' ? 'expired' : 'aborted',
       at: signOff.endedAt,
-      by: 'system',
+      by: abort?.actor ?? 'system',
+      ...defined({ byName: abort?.actorName, verifiedBy: abort?.verifiedBy }),
     };
   }
   return approval;
@@ -242,15 +287,55 @@ function trafficOf(records: AuditRecord[], steps: TimelineStep[]): AuditReport['
   return { ...(typeof candidateSlot === 'string' ? { candidateSlot } : {}), points, alarms };
 }
 
+/**
+ * The checklist as the go-live ended: the CheckReadiness report, then each attestation and waiver
+ * the sign-off recorded (the item as answered, or the decision applied to it). The same answers
+ * are what the Decisions list, so the two never disagree.
+ */
 function readinessOf(records: AuditRecord[]): AuditReport['readiness'] {
   const r = [...records].reverse().find((x) => x.step === 'CheckReadiness' && x.outcome !== 'info');
   const ev = obj(r?.evidence);
-  if (!Array.isArray(ev.items)) return undefined;
+  if (!r || !Array.isArray(ev.items)) return undefined;
+  const report = JSON.parse(JSON.stringify(ev)) as ReadinessReport & { items: FinalReadinessItem[] };
+  let answeredAt: string | undefined;
+  for (const answer of records) {
+    if (answer.seq <= r.seq || answer.step !== 'SignOff' || !['attest', 'waive'].includes(answer.action)) continue;
+    const recorded = obj(obj(answer.evidence).item);
+    const decision = obj(obj(answer.evidence).decision);
+    const id = typeof decision.item === 'string' ? decision.item : recorded.id;
+    const index = report.items.findIndex((i) => i.id === id);
+    if (index < 0) continue;
+    if (typeof recorded.status === 'string') report.items[index] = recorded as unknown as ReadinessItem;
+    else if (typeof decision.kind === 'string') applyDecision(report, decision as unknown as ReadinessDecision);
+    else continue;
+    report.items[index].decidedBy = {
+      id: answer.actor,
+      ...defined({ name: answer.actorName, verifiedBy: answer.verifiedBy }),
+    };
+    answeredAt = answer.at;
+  }
+  summarise(report);
   return {
-    passed: ev.passed === true,
-    ...(typeof ev.checkedAt === 'string' ? { checkedAt: ev.checkedAt } : {}),
-    items: ev.items as ReadinessItem[],
+    passed: report.passed,
+    ...defined({ checkedAt: typeof ev.checkedAt === 'string' ? ev.checkedAt : undefined, answeredAt }),
+    awaitingAttestation: report.awaitingAttestation,
+    items: report.items,
   };
+}
+
+/** Display names by user id: what the records and the votes recorded (the latest wins). */
+function peopleOf(records: AuditRecord[]): Record<string, string> {
+  const people: Record<string, string> = {};
+  const note = (id: unknown, name: unknown) => {
+    if (typeof id === 'string' && typeof name === 'string' && name !== '' && name !== id) people[id] = name;
+  };
+  for (const r of records) {
+    note(r.actor, r.actorName);
+    const ev = obj(r.evidence);
+    const votes = [ev.vote, ...(Array.isArray(ev.votes) ? ev.votes : [])].map(obj);
+    for (const v of votes) note(v.voter, v.voterName);
+  }
+  return people;
 }
 
 function rollbackOf(records: AuditRecord[]): AuditReport['rollback'] {
@@ -286,7 +371,7 @@ export function buildAuditReport(input: {
   const requestInput = obj(safeJson(execution?.input));
   const lock = records.find((r) => r.step === 'ValidateAndLock');
   const request = { ...requestInput, ...obj(obj(lock?.evidence).request) };
-  const status = execution?.status ?? statusFromRecords(records);
+  const status = reportStatus(records, execution);
   const fromHistory = history.some((e) => e.type === 'TaskStateEntered');
   const steps = fromHistory ? spansFromHistory(history, status) : spansFromRecords(records);
   attachRecords(steps, records, fromHistory);
@@ -296,6 +381,9 @@ export function buildAuditReport(input: {
   const verdict = verifyChain(records);
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const failedStep = steps.find((s) => s.result === 'failed' || s.result === 'expired');
+  const people = peopleOf(records);
+  const requestedBy = str(request.requestedBy);
+  const requestedByVerification = str(request.verifiedBy) as ActorVerification | undefined;
   return {
     generatedAt: (input.now ?? new Date()).toISOString(),
     execution: {
@@ -306,7 +394,10 @@ export function buildAuditReport(input: {
         service: str(request.service) ?? records[0]?.service,
         version: str(request.version),
         strategy: str(request.strategy),
-        requestedBy: str(request.requestedBy),
+        requestedBy,
+        requestedByName: str(request.requestedByName) ?? (requestedBy ? people[requestedBy] : undefined),
+        requestedByVerification,
+        stepFunctionsStatus: execution?.status && execution.status !== status ? execution.status : undefined,
         startedAt,
         stoppedAt,
         durationMs: startedAt && stoppedAt ? ms(stoppedAt) - ms(startedAt) : undefined,
@@ -325,8 +416,14 @@ export function buildAuditReport(input: {
     approval: approvalOf(records, steps),
     traffic: trafficOf(records, steps),
     chain: { ...verdict, recordCount: records.length },
+    people,
     records,
   };
+}
+
+function setOrDelete<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+  if (value === undefined) delete target[key];
+  else target[key] = value;
 }
 
 function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
@@ -342,10 +439,40 @@ function safeJson(text: string | undefined): unknown {
   }
 }
 
+/**
+ * Whether a release manager's abort is what ended the go-live, from its trail: the error its
+ * rollback recorded, else an abort request in it. An abort after another failure (an alarm, a
+ * rejection) did not end it; a rollback that failed is told as FAILED whatever started it.
+ */
+function endedByAbort(records: AuditRecord[]): boolean {
+  const rollbackFailed = records.some(
+    (r) => r.step === 'NotifyRollbackFailed' || (r.step === 'Rollback' && r.outcome === 'failed'),
+  );
+  if (rollbackFailed) return false;
+  const rollback = records.find((r) => r.step === 'Rollback' && r.outcome !== 'info');
+  const rolledBackAfter = obj(obj(rollback?.evidence).error).Error;
+  if (typeof rolledBackAfter === 'string') return rolledBackAfter === 'GoLiveAborted';
+  return records.some((r) => r.step === 'Abort');
+}
+
+/**
+ * The go-live's status as the client reports it (`goLiveStatus`: an aborted go-live is ABORTED,
+ * not the FAILED Step Functions ends it with). ListExecutions gives no error, so there the trail
+ * tells the abort. A rollback that failed stays FAILED: it needs a human either way. Without Step
+ * Functions, the audit trail's end.
+ */
+export function reportStatus(records: AuditRecord[], execution?: { status?: string; error?: string }): string {
+  if (!execution?.status) return statusFromRecords(records);
+  const error =
+    execution.error ?? (execution.status === 'FAILED' && endedByAbort(records) ? 'GoLiveAborted' : undefined);
+  return goLiveStatus(execution.status, error);
+}
+
 /** Best guess when Step Functions no longer knows the execution: how the audit trail ends. */
 export function statusFromRecords(records: AuditRecord[]): string {
   const steps = new Set(records.filter((r) => r.outcome === 'succeeded').map((r) => r.step));
   if (steps.has('NotifySuccess')) return 'SUCCEEDED';
-  if (steps.has('NotifyRollback') || steps.has('NotifyRollbackFailed')) return 'FAILED';
+  if (steps.has('NotifyRollbackFailed')) return 'FAILED';
+  if (steps.has('NotifyRollback')) return endedByAbort(records) ? 'ABORTED' : 'FAILED';
   return records.length ? 'UNKNOWN' : 'NOT_FOUND';
 }
