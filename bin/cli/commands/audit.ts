@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   DescribeExecutionCommand,
@@ -358,12 +358,57 @@ export function renderExport(report: AuditReport, format: ExportFormat): string 
   return toJson(report);
 }
 
-/** Writes the report where asked, creating the folder; returns the absolute path. */
-export function writeReport(file: string, content: string): string {
+/**
+ * Writes the report where asked, creating missing folders; returns the absolute path. A path that
+ * cannot be written is bad input (exit 2) saying which path, why, and what to do instead.
+ */
+export function writeReport(file: string, content: string, suggestedName = 'report'): string {
   const path = resolve(file);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
+  const refuse = (why: string, fix: string) => usageError(`cannot write --out ${path}: ${why}; ${fix}`);
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw refuse('it is a directory', `name a file in it, e.g. --out ${join(path, suggestedName)}`);
+  }
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EACCES' || e.code === 'EPERM') {
+      throw refuse('permission denied', 'choose a folder you can write to, or fix its permissions');
+    }
+    if (e.code === 'EROFS') throw refuse('the file system is read-only', 'choose a folder on a writable disk');
+    if (e.code === 'ENOTDIR' || e.code === 'EEXIST') {
+      throw refuse('a part of the path is a file, not a folder', 'choose a path whose folders are folders');
+    }
+    if (e.code === 'EISDIR')
+      throw refuse('it is a directory', `name a file in it, e.g. --out ${join(path, suggestedName)}`);
+    throw refuse(`${e.code ?? 'error'}: ${e.message}`, 'choose another path');
+  }
   return path;
+}
+
+/**
+ * `golive audit export … | head -1` closes the pipe before everything is written. The CLI's
+ * process wiring has no policy for that, so the audit commands keep their own: a broken pipe on
+ * stdout ends the output quietly (nothing more is written) and the command exits as it would
+ * have. Any other stdout error stays fatal.
+ */
+let stdoutGone = false;
+let stdoutGuarded = false;
+function quietOnClosedPipe(io: Io): Io {
+  if (!stdoutGuarded) {
+    stdoutGuarded = true;
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && !stdoutGone) throw err;
+      stdoutGone = true;
+    });
+  }
+  return {
+    ...io,
+    out: (line) => {
+      if (!stdoutGone) io.out(line);
+    },
+  };
 }
 
 export const auditCommand: Command = {
@@ -376,7 +421,8 @@ export const auditCommand: Command = {
     format: { type: 'string' },
     out: { type: 'string' },
   },
-  async run({ positionals, values }, io) {
+  async run({ positionals, values }, terminal) {
+    const io = quietOnClosedPipe(terminal);
     const v = values as Values;
     const [sub, ref, extra] = positionals;
     if (extra) throw usageError(`unexpected argument "${extra}"\nUsage: ${USAGE}`);
@@ -411,7 +457,8 @@ export const auditCommand: Command = {
         return EXIT.ok;
       }
       const content = renderExport(report, format as ExportFormat);
-      if (v.out) io.out(`wrote ${writeReport(v.out as string, content)}`);
+      if (v.out)
+        io.out(`wrote ${writeReport(v.out as string, content, `${sources.executionArn.split(':').pop()}.${format}`)}`);
       else io.out(content.replace(/\r?\n$/, ''));
       return EXIT.ok;
     } finally {
