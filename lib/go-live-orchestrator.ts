@@ -33,6 +33,13 @@ import { acknowledgeFunctionFindings, acknowledgeWildcards } from './nag';
 import { ProviderGrants, type ProviderAccess } from './provider-grants';
 import { SelfMonitoring } from './self-monitoring';
 import { SlackIngress, type SlackApiThrottling } from './slack-ingress';
+import {
+  ALL_STORE_OPERATIONS,
+  FUNCTION_STORE_OPERATIONS,
+  STORE_OPERATIONS,
+  storeStatements,
+  type StoreOperation,
+} from './store-access';
 
 /** The workflow shared by AWS and the local engine. */
 export const WORKFLOW_DEFINITION_FILE = path.join(__dirname, '..', 'state-machines', 'go-live.asl.json');
@@ -202,8 +209,8 @@ export class GoLiveOrchestrator extends Construct {
         config: props.config,
         ...(access.some((a) => a.startsWith('alerts')) ? { layers: [this.cloudWatchSdk.layer] } : {}),
       });
-      // Every step appends to the audit trail, so every function reads and writes the store.
-      this.bindStore(functions[key]);
+      // Every function appends to the audit trail; each gets the store operations its code calls.
+      this.bindStore(functions[key], FUNCTION_STORE_OPERATIONS[key] ?? ALL_STORE_OPERATIONS);
       // Every step reports progress to the Slack status card.
       this.bindSlackSecret(functions[key]);
       acknowledgeWildcards(functions[key], grants.grant(functions[key], ...access));
@@ -215,6 +222,9 @@ export class GoLiveOrchestrator extends Construct {
       // The vended-logs prefix keeps CloudWatch Logs' resource policy from growing per log group.
       logGroupName: `/aws/vendedlogs/states/golive-${Names.uniqueResourceName(this, { maxLength: 64 })}`,
       retention: logRetention,
+      // Named, so it goes with the stack: a retained one would make the next deploy after
+      // `cdk destroy` fail ("already exists"). Execution data is not logged; the audit trail is the record.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       // Inline (not fromFile) so the definition is in the template, visible to template tests.
@@ -283,7 +293,7 @@ export class GoLiveOrchestrator extends Construct {
       ...(props.apiThrottling ? { throttling: props.apiThrottling } : {}),
       ...(props.apiGatewayCloudWatchRole === undefined ? {} : { cloudWatchRole: props.apiGatewayCloudWatchRole }),
     });
-    this.bindStore(this.slack.function);
+    this.bindStore(this.slack.function, FUNCTION_STORE_OPERATIONS.slack);
     this.bindSlackSecret(this.slack.function);
 
     // Audit trail: every ended execution archived write-once for auditors (AuditArchive.of(this) finds it).
@@ -329,11 +339,32 @@ export class GoLiveOrchestrator extends Construct {
     return { deadLetterQueue: this.eventDeadLetterQueue, retryAttempts: 4, maxEventAge: Duration.hours(2) };
   }
 
-  /** Gives a function the store: sets `GOLIVE_TABLE` and grants least-privilege access in one call. */
-  public bindStore(fn: lambda.Function, access: 'read' | 'read-write' = 'read-write'): void {
+  /**
+   * Gives a function the store: sets `GOLIVE_TABLE` and grants, in one call, the item actions of the
+   * Store methods it calls on the partitions they touch (lib/store-access.ts). `read` is every read
+   * method; `read-write` every method. Audit records stay write-once whatever is granted.
+   */
+  public bindStore(
+    fn: lambda.Function,
+    access: 'read' | 'read-write' | readonly StoreOperation[] = 'read-write',
+  ): void {
     fn.addEnvironment(STORE_TABLE_ENV, this.table.tableName);
-    if (access === 'read') this.table.grantReadData(fn);
-    else this.table.grantReadWriteData(fn);
+    const operations =
+      access === 'read'
+        ? ALL_STORE_OPERATIONS.filter((op) =>
+            STORE_OPERATIONS[op].every(([action]) => action === 'GetItem' || action === 'Query'),
+          )
+        : access === 'read-write'
+          ? ALL_STORE_OPERATIONS
+          : access;
+    const statements = storeStatements(this.table.tableArn, operations);
+    // A reader needs no Deny: it has no write to refuse.
+    const writes = operations.some((op) =>
+      STORE_OPERATIONS[op].some(([action]) => action !== 'GetItem' && action !== 'Query'),
+    );
+    for (const statement of writes ? statements : statements.filter((s) => s.effect === iam.Effect.ALLOW)) {
+      fn.addToRolePolicy(statement);
+    }
   }
 }
 

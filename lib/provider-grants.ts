@@ -12,15 +12,18 @@ import type { GoLiveConfig, ServiceConfig } from '../lambdas/core/config';
  * for cdk-nag where the construct applies the checks.
  */
 export type ProviderAccess =
-  /** Read weights (DescribeListeners / DescribeRules, GetAlias) and resolve a candidate (UpdateAlias description). */
+  /** Read weights (DescribeListeners / DescribeRules, GetAlias) and find a candidate's published version. */
   | 'traffic-read'
-  /** Change weights: ModifyListener / ModifyRule, UpdateAlias. */
+  /** Change weights: ModifyListener / ModifyRule, UpdateAlias. Only the traffic function and the janitor's rollback. */
   | 'traffic-write'
-  /** DescribeAlarms and ListAlarmMuteRules on the configured alarms. */
+  /** DescribeAlarms (every alarm: composite alarms need `*`) and ListAlarmMuteRules. Read-only. */
   | 'alerts-read'
   /** Mute and unmute: Put/DeleteAlarmMuteRule (golive-* rules), Disable/EnableAlarmActions. */
   | 'alerts-write'
-  /** Restore proofs: recovery points, restores into golive-scratch-*, validation, deletion. */
+  /**
+   * Restore proofs: recovery points (in the ARN form of each resource type), restores into
+   * golive-scratch-*, validation, deletion; the source's customer-managed KMS keys (`kmsKeyArns`).
+   */
   | 'backup'
   /**
    * Deleting the golive-scratch-* targets of a restore a failed or stopped go-live left behind
@@ -59,8 +62,8 @@ export class ProviderGrants {
     });
   }
 
-  private get alarmArns(): string[] {
-    const names = [...new Set(this.services.flatMap((s) => s.alerts.alarms))];
+  private alarmArnsMutedBy(mode: ServiceConfig['alerts']['muteMode']): string[] {
+    const names = [...new Set(this.services.filter((s) => s.alerts.muteMode === mode).flatMap((s) => s.alerts.alarms))];
     return names.map((name) => this.arn('cloudwatch', 'alarm', name));
   }
 
@@ -95,11 +98,12 @@ export class ProviderGrants {
           ...(albs.length
             ? s(['elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules'], ['*'])
             : []),
-          ...s(['lambda:GetAlias', 'lambda:ListVersionsByFunction', 'lambda:UpdateAlias'], functionArns),
+          ...s(['lambda:GetAlias', 'lambda:ListVersionsByFunction'], functionArns),
         ];
       case 'traffic-write':
         return [
           ...this.statements('traffic-read'),
+          ...s(['lambda:UpdateAlias'], functionArns),
           ...s(
             ['elasticloadbalancing:ModifyListener'],
             albs.filter((a) => !a.ruleArn).map((a) => a.listenerArn),
@@ -111,7 +115,8 @@ export class ProviderGrants {
         ];
       case 'alerts-read':
         return [
-          ...s(['cloudwatch:DescribeAlarms'], this.alarmArns),
+          // Read-only, and AWS documents that DescribeAlarms of a composite alarm needs `*`.
+          ...s(['cloudwatch:DescribeAlarms'], ['*']),
           // Mute rules of anyone count ("already muted"), so listing covers every rule.
           ...s(['cloudwatch:ListAlarmMuteRules'], [this.arn('cloudwatch', 'alarm-mute-rule', '*')]),
         ];
@@ -122,9 +127,11 @@ export class ProviderGrants {
             ['cloudwatch:PutAlarmMuteRule', 'cloudwatch:DeleteAlarmMuteRule', 'cloudwatch:TagResource'],
             [this.arn('cloudwatch', 'alarm-mute-rule', `${MUTE_RULE_PREFIX}*`)],
           ),
+          // Each alarm only for the way its service mutes: a mute rule targeting it, or its actions.
+          ...s(['cloudwatch:PutAlarmMuteRule'], this.alarmArnsMutedBy('mute-rule')),
           ...s(
-            ['cloudwatch:PutAlarmMuteRule', 'cloudwatch:DisableAlarmActions', 'cloudwatch:EnableAlarmActions'],
-            this.alarmArns,
+            ['cloudwatch:DisableAlarmActions', 'cloudwatch:EnableAlarmActions'],
+            this.alarmArnsMutedBy('disable-actions'),
           ),
         ];
       case 'backup':
@@ -143,13 +150,8 @@ export class ProviderGrants {
     };
     const entries = Object.entries(this.config.services);
     const res = entries.map(([name, svc]) => ({ name, svc, r: svc.readiness.resources }));
-    add(
-      ['cloudwatch:DescribeAlarms'],
-      [
-        ...this.alarmArns,
-        ...res.map(({ name, r }) => this.arn('cloudwatch', 'alarm', `${r.alarmNamePrefix ?? name}*`)),
-      ],
-    );
+    // Read-only; by name prefix, and composite alarms need `*` (as AWS documents for DescribeAlarms).
+    add(['cloudwatch:DescribeAlarms'], ['*']);
     add(
       ['logs:DescribeMetricFilters'],
       res.flatMap(({ r }) => r.logGroups.map((g) => this.arn('logs', 'log-group', `${g}:*`))),
@@ -293,6 +295,7 @@ export class ProviderGrants {
           scratchCluster,
         ],
       );
+      // The Service Authorization Reference requires the option group too (Aurora's default one).
       add(
         ['rds:RestoreDBClusterFromSnapshot', 'rds:AddTagsToResource'],
         [
@@ -300,6 +303,7 @@ export class ProviderGrants {
           this.arn('rds', 'cluster-snapshot', '*'),
           this.arn('rds', 'subgrp', '*'),
           this.arn('rds', 'cluster-pg', '*'),
+          this.arn('rds', 'og', '*'),
         ],
       );
       add(['rds:DeleteDBCluster'], [scratchCluster]);
@@ -309,13 +313,44 @@ export class ProviderGrants {
       // AWS Backup's list and job APIs have no resource-level permissions.
       add(['backup:ListRecoveryPointsByResource', 'backup:DescribeRestoreJob'], ['*']);
       add(
-        ['backup:GetRecoveryPointRestoreMetadata', 'backup:StartRestoreJob'],
-        [this.arn('backup', 'recovery-point', '*')],
+        ['backup:DescribeRecoveryPoint', 'backup:GetRecoveryPointRestoreMetadata', 'backup:StartRestoreJob'],
+        [...new Set(viaBackup.flatMap((b) => recoveryPointArns(b.resourceArn)))],
       );
       add(['iam:PassRole'], [...new Set(viaBackup.map((b) => b.iamRoleArn))], {
         StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' },
       });
     }
+
+    // Sources encrypted with a customer-managed key: the restore (and reading the scratch copy)
+    // uses the key through the AWS service, which needs a grant; never a grant for anyone else.
+    const keys = [
+      ...new Set(this.services.flatMap((s) => ('kmsKeyArns' in s.backup ? (s.backup.kmsKeyArns ?? []) : []))),
+    ];
+    add(['kms:Decrypt', 'kms:DescribeKey'], keys);
+    add(['kms:CreateGrant'], keys, { Bool: { 'kms:GrantIsForAWSResource': 'true' } });
     return statements;
   }
+}
+
+/**
+ * The ARNs of the recovery points AWS Backup keeps of a resource, as the Service Authorization
+ * Reference and AWS Backup's documentation give them: RDS snapshots named `awsbackup:job-…`,
+ * Aurora cluster snapshots likewise, DynamoDB backups under the table (or, with advanced DynamoDB
+ * backup, AWS Backup's own `recovery-point:` ARNs), in the resource's account and region.
+ */
+export function recoveryPointArns(resourceArn: string): string[] {
+  const m = /^arn:([^:]+):([^:]+):([^:]*):([^:]*):(.+)$/.exec(resourceArn);
+  if (!m) throw new Error(`services.*.backup.resourceArn ${resourceArn} is not an ARN`);
+  const [, partition, service, region, account, resource] = m;
+  const prefix = `arn:${partition}`;
+  const advanced = `${prefix}:backup:${region}:${account}:recovery-point:*`;
+  if (service === 'rds' && resource.startsWith('db:'))
+    return [`${prefix}:rds:${region}:${account}:snapshot:awsbackup:*`];
+  if (service === 'rds' && resource.startsWith('cluster:')) {
+    return [`${prefix}:rds:${region}:${account}:cluster-snapshot:awsbackup:*`];
+  }
+  if (service === 'dynamodb' && resource.startsWith('table/')) {
+    return [`${prefix}:dynamodb:${region}:${account}:${resource.split('/').slice(0, 2).join('/')}/backup/*`, advanced];
+  }
+  return [advanced];
 }

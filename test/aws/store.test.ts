@@ -17,6 +17,7 @@ import { chainRecord, GENESIS_HASH, verifyChain } from '../../lambdas/core/audit
 import type { AuditEntry, LockRecord } from '../../lambdas/core/ports';
 import { DynamoStore } from '../../lambdas/providers/aws/store';
 import { answerPages } from '../support/pages';
+import { STORE_KEYS, STORE_OPERATIONS, type StoreOperation } from '../../lib/store-access';
 import { accessDenied, throttled } from './helpers';
 
 const doc = mockClient(DynamoDBDocumentClient);
@@ -461,5 +462,109 @@ describe('DynamoStore scratch targets left behind', () => {
     await expect(
       store().markScratchLeft(executionId, { service: 'orders', restoredTo: 'x', at: '2026-11-26T10:00:00.000Z' }),
     ).rejects.toMatchObject({ name: 'ProviderUnavailable' });
+  });
+});
+
+/** The item actions and partition keys a command sends, as IAM authorizes them (TransactWriteItems item by item). */
+function itemRequests(command: { constructor: { name: string }; input: Record<string, unknown> }): [string, string][] {
+  const input = command.input as {
+    Key?: { pk: string };
+    Item?: { pk: string };
+    ExpressionAttributeValues?: Record<string, string>;
+    TransactItems?: Record<string, { Key?: { pk: string }; Item?: { pk: string } }>[];
+  };
+  switch (command.constructor.name) {
+    case 'GetCommand':
+      return [['GetItem', input.Key!.pk]];
+    case 'PutCommand':
+      return [['PutItem', input.Item!.pk]];
+    case 'UpdateCommand':
+      return [['UpdateItem', input.Key!.pk]];
+    case 'DeleteCommand':
+      return [['DeleteItem', input.Key!.pk]];
+    case 'QueryCommand':
+      return [['Query', input.ExpressionAttributeValues![':pk']]];
+    case 'TransactWriteCommand':
+      return input.TransactItems!.map((item) => {
+        const [kind, body] = Object.entries(item)[0];
+        const action = {
+          Put: 'PutItem',
+          Delete: 'DeleteItem',
+          Update: 'UpdateItem',
+          ConditionCheck: 'ConditionCheckItem',
+        }[kind]!;
+        return [action, (body.Key ?? body.Item)!.pk];
+      });
+    default:
+      throw new Error(`unexpected store command ${command.constructor.name}`);
+  }
+}
+
+describe('STORE_OPERATIONS (the IAM grants of lib/store-access.ts)', () => {
+  const keyName = (pk: string) =>
+    (Object.entries(STORE_KEYS) as [keyof typeof STORE_KEYS, string][]).find(([, prefix]) =>
+      prefix.endsWith('#') ? pk.startsWith(prefix) : pk === prefix,
+    )![0];
+  const record = (data: unknown) => ({ data: JSON.stringify(data) });
+  const approval = { approvalId: 'a-1', executionId: 'exec-1', token: 't', status: 'pending', votes: [] };
+  const callback = { token: 'tok', executionId: 'exec-1', kind: 'bake', alarms: ['orders-5xx'], createdAt: 'x' };
+  /** Each method called on its paths that send the most: a refused lock, an existing callback. */
+  const calls: Record<StoreOperation, (s: DynamoStore) => Promise<unknown>> = {
+    acquireLock: async (s) => {
+      doc.on(TransactWriteCommand).rejectsOnce(cancelled([{ Code: 'ConditionalCheckFailed' }]));
+      doc.on(GetCommand).resolves({ Item: record(lock) });
+      return s.acquireLock(lock, new Date());
+    },
+    getLock: (s) => s.getLock('orders'),
+    releaseLock: (s) => s.releaseLock('orders', 'exec-1'),
+    listLocks: (s) => s.listLocks(),
+    putExecutionValue: (s) => s.putExecutionValue('exec-1', 'k', 1),
+    claimExecutionValue: (s) => s.claimExecutionValue('exec-1', 'k', 1),
+    getExecutionValue: (s) => s.getExecutionValue('exec-1', 'k'),
+    putCallback: (s) => s.putCallback(callback as never),
+    findCallbacks: async (s) => {
+      await s.findCallbacks({ executionId: 'exec-1' });
+      return s.findCallbacks({ alarmName: 'orders-5xx' });
+    },
+    deleteCallback: (s) => {
+      doc.on(GetCommand).resolves({ Item: record(callback) });
+      return s.deleteCallback('tok');
+    },
+    createApproval: (s) => s.createApproval(approval as never),
+    getApproval: (s) => s.getApproval('a-1'),
+    findApprovalByExecution: (s) => {
+      doc
+        .on(QueryCommand)
+        .resolves({ Items: [{ approvalId: 'a-1', pk: 'APPROVAL#a-1', sk: 'APPROVAL', ...record(approval) }] });
+      return s.findApprovalByExecution('exec-1');
+    },
+    addVote: (s) => {
+      doc.on(QueryCommand).resolves({ Items: [{ pk: 'APPROVAL#a-1', sk: 'APPROVAL', ...record(approval) }] });
+      return s.addVote('a-1', { voter: 'U_ANA', decision: 'approve', at: 'x' } as never);
+    },
+    closeApproval: (s) => s.closeApproval('a-1', 'approved', new Date()),
+    appendAudit: (s) => s.appendAudit(entry('x')),
+    listAudit: (s) => s.listAudit('exec-1'),
+    setLiveVersion: (s) => s.setLiveVersion('orders', '2.4.0', 'green', new Date()),
+    getLiveVersion: (s) => s.getLiveVersion('orders'),
+    markScratchLeft: (s) => s.markScratchLeft('exec-1', { service: 'orders', restoredTo: 'x', at: 'x' }),
+    clearScratchLeft: (s) => s.clearScratchLeft('exec-1'),
+    listScratchLeft: (s) => s.listScratchLeft(),
+  };
+
+  it.each(Object.keys(calls) as StoreOperation[])('names exactly the actions and partitions %s sends', async (op) => {
+    doc.on(QueryCommand).resolves({ Items: [] });
+    doc.on(GetCommand).resolves({});
+    await calls[op](store());
+
+    const sent = doc.calls().flatMap((c) => itemRequests(c.args[0] as never));
+    const named = (pairs: readonly (readonly [string, string])[]) =>
+      [...new Set(pairs.map(([a, k]) => `${a} ${k}`))].sort();
+
+    expect(named(sent.map(([action, pk]) => [action, keyName(pk)]))).toEqual(named(STORE_OPERATIONS[op]));
+  });
+
+  it('covers every Store method', () => {
+    expect(Object.keys(calls).sort()).toEqual(Object.keys(STORE_OPERATIONS).sort());
   });
 });

@@ -194,25 +194,29 @@ describe('GoLiveStack functions', () => {
     ).toEqual(['function', 'function', 'function', 'function']);
   });
 
-  it('gives every function read/write access to the store table only', () => {
+  it('gives each function the store actions its code sends, on their partitions only, and audit records write-once', () => {
     const tableArn = { 'Fn::GetAtt': [logicalId(stack.orchestrator.table), 'Arn'] };
-    for (const key of ALL_KEYS) {
-      template.hasResourceProperties('AWS::IAM::Policy', {
-        Roles: [{ Ref: roleId(key) }],
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({
-              Action: Match.arrayWith([
-                'dynamodb:GetItem',
-                'dynamodb:PutItem',
-                'dynamodb:Query',
-                'dynamodb:UpdateItem',
-              ]),
-              Resource: tableArn,
-            }),
-          ]),
-        },
-      });
+    for (const key of [...ALL_KEYS, 'slack' as const]) {
+      const onTable = statementsOf(key).filter((s) => JSON.stringify(s.Resource) === JSON.stringify(tableArn));
+      const allows = onTable.filter((s) => s.Effect === 'Allow');
+
+      expect(allows.length).toBeGreaterThan(0);
+      for (const allow of allows) {
+        expect(allow.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': expect.any(Array) } });
+        expect([allow.Action].flat().filter((a) => /Scan|Batch|PartiQL|\*/.test(a))).toEqual([]);
+      }
+      // A function that only reads (the audit export) has no write to refuse.
+      const writes = allows.some((s) => [s.Action].flat().some((a) => !/GetItem|Query/.test(a)));
+      expect(onTable.filter((s) => s.Effect === 'Deny')).toEqual(
+        writes
+          ? [
+              expect.objectContaining({
+                Action: expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem']),
+                Condition: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
+              }),
+            ]
+          : [],
+      );
     }
   });
 });
@@ -377,7 +381,7 @@ describe('GoLiveStack config', () => {
   });
 });
 
-type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+type Statement = { Effect?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 /** Every statement of the policies attached to a function's role. */
 const statementsOf = (key: GoLiveFunctionKey | 'slack') => {
   const role = key === 'slack' ? logicalId(stack.orchestrator.slack.function.role as IConstruct) : roleId(key);
@@ -416,11 +420,15 @@ describe('GoLiveStack IAM (least privilege)', () => {
   it('lets the alerts function mute exactly the configured alarms, and only golive’s own mute rules', () => {
     const statements = statementsOf('alerts');
 
-    for (const action of ['cloudwatch:DisableAlarmActions', 'cloudwatch:DescribeAlarms']) {
-      const resources = resourcesFor(statements, action);
-      expect(resources).toHaveLength(FIXTURE_ALARMS.length);
-      expect(resources).toEqual(expect.arrayContaining(FIXTURE_ALARMS.map(alarmArn)));
-    }
+    // Each alarm for the way its service mutes it (ledger: disable-actions; the others: a mute rule).
+    expect(resourcesFor(statements, 'cloudwatch:DisableAlarmActions')).toEqual([alarmArn('ledger-errors')]);
+    const ruled = resourcesFor(statements, 'cloudwatch:PutAlarmMuteRule').filter(
+      (r) => !JSON.stringify(r).includes('mute-rule'),
+    );
+    expect(ruled).toHaveLength(FIXTURE_ALARMS.length - 1);
+    expect(ruled).toEqual(expect.arrayContaining(FIXTURE_ALARMS.filter((a) => a !== 'ledger-errors').map(alarmArn)));
+    // Read-only, and composite alarms can only be described with `*`.
+    expect(resourcesFor(statements, 'cloudwatch:DescribeAlarms')).toEqual(['*']);
     expect(JSON.stringify(resourcesFor(statements, 'cloudwatch:DeleteAlarmMuteRule'))).toContain(
       ':alarm-mute-rule:golive-*',
     );
@@ -470,11 +478,32 @@ describe('GoLiveStack IAM (least privilege)', () => {
     }
   });
 
+  it('lets the backup function restore AWS Backup recovery points in the ARN form of the RDS instance they back up', () => {
+    const statements = statementsOf('backup');
+
+    for (const action of ['backup:StartRestoreJob', 'backup:GetRecoveryPointRestoreMetadata']) {
+      expect(resourcesFor(statements, action)).toEqual(['arn:aws:rds:eu-west-1:123456789012:snapshot:awsbackup:*']);
+    }
+  });
+
+  it('lets the backup function use the source’s customer-managed KMS key, creating grants for AWS resources only', () => {
+    const statements = statementsOf('backup');
+    const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+    expect(resourcesFor(statements, 'kms:Decrypt')).toEqual([key]);
+    expect(resourcesFor(statements, 'kms:DescribeKey')).toEqual([key]);
+    expect(statements.find((s) => [s.Action].flat().includes('kms:CreateGrant'))).toMatchObject({
+      Resource: key,
+      Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    });
+    expect(actionsOf(statementsOf('traffic')).filter((a) => a.startsWith('kms:'))).toEqual([]);
+  });
+
   it('lets the readiness function only read the declared resources', () => {
     const statements = statementsOf('readiness');
     const actions = actionsOf(statements);
 
-    expect(JSON.stringify(resourcesFor(statements, 'cloudwatch:DescribeAlarms'))).toContain(':alarm:orders*');
+    expect(resourcesFor(statements, 'cloudwatch:DescribeAlarms')).toEqual(['*']);
     expect(JSON.stringify(resourcesFor(statements, 'dynamodb:DescribeContinuousBackups'))).toContain(':table/orders');
     expect(JSON.stringify(resourcesFor(statements, 'lambda:GetFunctionConfiguration'))).toContain(
       'function:payments-api',
