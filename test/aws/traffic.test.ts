@@ -168,7 +168,7 @@ describe('ALB traffic', () => {
 describe('Lambda alias traffic', () => {
   const target = { FunctionName: 'billing-api', Name: 'live' };
 
-  it('resolves the release to its published version and records it as the candidate slot', async () => {
+  it('resolves the release to its published version without writing the alias (ValidateAndLock changes no traffic)', async () => {
     const versions = answerPages([
       {
         Versions: [
@@ -187,10 +187,56 @@ describe('Lambda alias traffic', () => {
 
     expect(candidate).toEqual({ version: '2.4.0 (billing-api:7)' });
     expect(versions.sent).toEqual([{ FunctionName: 'billing-api' }, { FunctionName: 'billing-api', Marker: 'm' }]);
-    expect(lambda.commandCalls(UpdateAliasCommand)[0].args[0].input).toEqual({
-      ...target,
+    expect(lambda.commandCalls(UpdateAliasCommand)).toEqual([]);
+  });
+
+  it('records the release being deployed in the idle slot with the first shift towards it, in one UpdateAlias', async () => {
+    lambda.on(ListVersionsByFunctionCommand).resolves({ Versions: [{ Version: '7', Description: '2.4.0' }] });
+    lambda
+      .on(GetAliasCommand)
+      .resolvesOnce({ FunctionVersion: '6', Description: 'golive slots: blue=6 green=5' })
+      .resolves({
+        FunctionVersion: '6',
+        Description: 'golive slots: blue=6 green=7',
+        RoutingConfig: { AdditionalVersionWeights: { '7': 0.1 } },
+      });
+    lambda.on(UpdateAliasCommand).resolves({});
+    const releases: string[] = [];
+    const withLock = new AwsTraffic(config, undefined, new LambdaAliasTraffic(new LambdaClient({})), (service) => {
+      releases.push(service);
+      return Promise.resolve('2.4.0');
+    });
+
+    const readBack = await withLock.setWeights('billing', { blue: 90, green: 10 });
+
+    expect(readBack).toEqual({ blue: 90, green: 10 });
+    expect(releases).toEqual(['billing']);
+    expect(lambda.commandCalls(UpdateAliasCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        ...target,
+        FunctionVersion: '6',
+        RoutingConfig: { AdditionalVersionWeights: { '7': 0.1 } },
+        Description: 'golive slots: blue=6 green=7',
+      },
+    ]);
+  });
+
+  it('rolls back after a promotion to the version the blue slot held, whatever the release', async () => {
+    lambda.on(ListVersionsByFunctionCommand).resolves({ Versions: [{ Version: '7', Description: '2.4.0' }] });
+    lambda
+      .on(GetAliasCommand)
+      .resolvesOnce({ FunctionVersion: '7', Description: 'golive slots: blue=6 green=7' })
+      .resolves({ FunctionVersion: '6', Description: 'golive slots: blue=6 green=7' });
+    lambda.on(UpdateAliasCommand).resolves({});
+    const withLock = new AwsTraffic(config, undefined, new LambdaAliasTraffic(new LambdaClient({})), () =>
+      Promise.resolve('2.4.0'),
+    );
+
+    await withLock.setWeights('billing', { blue: 100, green: 0 });
+
+    expect(lambda.commandCalls(UpdateAliasCommand)[0].args[0].input).toMatchObject({
+      FunctionVersion: '6',
       Description: 'golive slots: blue=6 green=7',
-      RevisionId: 'r1',
     });
   });
 

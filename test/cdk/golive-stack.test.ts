@@ -447,8 +447,15 @@ describe('GoLiveStack IAM (least privilege)', () => {
     expect(JSON.stringify(resourcesFor(statements, 'lambda:UpdateAlias'))).toMatch(
       /function:orders-api:live.*function:payments-api:live/,
     );
-    // Reading weights is all the lock function may do to traffic.
-    expect(actionsOf(statementsOf('lock'))).not.toContain('elasticloadbalancing:ModifyListener');
+    // Reading weights is all the lock function may do to traffic; only the traffic function and the
+    // janitor's rollback change it.
+    const changes = ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule', 'lambda:UpdateAlias'];
+    for (const key of [...ALL_KEYS, 'slack' as const].filter((k) => k !== 'traffic' && k !== 'janitor')) {
+      expect({ key, changes: actionsOf(statementsOf(key)).filter((a) => changes.includes(a)) }).toEqual({
+        key,
+        changes: [],
+      });
+    }
   });
 
   it('lets the backup function restore only from the configured sources into golive-scratch-* targets', () => {

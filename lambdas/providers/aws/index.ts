@@ -27,7 +27,13 @@ export function createAwsDeps(config: GoLiveConfig, env: NodeJS.ProcessEnv = pro
   return {
     config,
     store,
-    traffic: lazyProvider<TrafficProvider>(() => import('./traffic').then((m) => new m.AwsTraffic(config))),
+    // The Lambda alias slots follow the release the service's lock was taken for.
+    traffic: lazyProvider<TrafficProvider>(() =>
+      import('./traffic').then(
+        (m) =>
+          new m.AwsTraffic(config, undefined, undefined, async (service) => (await store.getLock(service))?.version),
+      ),
+    ),
     alerts: lazyProvider<AlertsProvider>(() => import('./alerts').then((m) => new m.CloudWatchAlerts())),
     backup: lazyProvider<BackupProvider>(() => import('./backup').then((m) => new m.AwsBackup(config))),
     readiness: lazyProvider<ReadinessProvider>(() => import('./readiness').then((m) => new m.AwsReadiness({ config }))),

@@ -140,6 +140,8 @@ type SlotVersions = Record<Slot, string | undefined>;
  * `RoutingConfig.AdditionalVersionWeights`. Which published version is blue or green is written in
  * the alias description by the same UpdateAlias call that changes the weights, so it never drifts.
  * A release version maps to the published version whose description equals it (or a version number).
+ * Only setWeights writes the alias (the traffic function): preparing a candidate (ValidateAndLock)
+ * just finds its published version, and the first shift towards it records it in the idle slot.
  */
 export class LambdaAliasTraffic {
   constructor(private readonly client: LambdaClient = new LambdaClient(CLIENT_CONFIG)) {}
@@ -175,20 +177,9 @@ export class LambdaAliasTraffic {
     return percentages(share('blue'), share('green'));
   }
 
-  async prepareCandidate(target: AliasTarget, slot: Slot, version: string): Promise<{ version: string }> {
+  /** Read-only: fails early when the release has no published version; setWeights records it in a slot. */
+  async prepareCandidate(target: AliasTarget, _slot: Slot, version: string): Promise<{ version: string }> {
     const published = await this.resolveVersion(target, version);
-    const alias = await this.alias(target);
-    const slots = { ...LambdaAliasTraffic.slots(alias), [slot]: published };
-    await awsCall(`lambda:UpdateAlias ${target.functionName}:${target.alias}`, () =>
-      this.client.send(
-        new UpdateAliasCommand({
-          FunctionName: target.functionName,
-          Name: target.alias,
-          Description: LambdaAliasTraffic.describeSlots(slots),
-          ...(alias.RevisionId ? { RevisionId: alias.RevisionId } : {}),
-        }),
-      ),
-    );
     return { version: `${version} (${target.functionName}:${published})` };
   }
 
@@ -210,9 +201,24 @@ export class LambdaAliasTraffic {
     return found;
   }
 
-  async setWeights(target: AliasTarget, weights: Weights): Promise<Weights> {
+  /**
+   * `release` is the version being deployed (the lock's): when traffic goes to the idle slot and
+   * the release's published version is in no slot yet, the idle slot takes it, in this UpdateAlias.
+   */
+  async setWeights(
+    target: AliasTarget,
+    weights: Weights,
+    release?: () => Promise<string | undefined>,
+  ): Promise<Weights> {
     const alias = await this.alias(target);
     const slots = LambdaAliasTraffic.slots(alias);
+    const live = (['blue', 'green'] as const).find((s) => slots[s] === alias.FunctionVersion) ?? 'blue';
+    const idle: Slot = live === 'blue' ? 'green' : 'blue';
+    const version = weights[idle] > 0 && release ? await release() : undefined;
+    if (version !== undefined) {
+      const published = await this.resolveVersion(target, version);
+      if (slots.blue !== published && slots.green !== published) slots[idle] = published;
+    }
     const full = (['blue', 'green'] as const).find((slot) => weights[slot] === 100);
     const primarySlot = full ?? (['blue', 'green'] as const).find((s) => slots[s] === alias.FunctionVersion) ?? 'blue';
     const otherSlot: Slot = primarySlot === 'blue' ? 'green' : 'blue';
@@ -247,10 +253,12 @@ export class LambdaAliasTraffic {
 
 /** Traffic per service, by `services.<name>.traffic.kind`. */
 export class AwsTraffic implements TrafficProvider {
+  /** `releaseOf`: the version a service is going live with (the lock's), for the Lambda alias slots. */
   constructor(
     private readonly config: GoLiveConfig,
     private readonly alb: AlbTraffic = new AlbTraffic(),
     private readonly lambdaAlias: LambdaAliasTraffic = new LambdaAliasTraffic(),
+    private readonly releaseOf: (service: string) => Promise<string | undefined> = () => Promise.resolve(undefined),
   ) {}
 
   private target(service: string): AlbTarget | AliasTarget {
@@ -270,7 +278,9 @@ export class AwsTraffic implements TrafficProvider {
 
   async setWeights(service: string, weights: Weights): Promise<Weights> {
     const t = this.target(service);
-    return t.kind === 'alb' ? this.alb.setWeights(t, weights) : this.lambdaAlias.setWeights(t, weights);
+    return t.kind === 'alb'
+      ? this.alb.setWeights(t, weights)
+      : this.lambdaAlias.setWeights(t, weights, () => this.releaseOf(service));
   }
 
   /** ALB: the pipeline deployed the candidate to the idle target group; golive does not deploy. */
