@@ -214,6 +214,24 @@ export async function decide(policies: NamedPolicy[], request: IamRequest): Prom
       resource: { accountId: ACCOUNT, resource: request.resource },
       contextVariables: request.context ?? {},
     },
+    // A KMS key is used only if its key policy allows: AWS's default key policy lets the account's
+    // IAM policies decide, as golive's README asks of a customer-managed key.
+    ...(request.action.startsWith('kms:')
+      ? {
+          resourcePolicy: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'Enable IAM User Permissions',
+                Effect: 'Allow',
+                Principal: { AWS: `arn:${PARTITION}:iam::${ACCOUNT}:root` },
+                Action: 'kms:*',
+                Resource: '*',
+              },
+            ],
+          },
+        }
+      : {}),
   };
   if (UNLISTED.some((unlisted) => unlisted(request))) return runUnsafeSimulation(simulation, {}) as Decision;
   const result = await runSimulation(simulation, {});

@@ -78,6 +78,17 @@ it('leaves Socket Mode (and its undici) out of the Slack function: Slack calls i
   expect(bundle.includes('undici:request')).toBe(false);
 });
 
+it('ships none of the IAM simulator the tests use (AGPL-3.0, a devDependency only)', () => {
+  for (const fn of sandbox.functions) {
+    const shipped = readFileSync(fn.bundle, 'utf8') + readFileSync(`${fn.bundle}.map`, 'utf8');
+
+    expect({ fn: fn.name, simulator: /@cloud-copilot|iam-simulate/.test(shipped) }).toEqual({
+      fn: fn.name,
+      simulator: false,
+    });
+  }
+});
+
 it('cannot mute alarms without the CloudWatch SDK layer: the runtime’s client may predate mute rules', async () => {
   const alerts = sandbox.functions.find((f) => f.name === 'Alerts')!;
   expect(alerts.layers).toHaveLength(1);
