@@ -222,7 +222,7 @@ export function renderHtml(report: AuditReport): string {
   const r = report.readiness;
   const readiness = r
     ? `<p>${r.passed ? badge('ready', 'ok') : badge('not ready', 'bad')} checked ${esc(r.checkedAt ?? '')}` +
-      `${r.answeredAt ? `; answered at the sign-off until ${esc(r.answeredAt)}` : ''}.` +
+      `${r.answeredAt ? `; as it stood after the sign-off (last answer ${esc(r.answeredAt)})` : ''}.` +
       `${r.awaitingAttestation.length ? ` Never attested nor waived: ${esc(r.awaitingAttestation.join(', '))}.` : ''}</p>
 <table data-testid="readiness"><tr><th>item</th><th>category</th><th>required</th><th>status</th><th>evidence</th></tr>
 ${r.items
