@@ -3,6 +3,7 @@ import { WebClient } from '@slack/web-api';
 import type { GoLiveConfig } from '../../lambdas/core/config';
 import type { NotificationEvent, Notifier, ProgressEvent, Store, TaskCallbacks } from '../../lambdas/core/ports';
 import { slackNotifier } from '../../lambdas/providers/slack/notifier';
+import { rolesFor } from '../../lambdas/core/roles';
 import { createLocalSlackApp } from './local-receiver';
 import { localSlackCredentials } from './credentials';
 import { PortInUseError } from '../demo/net';
@@ -20,21 +21,41 @@ export interface LocalSlack {
   close(): Promise<void>;
 }
 
+/**
+ * The people of the config as emulator users, labelled with their roles (global and per service):
+ * U_APPROVER_ANA is "approver-ana" (display name) / "Approver Ana" (real name) to users.info.
+ */
 export function emulatorUsers(config: GoLiveConfig): EmulatorUser[] {
   const users = new Map<string, EmulatorUser>();
   const add = (id: string, role: string) => {
     const existing = users.get(id);
+    if (existing?.role.split(', ').includes(role)) return;
+    const words = id.replace(/^U_/, '').toLowerCase().split('_').filter(Boolean);
     users.set(id, {
       id,
-      name: id.replace(/^U_/, '').toLowerCase().replace(/_/g, '-'),
+      name: words.join('-'),
+      realName: words.map((w) => w[0].toUpperCase() + w.slice(1)).join(' '),
       role: existing ? `${existing.role}, ${role}` : role,
     });
   };
+  const services = Object.keys(config.services);
+  for (const service of services) {
+    const roles = rolesFor(config, service);
+    // Global roles read plainly; a service's own list says which service it is for.
+    const label = (role: string) => (config.services[service].roles?.[roleKey(role)] ? `${role} of ${service}` : role);
+    roles.releaseManagers.forEach((id) => add(id, label('release manager')));
+    roles.approvers.forEach((id) => add(id, label('approver')));
+    roles.auditors.forEach((id) => add(id, label('auditor')));
+  }
   config.slack.releaseManagers.forEach((id) => add(id, 'release manager'));
   config.slack.approvers.forEach((id) => add(id, 'approver'));
+  config.slack.auditors.forEach((id) => add(id, 'auditor'));
   add('U_GUEST', 'guest');
   return [...users.values()];
 }
+
+const roleKey = (role: string) =>
+  role === 'release manager' ? 'releaseManagers' : role === 'approver' ? 'approvers' : 'auditors';
 
 /**
  * The Slack side of the local runtime on one port: the emulator (page + Web API) and the golive

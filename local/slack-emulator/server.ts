@@ -12,7 +12,10 @@ type Json = Record<string, unknown>;
 
 export interface EmulatorUser {
   id: string;
+  /** Display name (users.info `profile.display_name`), shown for `<@id>`. */
   name: string;
+  /** Full name (users.info `real_name`); default: the display name. */
+  realName?: string;
   role: string;
 }
 export interface EmulatorMessage {
@@ -37,6 +40,7 @@ export interface EmulatorView {
   view: Json;
   errors?: Record<string, string>;
 }
+export type SubmittedValues = Record<string, string | string[]>;
 export interface SentRequest {
   status: number;
   body: string;
@@ -73,8 +77,11 @@ export interface SlackEmulator {
   ): Promise<SentRequest>;
   /** Clicks a button of a message as `user`. */
   click(user: string, messageTs: string, actionId: string, options?: { retryNum?: number }): Promise<SentRequest>;
-  /** Submits the user's open modal with `values` (block id → value) as Slack's view_submission. */
-  submit(user: string, values: Record<string, string>, options?: { retryNum?: number }): Promise<SentRequest>;
+  /**
+   * Submits the user's open modal with `values` (block id → value; the ticked option values of a
+   * checkbox group) as Slack's view_submission.
+   */
+  submit(user: string, values: SubmittedValues, options?: { retryNum?: number }): Promise<SentRequest>;
   /** A response_url for `user`, as Slack puts in a command or action payload. */
   responseUrl(user: string): string;
   /** Resolves with the predicate's value once it is truthy, re-checked after every change (no polling). */
@@ -100,14 +107,22 @@ function parseApiArgs(raw: string, contentType: string | undefined): Json {
 }
 
 /** Every `value` a modal's inputs hold, in Slack's `view.state.values` shape. */
-function stateValues(view: Json, values: Record<string, string>): Json {
+function stateValues(view: Json, values: SubmittedValues): Json {
   const out: Json = {};
   for (const block of (view.blocks as Json[] | undefined) ?? []) {
     if (block.type !== 'input') continue;
     const element = block.element as Json;
     const blockId = String(block.block_id);
     const actionId = String(element.action_id);
-    const value = values[blockId] ?? '';
+    const given = values[blockId];
+    if (element.type === 'checkboxes') {
+      // Slack sends the ticked options themselves (text, value, description), in the order shown.
+      const ticked = new Set(Array.isArray(given) ? given : given ? [given] : []);
+      const options = ((element.options as Json[] | undefined) ?? []).filter((o) => ticked.has(String(o.value)));
+      out[blockId] = { [actionId]: { type: 'checkboxes', selected_options: options } };
+      continue;
+    }
+    const value = Array.isArray(given) ? (given[0] ?? '') : (given ?? '');
     out[blockId] = {
       [actionId]:
         element.type === 'static_select'
@@ -120,6 +135,56 @@ function stateValues(view: Json, values: Record<string, string>): Json {
   }
   return out;
 }
+
+const LIMITS = {
+  title: 24,
+  optionText: 75,
+  options: 10,
+  modalBlocks: 100,
+  messageBlocks: 50,
+  section: 3000,
+  metadata: 3000,
+};
+const textOf = (t: unknown) => (t && typeof t === 'object' ? String((t as Json).text ?? '') : '');
+
+/** What Slack would refuse in blocks (invalid_blocks), so a layout that breaks on Slack breaks here too. */
+function blockProblems(blocks: Json[], max: number): string[] {
+  const problems: string[] = [];
+  if (blocks.length > max) problems.push(`more than ${max} blocks (${blocks.length})`);
+  blocks.forEach((b, i) => {
+    if (b.type === 'section' && textOf(b.text).length > LIMITS.section)
+      problems.push(`blocks[${i}].text longer than ${LIMITS.section} characters`);
+    const element = b.element as Json | undefined;
+    if (b.type === 'input' && (!b.block_id || !element?.action_id))
+      problems.push(`blocks[${i}] input needs a block_id and an action_id`);
+    if (element?.type === 'checkboxes') {
+      const options = (element.options as Json[] | undefined) ?? [];
+      if (options.length < 1 || options.length > LIMITS.options)
+        problems.push(`blocks[${i}].element has ${options.length} options (1 to ${LIMITS.options})`);
+      options.forEach((o, j) => {
+        if (textOf(o.text).length > LIMITS.optionText)
+          problems.push(`blocks[${i}].element.options[${j}].text longer than ${LIMITS.optionText} characters`);
+        if (o.description && textOf(o.description).length > LIMITS.optionText)
+          problems.push(`blocks[${i}].element.options[${j}].description longer than ${LIMITS.optionText} characters`);
+      });
+    }
+  });
+  return problems;
+}
+
+function viewProblems(view: Json): string[] {
+  const problems = blockProblems((view.blocks as Json[] | undefined) ?? [], LIMITS.modalBlocks);
+  if (textOf(view.title).length > LIMITS.title) problems.push(`title longer than ${LIMITS.title} characters`);
+  if (typeof view.private_metadata === 'string' && view.private_metadata.length > LIMITS.metadata)
+    problems.push(`private_metadata longer than ${LIMITS.metadata} characters`);
+  return problems;
+}
+
+const invalid = (error: string, problems: string[]) => ({
+  ok: false,
+  error,
+  response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) },
+});
 
 export async function startSlackEmulator(options: SlackEmulatorOptions): Promise<SlackEmulator> {
   const channelName = options.channel.replace(/^#/, '');
@@ -338,9 +403,25 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
       user_id: BOT_USER,
       bot_id: 'B_GOLIVE',
     }),
+    'users.info': (args) => {
+      const user = options.users.find((u) => u.id === args.user);
+      if (!user) return { ok: false, error: 'user_not_found' };
+      return {
+        user: {
+          id: user.id,
+          team_id: TEAM.id,
+          name: user.name,
+          real_name: user.realName ?? user.name,
+          is_bot: false,
+          profile: { display_name: user.name, real_name: user.realName ?? user.name },
+        },
+      };
+    },
     'chat.postMessage': (args) => {
       const channel = resolveChannel(args.channel);
       if (!channel) return { ok: false, error: 'channel_not_found' };
+      const problems = Array.isArray(args.blocks) ? blockProblems(args.blocks as Json[], LIMITS.messageBlocks) : [];
+      if (problems.length) return invalid('invalid_blocks', problems);
       if (args.thread_ts && !messages.some((m) => m.ts === args.thread_ts && !m.thread_ts))
         return { ok: false, error: 'thread_not_found' };
       const message: EmulatorMessage = {
@@ -360,6 +441,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
       if (!channel) return { ok: false, error: 'channel_not_found' };
       const message = messages.find((m) => m.ts === args.ts && m.channel === channel);
       if (!message) return { ok: false, error: 'message_not_found' };
+      const problems = Array.isArray(args.blocks) ? blockProblems(args.blocks as Json[], LIMITS.messageBlocks) : [];
+      if (problems.length) return invalid('invalid_blocks', problems);
       if (args.text !== undefined) message.text = String(args.text);
       if (args.blocks !== undefined) message.blocks = args.blocks as Json[];
       message.edited = true;
@@ -373,6 +456,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
       return { message_ts: ephemerals[ephemerals.length - 1].ts };
     },
     'views.open': (args) => {
+      const problems = viewProblems(args.view as Json);
+      if (problems.length) return invalid('invalid_arguments', problems);
       const trigger = triggers.get(String(args.trigger_id));
       if (!trigger || Date.now() - trigger.at > TRIGGER_TTL_MS) return { ok: false, error: 'expired_trigger_id' };
       triggers.delete(String(args.trigger_id));
@@ -384,6 +469,8 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     'views.update': (args) => {
       const open = views.get(String(args.view_id));
       if (!open) return { ok: false, error: 'not_found' };
+      const problems = viewProblems(args.view as Json);
+      if (problems.length) return invalid('invalid_arguments', problems);
       open.view = args.view as Json;
       changed();
       return { view: { ...open.view, id: open.id } };
@@ -435,7 +522,7 @@ export async function startSlackEmulator(options: SlackEmulatorOptions): Promise
     if (pathname === '/emulator/click')
       return sendJson(res, 200, await emulator.click(user, String(input.ts), String(input.actionId)));
     if (pathname === '/emulator/submit')
-      return sendJson(res, 200, await emulator.submit(user, (input.values ?? {}) as Record<string, string>));
+      return sendJson(res, 200, await emulator.submit(user, (input.values ?? {}) as SubmittedValues));
     if (pathname === '/emulator/cancel') {
       const open = emulator.openView(user);
       if (open) views.delete(open.id);

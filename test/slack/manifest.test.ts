@@ -24,6 +24,6 @@ describe('slack/manifest.yaml', () => {
   });
 
   it('asks only for the scopes the app uses', () => {
-    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands']);
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(['chat:write', 'commands', 'users:read']);
   });
 });
