@@ -11,6 +11,7 @@ import { CONTROL_ROUTES } from '../lambdas/control/api';
 import { executionsArn } from './audit-archive';
 import { GoLiveFunction } from './golive-function';
 import { acknowledgeFunctionFindings, acknowledgeWildcards } from './nag';
+import { FUNCTION_STORE_OPERATIONS, storeStatements } from './store-access';
 
 /** Environment variables of the control function (read by lambdas/control/index.ts). */
 export const CONTROL_ENV = { table: 'GOLIVE_TABLE', stateMachineArn: 'GOLIVE_STATE_MACHINE_ARN' } as const;
@@ -25,7 +26,7 @@ export interface ControlApiThrottling {
 export interface ControlApiProps {
   /** The go-live state machine the API starts, reads and answers. */
   readonly stateMachine: sfn.StateMachine;
-  /** The store (locks, approvals, votes, audit trail) votes and aborts are recorded in. */
+  /** The store (locks, approvals, votes, audit trail) votes and aborts are recorded in; `GOLIVE_TABLE`. */
   readonly table: dynamodb.ITable;
   /** The validated config, bundled into the function: roles and the `identities` IAM principals map to. */
   readonly config: GoLiveConfig;
@@ -47,16 +48,6 @@ export interface ControlApiProps {
    */
   readonly cloudWatchRole?: boolean;
 }
-
-/** What the function may do in the store: castVote, requestAbort and reads; no Scan, no batch, no table admin. */
-const STORE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:Query',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:ConditionCheckItem',
-];
 
 /**
  * The control API the CLI talks to on AWS: a regional REST API whose every method requires IAM
@@ -106,7 +97,8 @@ export class ControlApi extends Construct {
         actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
         resources: [props.stateMachine.stateMachineArn],
       }),
-      new iam.PolicyStatement({ actions: STORE_ACTIONS, resources: [props.table.tableArn] }),
+      // The Store methods GoLiveClient calls (castVote, requestAbort, reads), on their partitions only; audit write-once.
+      ...storeStatements(props.table.tableArn, FUNCTION_STORE_OPERATIONS.control),
     ];
     for (const statement of statements) this.function.addToRolePolicy(statement);
     acknowledgeWildcards(this.function, statements);

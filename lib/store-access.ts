@@ -129,6 +129,8 @@ export const FUNCTION_STORE_OPERATIONS: Record<string, readonly StoreOperation[]
   ],
   'audit-export': ['listAudit'],
   slack: [...STEP, ...DECIDE],
+  // The control API (lib/control-api.ts): starts check the lock; votes and aborts as the Slack app casts them.
+  control: [...STEP, ...DECIDE],
 };
 
 const pattern = (key: Key) => (STORE_KEYS[key].endsWith('#') ? `${STORE_KEYS[key]}*` : STORE_KEYS[key]);

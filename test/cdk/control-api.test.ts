@@ -15,6 +15,8 @@ interface Statement {
   Action: string | string[];
   Resource: unknown;
   Effect: string;
+  Sid?: string;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 let stack: Stack;
@@ -57,9 +59,10 @@ const statements = (): Statement[] =>
       (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === logicalId(control.function.role as IConstruct)),
     )
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
-const actions = () => statements().flatMap((s) => [s.Action].flat());
+const allows = () => statements().filter((s) => s.Effect === 'Allow');
+const actions = () => allows().flatMap((s) => [s.Action].flat());
 const resourcesOf = (action: string) =>
-  statements()
+  allows()
     .filter((s) => [s.Action].flat().includes(action))
     .flatMap((s) => [s.Resource].flat());
 
@@ -135,6 +138,15 @@ describe('ControlApi', () => {
     for (const action of ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem']) {
       expect(resourcesOf(`dynamodb:${action}`)).toEqual([tableArn]);
     }
+    // Store items only on the partitions its Store methods touch, and audit records stay write-once.
+    for (const s of allows().filter((x) => [x.Action].flat().some((a) => a.startsWith('dynamodb:')))) {
+      expect(Object.keys(s.Condition?.['ForAllValues:StringLike'] ?? {})).toEqual(['dynamodb:LeadingKeys']);
+    }
+    expect(resourcesOf('dynamodb:UpdateItem').length).toBe(1);
+    expect(statements().find((s) => s.Sid === 'AuditRecordsAreWriteOnce')).toMatchObject({
+      Effect: 'Deny',
+      Condition: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
+    });
     const granted = actions().filter((a) => !a.startsWith('xray:'));
     expect(granted.sort()).toEqual(
       [

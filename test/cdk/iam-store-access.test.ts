@@ -6,11 +6,11 @@
  */
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { EVENT_FUNCTIONS, FUNCTIONS } from '../../lambdas/catalog';
+import { API_FUNCTIONS, EVENT_FUNCTIONS, FUNCTIONS } from '../../lambdas/catalog';
 import { FUNCTION_STORE_OPERATIONS, STORE_OPERATIONS, type StoreOperation } from '../../lib/store-access';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
-const KEYS = [...Object.keys(FUNCTIONS), ...Object.keys(EVENT_FUNCTIONS), 'slack'];
+const KEYS = [...Object.keys(FUNCTIONS), ...Object.keys(EVENT_FUNCTIONS), ...Object.keys(API_FUNCTIONS), 'slack'];
 const METHODS = Object.keys(STORE_OPERATIONS) as StoreOperation[];
 /** The store itself (its methods call each other) is not a caller. */
 const STORE_MODULES = ['lambdas/providers/aws/store.ts'];
