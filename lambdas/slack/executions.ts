@@ -20,7 +20,8 @@ export function executionArnFor(stateMachineArn: string, nameOrArn: string): str
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${nameOrArn}`;
 }
 
-const isNotFound = (err: unknown) => (err as Error).name === 'ExecutionDoesNotExist';
+/** No such execution, or a name that cannot be one (what a user typed): both are "not found". */
+const isNotFound = (err: unknown) => ['ExecutionDoesNotExist', 'InvalidArn'].includes((err as Error).name);
 
 export async function describe(
   ctx: SlackAppContext,

@@ -1,5 +1,7 @@
 import type { WebClient } from '@slack/web-api';
+import type { ApprovalRecord } from '../core/ports';
 import type { VoteOutcome } from '../core/steps/approval';
+import { READINESS_VALUE, type ReadinessReport } from '../core/steps/readiness';
 import {
   APPROVAL_MESSAGE_KEY,
   CARD_KEY,
@@ -8,7 +10,8 @@ import {
   type ApprovalMessageRef,
   type CardState,
 } from '../providers/slack/messages';
-import type { SlackAppContext } from './context';
+import { escapeMrkdwn, mention, mrkdwnWithMentions } from '../providers/slack/mrkdwn';
+import { knownUsers, type SlackAppContext } from './context';
 
 /** Where the click came from, when the store has no ref for the approval message. */
 export interface VoteOrigin {
@@ -35,6 +38,11 @@ export async function refreshApprovalMessage(
   const now = ctx.now();
   const status =
     record.status === 'pending' && Date.parse(record.expiresAt) <= now.getTime() ? 'expired' : record.status;
+  // Once decided, the message shows the checklist as it was signed off: who attested or waived what, and when.
+  const checklist =
+    status === 'pending'
+      ? undefined
+      : await ctx.store.getExecutionValue<ReadinessReport>(record.executionId, READINESS_VALUE);
   await client.chat.update({
     channel,
     ts,
@@ -43,11 +51,24 @@ export async function refreshApprovalMessage(
       { ...record, status },
       { ...ref, ...(card?.strategy ? { strategy: card.strategy } : {}) },
       now,
+      checklist,
     ),
   });
   if (stored && status !== 'pending') {
     await ctx.store.putExecutionValue(record.executionId, APPROVAL_MESSAGE_KEY, { ...stored, final: true });
   }
+}
+
+/** Text from the core for Slack: escaped, the user ids it names (config, approval, `also`) written as mentions. */
+export function coreText(
+  ctx: SlackAppContext,
+  text: string,
+  record?: Pick<ApprovalRecord, 'approvers' | 'requestedBy'>,
+  also: string[] = [],
+): string {
+  const ids = knownUsers(ctx.config);
+  for (const id of [...(record?.approvers ?? []), ...(record ? [record.requestedBy] : []), ...also]) ids.add(id);
+  return mrkdwnWithMentions(text, ids);
 }
 
 /**
@@ -62,13 +83,14 @@ export async function reportVote(
   outcome: VoteOutcome,
   origin: VoteOrigin,
 ): Promise<void> {
+  const record = await ctx.store.getApproval(approvalId);
   const ephemeral = async (text: string) => {
-    const record = await ctx.store.getApproval(approvalId);
     const stored =
       record && (await ctx.store.getExecutionValue<ApprovalMessageRef>(record.executionId, APPROVAL_MESSAGE_KEY));
     const channel = origin.channel ?? stored?.channel ?? ctx.config.slack.channel;
     await client.chat.postEphemeral({ channel, user: origin.user, text });
   };
+  const said = (message: string) => coreText(ctx, message, record, [origin.user]);
   // The vote stands whatever happens to the message: a failed refresh is logged, not turned into an error
   // that Slack would show the voter (on Lambda the response waits for the listener).
   const refresh = () =>
@@ -77,18 +99,18 @@ export async function reportVote(
     );
   switch (outcome.kind) {
     case 'refused':
-      await ephemeral(`🚫 ${outcome.message}. Nothing changed.`);
+      await ephemeral(`🚫 ${said(outcome.message)}. Nothing changed.`);
       return;
     case 'duplicate':
-      await ephemeral(`ℹ️ ${outcome.message}.`);
+      await ephemeral(`ℹ️ ${said(outcome.message)}.`);
       return;
     case 'closed':
       await refresh();
-      await ephemeral(`ℹ️ The sign-off is already closed (${outcome.status}): ${outcome.message}.`);
+      await ephemeral(`ℹ️ The sign-off is already closed (${outcome.status}): ${said(outcome.message)}.`);
       return;
     case 'recorded':
       await refresh();
-      await ephemeral(`✅ Your ${outcome.message}.`);
+      await ephemeral(`✅ Your ${said(outcome.message)}.`);
       return;
     case 'decided': {
       await refresh();
@@ -98,9 +120,9 @@ export async function reportVote(
         outcome.status === 'approved'
           ? `✅ Sign-off approved by ${outcome.record.votes
               .filter((v) => v.decision === 'approve')
-              .map((v) => `<@${v.voter}>`)
+              .map((v) => mention(v.voter))
               .join(', ')}`
-          : `❌ Sign-off rejected by <@${rejection?.voter ?? origin.user}>: ${rejection?.reason ?? ''}`;
+          : `❌ Sign-off rejected by ${mention(rejection?.voter ?? origin.user)}: ${escapeMrkdwn(rejection?.reason ?? '')}`;
       if (card) await client.chat.postMessage({ channel: card.channel, thread_ts: card.ts, text });
       return;
     }

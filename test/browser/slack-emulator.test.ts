@@ -38,20 +38,34 @@ describe('Slack emulator in headless Chromium', () => {
   const approval = (version: string) => page.getByTestId('message').filter({ hasText: `Sign-off: demo ${version}` });
 
   it(
-    'starts a go-live as the release manager, approves it as an approver and shows the card completed',
+    'starts a go-live as the release manager, approves it in the form ticking each item, and shows the card completed',
     withScreenshot('slack-approve', async () => {
       await actAs(REQUESTER);
       await slash('/golive demo 2.0.0 canary');
       await approval('2.0.0').getByTestId('button-golive_approve').waitFor();
 
       await actAs(APPROVER);
+      await approval('2.0.0').filter({ hasText: 'Approving attests only what you tick' }).waitFor();
       await approval('2.0.0').getByTestId('button-golive_approve').click();
-      await page.getByTestId('confirm').waitFor();
-      await page.getByTestId('confirm-ok').click();
+      const form = page.getByTestId('modal');
+      await form.filter({ hasText: 'Approving attests only the items you tick' }).waitFor();
+      const boxes = form.locator('input[type=checkbox]');
+      const offered = await boxes.count();
+      // Nothing is ticked for the approver; submitting as is leaves required items open: refused in the form.
+      expect(await form.locator('input[type=checkbox]:checked').count()).toBe(0);
+      await page.getByTestId('modal-submit').click();
+      await form.getByTestId('error-attest:0').filter({ hasText: 'Not approved' }).waitFor();
+      for (let i = 0; i < offered; i++) await boxes.nth(i).check();
+      await page.getByTestId('input-note').fill('checked on staging');
+      await page.getByTestId('modal-submit').click();
 
       await card('2.0.0').filter({ hasText: '✅ Live' }).waitFor();
       await card('2.0.0').getByTestId('reply').filter({ hasText: 'took' }).waitFor();
       await approval('2.0.0').filter({ hasText: 'Approved' }).waitFor();
+      await approval('2.0.0').filter({ hasText: 'Checklist at the sign-off' }).waitFor();
+      expect(offered).toBeGreaterThan(10);
+      expect(await approval('2.0.0').textContent()).toContain('attested by @approver-ana');
+      expect(await page.getByTestId('modal').count()).toBe(0);
       expect(await approval('2.0.0').getByTestId('button-golive_approve').count()).toBe(0);
       expect(await page.getByTestId('message').filter({ hasText: 'Go-live: demo 2.0.0' }).count()).toBe(1);
       expect(await card('2.0.0').textContent()).toContain('Promote');

@@ -1,5 +1,5 @@
 import { APPROVER, REQUESTER, startHarness, testConfig, type Harness } from '../support/harness';
-import { findApprovalMessage, findCard, messageText, threadOf } from './helpers';
+import { approveInEmulator, findApprovalMessage, findCard, messageText, threadOf } from './helpers';
 
 describe('Slack app on the local emulator', () => {
   let h: Harness;
@@ -13,7 +13,7 @@ describe('Slack app on the local emulator', () => {
 
     const sent = await slack.command(REQUESTER, 'demo 2.0.0 canary');
     const approval = await slack.waitFor(findApprovalMessage);
-    const click = await slack.click(APPROVER, approval.ts, 'golive_approve');
+    const click = await approveInEmulator(slack, APPROVER, approval.ts);
     const card = await slack.waitFor((e) => {
       const c = findCard(e);
       return c && messageText(c).includes('✅ Live') && threadOf(e, c.ts).some((t) => t.includes('took'))

@@ -105,3 +105,69 @@ export function approveClickBody(user: string, approvalId: string, messageTs = '
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
+
+/** An approve-form submission (view_submission) ticking `attest` (item ids), with an optional note. */
+export function approveSubmissionBody(user: string, approvalId: string, attest: string[], note?: string): string {
+  const payload = {
+    type: 'view_submission',
+    team: { id: 'T0GOLIVE', domain: 'golive-local' },
+    user: { id: user, username: user, name: user, team_id: 'T0GOLIVE' },
+    api_app_id: 'A0GOLIVE',
+    trigger_id: `trigger-${Math.random()}`,
+    view: {
+      id: 'V0APPROVE',
+      type: 'modal',
+      callback_id: 'golive_approve_modal',
+      private_metadata: JSON.stringify({ approvalId }),
+      blocks: [],
+      state: {
+        values: {
+          'attest:0': {
+            attest: {
+              type: 'checkboxes',
+              selected_options: attest.map((value) => ({ value, text: { type: 'plain_text', text: value } })),
+            },
+          },
+          note: { note: { type: 'plain_text_input', value: note ?? null } },
+        },
+      },
+    },
+    response_urls: [],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** Every checkbox value of a modal (the items it offers to attest). */
+export function offeredItems(view: Record<string, unknown> | undefined): string[] {
+  const blocks = (view?.blocks ?? []) as { element?: { type?: string; options?: { value: string }[] } }[];
+  return blocks.flatMap((b) => (b.element?.type === 'checkboxes' ? (b.element.options ?? []).map((o) => o.value) : []));
+}
+
+/** The checkbox groups of a modal, block id → values, with `pick` ticked (all offered by default). */
+export function ticked(
+  view: Record<string, unknown> | undefined,
+  pick?: (item: string) => boolean,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const blocks = (view?.blocks ?? []) as {
+    block_id?: string;
+    element?: { type?: string; options?: { value: string }[] };
+  }[];
+  for (const b of blocks) {
+    if (b.element?.type !== 'checkboxes' || !b.block_id) continue;
+    out[b.block_id] = (b.element.options ?? []).map((o) => o.value).filter((v) => !pick || pick(v));
+  }
+  return out;
+}
+
+/** Clicks Approve as `user`, then submits the approve form with every offered item ticked (or `pick`ed). */
+export async function approveInEmulator(
+  e: SlackEmulator,
+  user: string,
+  messageTs: string,
+  options: { pick?: (item: string) => boolean; note?: string } = {},
+) {
+  await e.click(user, messageTs, 'golive_approve');
+  const open = await e.waitFor((em) => em.openView(user));
+  return e.submit(user, { ...ticked(open.view, options.pick), ...(options.note ? { note: options.note } : {}) });
+}

@@ -1,5 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { approve } from '../../lambdas/slack/listeners/actions/approve';
+import { approveSubmitted } from '../../lambdas/slack/listeners/views/approve-submitted';
+import { READINESS_VALUE, type ReadinessItem, type ReadinessReport } from '../../lambdas/core/steps/readiness';
 import { reject } from '../../lambdas/slack/listeners/actions/reject';
 import { golive } from '../../lambdas/slack/listeners/commands/golive';
 import { rejectSubmitted } from '../../lambdas/slack/listeners/views/reject-submitted';
@@ -8,11 +10,17 @@ import type { ButtonArgs, CommandArgs, ViewArgs } from '../../lambdas/slack/list
 import type { SlackAppContext } from '../../lambdas/slack/context';
 import type { ApprovalRecord } from '../../lambdas/core/ports';
 import { SqliteStore } from '../../local/providers/sqlite-store';
+import { parseConfig } from '../../lambdas/core/config';
 import { APPROVER, REQUESTER, testConfig } from '../support/harness';
 
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:golive-go-live';
 const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:golive-go-live:demo-2-0-0';
 const OUTSIDER = 'U_GUEST';
+const NAMES: Record<string, string> = {
+  [APPROVER]: 'Ana',
+  U_APPROVER_BEN: 'Ben',
+  [REQUESTER]: 'Rita',
+};
 
 /** Records every call in order, so tests can assert that ack() came first. */
 function fakes(ctxOverrides: Partial<SlackAppContext> = {}) {
@@ -31,6 +39,15 @@ function fakes(ctxOverrides: Partial<SlackAppContext> = {}) {
       postEphemeral: jest.fn(record('chat.postEphemeral')),
     },
     views: { open: jest.fn(record('views.open')) },
+    users: {
+      info: jest.fn((args: { user: string }) => {
+        calls.push('users.info');
+        const name = NAMES[args.user];
+        return name
+          ? Promise.resolve({ ok: true, user: { id: args.user, name, profile: { display_name: name } } })
+          : Promise.reject(new Error('An API error occurred: user_not_found'));
+      }),
+    },
   };
   const ack = jest.fn(record('ack', undefined));
   const respond = jest.fn(record('respond', undefined));
@@ -112,6 +129,17 @@ async function pendingApproval(f: Fakes, overrides: Partial<ApprovalRecord> = {}
   await f.store.createApproval(record);
   return record;
 }
+/** DescribeExecution answers a RUNNING go-live of demo. */
+function running(f: Fakes) {
+  f.sfnSend.mockImplementation(() =>
+    Promise.resolve({
+      status: 'RUNNING',
+      name: 'demo-2-0-0',
+      executionArn: EXECUTION,
+      input: JSON.stringify({ service: 'demo', version: '2.0.0', requestedBy: REQUESTER }),
+    }),
+  );
+}
 const ackText = (f: Fakes) => JSON.stringify(f.ack.mock.calls[0]);
 const ephemeralText = (f: Fakes) => JSON.stringify(f.client.chat.postEphemeral.mock.calls);
 
@@ -132,6 +160,7 @@ describe('/golive command listener', () => {
       version: '2.0.0',
       strategy: 'canary',
       requestedBy: REQUESTER,
+      verifiedBy: 'slack',
     });
     expect(start.input.name).toMatch(/^demo-2-0-0-slack-[0-9a-f]{12}$/);
     expect(f.respond).toHaveBeenCalledWith(expect.objectContaining({ response_type: 'ephemeral' }));
@@ -213,9 +242,7 @@ describe('/golive command listener', () => {
 
   it('aborts a running go-live for a release manager', async () => {
     const f = fakes();
-    f.sfnSend.mockImplementation(() =>
-      Promise.resolve({ status: 'RUNNING', name: 'demo-2-0-0', executionArn: EXECUTION }),
-    );
+    running(f);
 
     await golive(f.ctx)(command(f, REQUESTER, 'abort demo-2-0-0 smoke looks off'));
 
@@ -223,22 +250,321 @@ describe('/golive command listener', () => {
     expect(await f.store.getExecutionValue(EXECUTION, 'abort')).toEqual(
       expect.objectContaining({ by: REQUESTER, reason: 'smoke looks off' }),
     );
+    expect(await f.store.listAudit(EXECUTION)).toEqual([
+      expect.objectContaining({ action: 'abort', actor: REQUESTER, verifiedBy: 'slack', actorName: 'Rita' }),
+    ]);
+  });
+});
+
+/** An approve-form submission ticking `attest`. */
+function approveForm(f: Fakes, user: string, attest: string[] = [], note?: string): ViewArgs {
+  return submission(
+    f,
+    user,
+    'golive_approve_modal',
+    {
+      'attest:0': { attest: { type: 'checkboxes', selected_options: attest.map((value) => ({ value })) } },
+      ...(note ? { note: { note: { value: note } } } : {}),
+    },
+    { approvalId: 'apr-1', channel: 'C0RELEASES', ts: '1.000001' },
+  );
+}
+
+function item(id: string, overrides: Partial<ReadinessItem> = {}): ReadinessItem {
+  return {
+    id,
+    category: 'Network',
+    title: `Title of ${id}`,
+    kind: 'attest',
+    attestRole: 'production-team',
+    level: 'required',
+    required: true,
+    status: 'to-attest',
+    summary: 'to attest at the sign-off',
+    evidence: {},
+    attesters: [APPROVER, 'U_APPROVER_BEN'],
+    waivableBy: [],
+    ...overrides,
+  };
+}
+
+/** A checklist in the store: two required items Ana may attest, one only Ben may, one advisory. */
+async function checklist(f: Fakes): Promise<ReadinessReport> {
+  const report: ReadinessReport = {
+    service: 'demo',
+    version: '2.0.0',
+    passed: true,
+    checkedAt: new Date().toISOString(),
+    failing: [],
+    awaitingAttestation: ['ingress', 'db-private', 'security-review'],
+    items: [
+      item('ingress'),
+      item('db-private'),
+      item('security-review', { category: 'Access', attestRole: 'security', attesters: ['U_APPROVER_BEN'] }),
+      item('multi-location', { level: 'advisory', required: false }),
+      item('db-not-public', { kind: 'check', status: 'pass', summary: 'private', attesters: [] }),
+    ],
+  };
+  await f.store.putExecutionValue(EXECUTION, READINESS_VALUE, report);
+  return report;
+}
+
+describe('/golive with hostile input', () => {
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+    'answers "%s 1.0.0" at once as an unknown service, starting nothing',
+    async (service) => {
+      const f = fakes();
+
+      await golive(f.ctx)(command(f, REQUESTER, `${service} 1.0.0`));
+
+      expect(f.ack).toHaveBeenCalledTimes(1);
+      expect(ackText(f)).toContain(`unknown service \\"${service}\\"`);
+      expect(f.sfnSend).not.toHaveBeenCalled();
+    },
+  );
+
+  it.each(['status constructor', 'history __proto__', 'history toString'])(
+    'does not take "%s" for a service',
+    async (text) => {
+      const f = fakes();
+
+      await golive(f.ctx)(command(f, REQUESTER, text));
+
+      expect(f.ack).toHaveBeenCalledTimes(1);
+      const said = JSON.stringify([f.ack.mock.calls, f.respond.mock.calls]);
+      expect(said).toMatch(/unknown service|neither a service/);
+      expect(said).not.toContain('has no go-lives yet');
+    },
+  );
+
+  it('shows what the user typed, never as Slack controls', async () => {
+    const f = fakes();
+
+    await golive(f.ctx)(command(f, REQUESTER, '<!channel> 1.0.0'));
+
+    expect(ackText(f)).toContain('unknown service \\"&lt;!channel&gt;\\"');
+    expect(ackText(f)).not.toContain('<!channel>');
+  });
+
+  it('escapes an abort reason in the thread and names the release manager by mention', async () => {
+    const f = fakes();
+    running(f);
+    await f.store.putExecutionValue(EXECUTION, 'slack.card', { channel: 'C0RELEASES', ts: '1.000001' });
+
+    await golive(f.ctx)(command(f, REQUESTER, 'abort demo-2-0-0 <!channel> & <@U_APPROVER_BEN>'));
+
+    const posted = f.client.chat.postMessage.mock.calls.map((c) => (c as unknown as [{ text: string }])[0].text);
+    expect(posted).toEqual([
+      '🛑 Abort requested by <@U_RELEASE_MANAGER>: &lt;!channel&gt; &amp; &lt;@U_APPROVER_BEN&gt;. Rolling back.',
+    ]);
+  });
+
+  it('escapes a reject reason in the thread and on the approval message', async () => {
+    const f = fakes();
+    await pendingApproval(f);
+    await f.store.putExecutionValue(EXECUTION, 'slack.card', { channel: 'C0RELEASES', ts: '0.000001' });
+
+    await rejectSubmitted(f.ctx)(
+      submission(
+        f,
+        APPROVER,
+        'golive_reject_modal',
+        { reason: { reason: { value: '<!channel> <!here> <@U_APPROVER_BEN> R&D' } } },
+        { approvalId: 'apr-1', channel: 'C0RELEASES', ts: '1.000001' },
+      ),
+    );
+
+    const all = JSON.stringify([f.client.chat.postMessage.mock.calls, f.client.chat.update.mock.calls]);
+    expect(all).toContain('&lt;!channel&gt; &lt;!here&gt; &lt;@U_APPROVER_BEN&gt; R&amp;D');
+    expect(all).not.toMatch(/<!channel>|<!here>|<@U_APPROVER_BEN> R&D/);
+    expect((await f.store.getApproval('apr-1'))?.votes).toEqual([
+      expect.objectContaining({ decision: 'reject', verifiedBy: 'slack', voterName: 'Ana' }),
+    ]);
+  });
+});
+
+describe('/golive with roles per service', () => {
+  /** demo names its own release manager: the global one is not one of demo's. */
+  const perService = () => testConfig({ demo: { roles: { releaseManagers: ['U_DEMO_RM'] } } });
+
+  it('refuses a global release manager who is not one of the service', async () => {
+    const f = fakes({ config: perService() });
+
+    await golive(f.ctx)(command(f, REQUESTER, 'demo 2.0.0'));
+
+    expect(ackText(f)).toContain('only release managers of demo (<@U_DEMO_RM>)');
+    expect(f.sfnSend).not.toHaveBeenCalled();
+  });
+
+  it("starts for the service's own release manager", async () => {
+    const f = fakes({ config: perService() });
+
+    await golive(f.ctx)(command(f, 'U_DEMO_RM', 'demo 2.0.0'));
+
+    expect(f.sfnSend.mock.calls.map(([c]) => c.constructor.name)).toContain('StartExecutionCommand');
+  });
+
+  it('offers in the start form only the services the user manages, and refuses the others there', async () => {
+    const f = fakes({ config: perService() });
+
+    await golive(f.ctx)(command(f, REQUESTER, ''));
+    await startSubmitted(f.ctx)(
+      submission(
+        f,
+        REQUESTER,
+        'golive_start_modal',
+        { service: { service: { selected_option: { value: 'demo' } } }, version: { version: { value: '2.0.0' } } },
+        { channel: 'C0RELEASES' },
+      ),
+    );
+
+    expect(f.client.views.open).not.toHaveBeenCalled();
+    expect(ackText(f)).toContain('only release managers');
+    expect(f.ack.mock.calls[1][0]).toEqual({
+      response_action: 'errors',
+      errors: { service: expect.stringContaining('not a release manager of demo') },
+    });
+    expect(f.sfnSend).not.toHaveBeenCalled();
+  });
+
+  it("refuses an abort by a release manager of another service than the go-live's", async () => {
+    const base = perService();
+    const config = parseConfig({
+      ...base,
+      services: { ...base.services, other: { ...base.services.demo, roles: {} } },
+    });
+    const f = fakes({ config });
+    running(f);
+
+    await golive(f.ctx)(command(f, REQUESTER, 'abort demo-2-0-0'));
+
+    expect(f.calls[0]).toBe('ack');
+    expect(JSON.stringify(f.respond.mock.calls)).toContain('cannot abort a go-live of demo');
+    expect(await f.store.getExecutionValue(EXECUTION, 'abort')).toBeUndefined();
   });
 });
 
 describe('approval button listeners', () => {
-  it('decides on an approver click: resumes the task and removes the buttons', async () => {
+  it('opens the approve form for an approver: the items they may attest, none ticked, and what approving attests', async () => {
     const f = fakes();
     await pendingApproval(f);
+    await checklist(f);
 
     await approve(f.ctx)(click(f, APPROVER, 'apr-1'));
 
     expect(f.calls[0]).toBe('ack');
+    expect(f.client.views.open).toHaveBeenCalledTimes(1);
+    const { view } = f.client.views.open.mock.calls[0][0] as unknown as { view: { blocks: unknown[] } };
+    const text = JSON.stringify(view);
+    expect(text).toContain('golive_approve_modal');
+    expect(text).toContain('Approving attests only the items you tick');
+    const offered = view.blocks.flatMap((b) => {
+      const el = (b as { element?: { type: string; options: { value: string }[]; initial_options?: unknown } }).element;
+      expect(el?.initial_options).toBeUndefined();
+      return el?.type === 'checkboxes' ? el.options.map((o) => o.value) : [];
+    });
+    expect(offered).toEqual(['ingress', 'db-private', 'multi-location']);
+    expect(text).toContain('requested by Rita');
+    expect(text).toContain('Title of security-review — Ben');
+    expect(text).not.toContain('secret-task-token');
+    expect(f.callbacks.succeed).not.toHaveBeenCalled();
+  });
+
+  it('decides on a submitted approve form: resumes the task and removes the buttons', async () => {
+    const f = fakes();
+    await pendingApproval(f);
+
+    await approveSubmitted(f.ctx)(approveForm(f, APPROVER));
+
     expect(f.callbacks.succeed).toHaveBeenCalledWith('secret-task-token', expect.anything());
     const update = JSON.stringify(f.client.chat.update.mock.calls[0]);
     expect(update).toContain('Approved');
     expect(update).not.toContain('golive_approve');
     expect(update).not.toContain('secret-task-token');
+  });
+
+  it('refuses an approval in the form while required items stay unattested, naming them and who may attest', async () => {
+    const f = fakes();
+    await pendingApproval(f);
+    await checklist(f);
+
+    await approveSubmitted(f.ctx)(approveForm(f, APPROVER, ['ingress']));
+
+    const [response] = f.ack.mock.calls[0] as unknown as [{ response_action: string; errors: Record<string, string> }];
+    expect(response.response_action).toBe('errors');
+    const error = response.errors['attest:0'];
+    expect(error).toBe(
+      'Not approved, nothing recorded: 2 required item(s) would stay unattested: db-private (may attest: Ana, Ben); ' +
+        'security-review (may attest: Ben). Tick those you have checked yourself, or have them attested or waived first.',
+    );
+    expect((await f.store.getApproval('apr-1'))?.votes).toEqual([]);
+    expect(f.callbacks.succeed).not.toHaveBeenCalled();
+    const report = await f.store.getExecutionValue<ReadinessReport>(EXECUTION, READINESS_VALUE);
+    expect(report?.items.find((i) => i.id === 'ingress')?.status).toBe('to-attest');
+  });
+
+  it('attests exactly the ticked items, with the voter verified by Slack and named', async () => {
+    const f = fakes();
+    await pendingApproval(f, { approvers: [APPROVER, 'U_APPROVER_BEN'], minApprovals: 2 });
+    const report = await checklist(f);
+    report.awaitingAttestation = ['ingress', 'db-private'];
+    report.items = report.items.filter((i) => i.id !== 'security-review');
+    await f.store.putExecutionValue(EXECUTION, READINESS_VALUE, report);
+
+    await approveSubmitted(f.ctx)(approveForm(f, APPROVER, ['ingress', 'db-private'], 'checked <!channel>'));
+
+    expect(f.ack).toHaveBeenCalledWith();
+    const record = await f.store.getApproval('apr-1');
+    expect(record?.votes).toEqual([
+      expect.objectContaining({
+        voter: APPROVER,
+        decision: 'approve',
+        verifiedBy: 'slack',
+        voterName: 'Ana',
+        reason: 'checked <!channel>',
+      }),
+    ]);
+    const after = await f.store.getExecutionValue<ReadinessReport>(EXECUTION, READINESS_VALUE);
+    expect(after?.items.filter((i) => i.status === 'attested').map((i) => i.id)).toEqual(['ingress', 'db-private']);
+    expect(after?.items.find((i) => i.id === 'multi-location')?.status).toBe('to-attest');
+    const audit = await f.store.listAudit(EXECUTION);
+    expect(audit.filter((a) => a.action === 'attest')).toEqual([
+      expect.objectContaining({ actor: APPROVER, verifiedBy: 'slack', actorName: 'Ana' }),
+      expect.objectContaining({ actor: APPROVER, verifiedBy: 'slack', actorName: 'Ana' }),
+    ]);
+    const update = JSON.stringify(f.client.chat.update.mock.calls[0]);
+    expect(update).toContain('checked &lt;!channel&gt;');
+    expect(update).not.toContain('<!channel>');
+  });
+
+  it('shows the checklist as signed off once decided: who attested or waived each item and when', async () => {
+    const f = fakes();
+    await pendingApproval(f);
+    const report = await checklist(f);
+    const security = report.items.find((i) => i.id === 'security-review')!;
+    Object.assign(security, {
+      status: 'waived',
+      waiver: {
+        by: 'U_APPROVER_BEN',
+        reason: '<!here> pen test next week',
+        at: '2026-05-04T10:20:30.000Z',
+        was: 'to-attest',
+      },
+    });
+    report.awaitingAttestation = ['ingress', 'db-private'];
+    await f.store.putExecutionValue(EXECUTION, READINESS_VALUE, report);
+
+    await approveSubmitted(f.ctx)(approveForm(f, APPROVER, ['ingress', 'db-private']));
+
+    expect(f.callbacks.succeed).toHaveBeenCalledTimes(1);
+    const final = JSON.stringify(f.client.chat.update.mock.calls.at(-1));
+    expect(final).toContain('Checklist at the sign-off');
+    expect(final).toMatch(/Title of ingress — attested by <@U_APPROVER_ANA> at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(final).toContain(
+      'Title of security-review — waived by <@U_APPROVER_BEN> at 2026-05-04 10:20 UTC: &lt;!here&gt; pen test next week',
+    );
+    expect(final).toContain('Title of multi-location (advisory) — not attested');
+    expect(final).not.toContain('<!here>');
   });
 
   it.each([
@@ -252,16 +578,28 @@ describe('approval button listeners', () => {
 
     expect(ephemeralText(f)).toContain(why);
     expect(f.client.chat.postEphemeral.mock.calls[0][0]).toEqual(expect.objectContaining({ user }));
+    expect(f.client.views.open).not.toHaveBeenCalled();
     expect(f.client.chat.update).not.toHaveBeenCalled();
     expect(f.callbacks.succeed).not.toHaveBeenCalled();
     expect((await f.store.getApproval('apr-1'))?.votes).toEqual([]);
+  });
+
+  it('writes people as mentions in what it tells a refused voter', async () => {
+    const f = fakes();
+    await pendingApproval(f);
+
+    await approve(f.ctx)(click(f, OUTSIDER, 'apr-1'));
+
+    expect(ephemeralText(f)).toContain(
+      '<@U_GUEST> is not an approver of this go-live (approvers: <@U_APPROVER_ANA>, <@U_APPROVER_BEN>)',
+    );
   });
 
   it('shows N of M progress and keeps the buttons until enough approvals', async () => {
     const f = fakes();
     await pendingApproval(f, { minApprovals: 2 });
 
-    await approve(f.ctx)(click(f, APPROVER, 'apr-1'));
+    await approveSubmitted(f.ctx)(approveForm(f, APPROVER));
 
     const update = JSON.stringify(f.client.chat.update.mock.calls[0]);
     expect(update).toContain('1 of 2 needed');
@@ -269,12 +607,12 @@ describe('approval button listeners', () => {
     expect(f.callbacks.succeed).not.toHaveBeenCalled();
   });
 
-  it('handles a double click gracefully: counted once, and says so', async () => {
+  it('handles a double submission gracefully: counted once, and says so', async () => {
     const f = fakes();
     await pendingApproval(f, { minApprovals: 2 });
 
-    await approve(f.ctx)(click(f, APPROVER, 'apr-1'));
-    await approve(f.ctx)(click(f, APPROVER, 'apr-1'));
+    await approveSubmitted(f.ctx)(approveForm(f, APPROVER));
+    await approveSubmitted(f.ctx)(approveForm(f, APPROVER));
 
     expect((await f.store.getApproval('apr-1'))?.votes).toHaveLength(1);
     expect(ephemeralText(f)).toContain('counted once');
@@ -290,7 +628,19 @@ describe('approval button listeners', () => {
     const update = JSON.stringify(f.client.chat.update.mock.calls[0]);
     expect(update).toContain('Expired');
     expect(update).not.toContain('golive_approve');
+    expect(f.client.views.open).not.toHaveBeenCalled();
     expect(f.callbacks.succeed).not.toHaveBeenCalled();
+  });
+
+  it('says a sign-off is unknown when an approve form carries no approval id', async () => {
+    const f = fakes();
+    const args = approveForm(f, APPROVER);
+    (args.view as { private_metadata: string }).private_metadata = 'not json';
+
+    await approveSubmitted(f.ctx)(args);
+
+    expect(f.ack).toHaveBeenCalledWith();
+    expect(ephemeralText(f)).toContain('this sign-off is unknown');
   });
 
   it('opens the reject modal for an approver, carrying only the approval id', async () => {
@@ -299,7 +649,8 @@ describe('approval button listeners', () => {
 
     await reject(f.ctx)(click(f, APPROVER, 'apr-1', 'golive_reject'));
 
-    expect(f.calls.slice(0, 2)).toEqual(['ack', 'views.open']);
+    expect(f.calls[0]).toBe('ack');
+    expect(f.client.views.open).toHaveBeenCalledTimes(1);
     const view = JSON.stringify(f.client.views.open.mock.calls[0]);
     expect(view).toContain('golive_reject_modal');
     expect(view).toContain('apr-1');

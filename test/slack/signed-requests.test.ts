@@ -1,10 +1,11 @@
 import { AwsLambdaReceiver, App, LogLevel } from '@slack/bolt';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { READINESS_VALUE, type ReadinessReport } from '../../lambdas/core/steps/readiness';
 import { createLambdaSlackHandler, type SlackLambdaHandler } from '../../lambdas/slack/lambda-receiver';
 import { localSlackCredentials } from '../../local/slack-emulator/credentials';
 import { APPROVER, REQUESTER, startHarness, testConfig, type Harness } from '../support/harness';
 import {
-  approveClickBody,
+  approveSubmissionBody,
   commandBody,
   findApprovalMessage,
   findCard,
@@ -182,11 +183,17 @@ describe('signed Slack requests', () => {
       expect(JSON.parse(ours.body)).toEqual({ challenge: REASON });
     });
 
-    it('casts one vote when an approve click is retried', async () => {
+    it('casts one vote when an approve form submission is retried', async () => {
       const arn = await h.start({ version: '2.1.0' });
       await h.waitForCallback(arn, 'SignOff');
       const approval = await h.rt.store.findApprovalByExecution(arn);
-      const body = approveClickBody(APPROVER, approval!.approvalId);
+      const report = await h.rt.store.getExecutionValue<ReadinessReport>(arn, READINESS_VALUE);
+      const mine = report!.items.filter((i) => i.status === 'to-attest' && i.attesters.includes(APPROVER));
+      const body = approveSubmissionBody(
+        APPROVER,
+        approval!.approvalId,
+        mine.map((i) => i.id),
+      );
 
       await post(body, slackRequest(secret, body));
       await post(body, slackRequest(secret, body, { timestamp: now() + 1, retryNum: 1 }));

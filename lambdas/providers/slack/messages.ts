@@ -4,11 +4,15 @@
  */
 import type { KnownBlock } from '@slack/web-api';
 import type { ApprovalRecord, ApprovalStatus } from '../../core/ports';
+import type { ReadinessItem, ReadinessReport } from '../../core/readiness/evaluate';
+import { escapeMrkdwn, mention } from './mrkdwn';
 
 export const APPROVE_ACTION = 'golive_approve';
 export const REJECT_ACTION = 'golive_reject';
 export const START_MODAL = 'golive_start_modal';
 export const REJECT_MODAL = 'golive_reject_modal';
+/** The approve step: the checklist items to attest, ticked one by one, and an optional note. */
+export const APPROVE_MODAL = 'golive_approve_modal';
 
 export type CardStatus = 'running' | 'succeeded' | 'rolled-back' | 'rollback-failed';
 export interface CardStep {
@@ -100,7 +104,7 @@ export function cardBlocks(card: CardState, now = new Date()): KnownBlock[] {
     { type: 'divider' },
     { type: 'section', text: md(steps.length ? steps.join('\n') : '⏳ starting…') },
   ];
-  if (card.outcome) blocks.push({ type: 'section', text: md(card.outcome) });
+  if (card.outcome) blocks.push({ type: 'section', text: md(escapeMrkdwn(card.outcome)) });
   blocks.push({
     type: 'context',
     elements: [md(`${card.endedAt ? 'Took' : 'Running for'} ${took} · started ${card.startedAt}`)],
@@ -140,13 +144,16 @@ export function approvalBlocks(
   > & { status: ApprovalStatus },
   ref: Pick<ApprovalMessageRef, 'execution' | 'readiness'> & { strategy?: string },
   now = new Date(),
+  /** The checklist with its answers, shown once the sign-off is decided. */
+  checklist?: ReadinessReport,
 ): KnownBlock[] {
   const approvals = record.votes.filter((v) => v.decision === 'approve');
   const expired = record.status === 'pending' && Date.parse(record.expiresAt) <= now.getTime();
   const status: ApprovalStatus = expired ? 'expired' : record.status;
   const readiness = readinessSummary(ref.readiness);
   const votes = record.votes.map(
-    (v) => `${v.decision === 'approve' ? '✅' : '❌'} <@${v.voter}>${v.reason ? `: ${v.reason}` : ''}`,
+    (v) =>
+      `${v.decision === 'approve' ? '✅' : '❌'} ${mention(v.voter)}${v.reason ? `: ${escapeMrkdwn(v.reason)}` : ''}`,
   );
   const blocks: KnownBlock[] = [
     { type: 'header', text: plain(`Sign-off: ${record.service} ${record.version}`) },
@@ -162,11 +169,22 @@ export function approvalBlocks(
         md(`*Execution*\n\`${ref.execution}\``),
       ],
     },
-    { type: 'section', text: md(`*Readiness evidence*\n${readiness}`) },
   ];
+  // Once decided, the checklist as signed off (below) replaces the evidence as it stood when asked.
+  const signedOff = checklist && status !== 'pending';
+  if (!signedOff) blocks.push({ type: 'section', text: md(`*Readiness evidence*\n${readiness}`) });
   if (votes.length) blocks.push({ type: 'context', elements: [md(votes.join(' · '))] });
   blocks.push({ type: 'divider' });
   if (status === 'pending') {
+    blocks.push({
+      type: 'context',
+      elements: [
+        md(
+          '🖊️ *Approving attests only what you tick:* Approve opens a form listing the checklist items you are named ' +
+            'to attest; nothing is attested for you.',
+        ),
+      ],
+    });
     blocks.push({
       type: 'actions',
       block_id: `approval:${record.approvalId}`,
@@ -176,13 +194,8 @@ export function approvalBlocks(
           action_id: APPROVE_ACTION,
           text: plain('Approve'),
           style: 'primary',
+          // No confirm dialog: the click opens the approve form (the items to attest, ticked one by one).
           value: record.approvalId,
-          confirm: {
-            title: plain('Approve this go-live?'),
-            text: md(`${record.service} ${record.version} will be promoted to 100% of the traffic.`),
-            confirm: plain('Approve'),
-            deny: plain('Cancel'),
-          },
         },
         {
           type: 'button',
@@ -194,12 +207,57 @@ export function approvalBlocks(
       ],
     });
   } else {
-    const by = status === 'approved' ? ` by ${approvals.map((v) => `<@${v.voter}>`).join(', ')}` : '';
+    const by = status === 'approved' ? ` by ${approvals.map((v) => mention(v.voter)).join(', ')}` : '';
     const rejection = record.votes.find((v) => v.decision === 'reject');
-    const why = status === 'rejected' && rejection ? ` by <@${rejection.voter}>: ${rejection.reason ?? ''}` : '';
+    const why =
+      status === 'rejected' && rejection
+        ? ` by ${mention(rejection.voter)}: ${escapeMrkdwn(rejection.reason ?? '')}`
+        : '';
     blocks.push({ type: 'section', text: md(`*${DECIDED[status] ?? status}*${by}${why}`) });
+    if (signedOff) blocks.push(...checklistBlocks(checklist));
   }
   return blocks;
+}
+
+const SECTION_MAX = 3000;
+const when = (at: string) => `${at.slice(0, 16).replace('T', ' ')} UTC`;
+
+/** One line per item a person answered or left open: attested or waived by whom and when. */
+function checklistLine(i: ReadinessItem): string | undefined {
+  const title = escapeMrkdwn(i.title);
+  const level = i.required ? '' : ' (advisory)';
+  if (i.status === 'attested' && i.attestation) {
+    const note = i.attestation.note ? `: ${escapeMrkdwn(i.attestation.note)}` : '';
+    return `🖊️ ${title}${level} — attested by ${mention(i.attestation.by)} at ${when(i.attestation.at)}${note}`;
+  }
+  if (i.status === 'waived' && i.waiver) {
+    return `⚠️ ${title}${level} — waived by ${mention(i.waiver.by)} at ${when(i.waiver.at)}: ${escapeMrkdwn(i.waiver.reason)}`;
+  }
+  if (i.status === 'to-attest') return `⏳ ${title}${level} — not attested`;
+  if (i.status === 'fail') return `❌ ${title}${level} — failed`;
+  return undefined;
+}
+
+/**
+ * The checklist at the sign-off (shown once it is decided or closed): counts, then every item that
+ * people answered or left open, with who attested or waived it and when.
+ */
+export function checklistBlocks(report: ReadinessReport): KnownBlock[] {
+  const count = (s: string) => report.items.filter((i) => i.status === s).length;
+  const head =
+    `*Checklist at the sign-off* — ${count('pass')} passed, ${count('attested')} attested, ${count('waived')} waived` +
+    `${count('to-attest') ? `, ${count('to-attest')} not attested` : ''}${count('fail') ? `, ${count('fail')} failed` : ''}` +
+    `${count('n/a') ? `, ${count('n/a')} not applicable` : ''}`;
+  const lines = report.items.map(checklistLine).filter((l): l is string => l !== undefined);
+  // Sections hold 3000 characters: the lines go into as many as they need.
+  const sections: string[] = [head];
+  for (const line of lines) {
+    const text = line.length > SECTION_MAX ? `${line.slice(0, SECTION_MAX - 1)}…` : line;
+    const last = sections[sections.length - 1];
+    if (last.length + 1 + text.length <= SECTION_MAX) sections[sections.length - 1] = `${last}\n${text}`;
+    else sections.push(text);
+  }
+  return sections.map((text) => ({ type: 'section', text: md(text) }));
 }
 
 export function approvalText(record: Pick<ApprovalRecord, 'service' | 'version' | 'status'>): string {

@@ -3,6 +3,8 @@ import type { NotificationEvent, Notifier, ProgressEvent, Store } from '../../co
 import { describeCause } from '../../core/steps/step';
 import { executionName } from '../../core/request';
 import { ROLLBACK_PATH } from '../../core/workflow/definition';
+import { READINESS_VALUE, type ReadinessReport } from '../../core/steps/readiness';
+import { escapeMrkdwn } from './mrkdwn';
 import {
   APPROVAL_MESSAGE_KEY,
   CARD_KEY,
@@ -83,8 +85,10 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
       blocks: cardBlocks(card, now()),
     });
   };
+  // Every text posted here comes from the core and may quote what someone typed (a reject or abort
+  // reason): escaped, so `<!channel>` is shown, never triggered.
   const reply = async (card: CardState | undefined, text: string) => {
-    if (card) await client.chat.postMessage({ channel: card.channel, thread_ts: card.ts, text });
+    if (card) await client.chat.postMessage({ channel: card.channel, thread_ts: card.ts, text: escapeMrkdwn(text) });
   };
 
   async function createCard(event: ProgressEvent | NotificationEvent): Promise<CardState> {
@@ -154,11 +158,12 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
     const record = await refs.getApproval(ref.approvalId);
     if (!record) return;
     const status = record.status === 'pending' ? 'expired' : record.status;
+    const checklist = await refs.getExecutionValue<ReadinessReport>(executionId, READINESS_VALUE);
     await client.chat.update({
       channel: ref.channel,
       ts: ref.ts,
       text: approvalText({ ...record, status }),
-      blocks: approvalBlocks({ ...record, status }, ref, now()),
+      blocks: approvalBlocks({ ...record, status }, ref, now(), checklist),
     });
     await refs.putExecutionValue(executionId, APPROVAL_MESSAGE_KEY, { ...ref, final: true });
   }
@@ -177,7 +182,7 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
       : undefined;
     const res = await client.chat.postMessage({
       channel: options.channel,
-      text: event.text,
+      text: escapeMrkdwn(event.text),
       ...(blocks ? { blocks } : {}),
     });
     if (res.ts && approvalId) {
@@ -200,7 +205,7 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
     const final = FINAL_KIND[event.kind];
     if (!card) {
       // No card (the go-live never reported a step): the plain message is the notification.
-      const res = await client.chat.postMessage({ channel: options.channel, text: event.text });
+      const res = await client.chat.postMessage({ channel: options.channel, text: escapeMrkdwn(event.text) });
       if (final) await finaliseApproval(event.executionId).catch(() => undefined);
       return { delivered: Boolean(res.ok), ...(res.ts ? { ref: res.ts } : {}) };
     }
@@ -216,7 +221,7 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
     const res = await client.chat.postMessage({
       channel: card.channel,
       thread_ts: card.ts,
-      text: `${event.text}${took}`,
+      text: `${escapeMrkdwn(event.text)}${took}`,
       // Days after the go-live its thread is out of sight: a scratch copy left behind is told in the channel too.
       reply_broadcast: event.kind === 'scratch',
     });

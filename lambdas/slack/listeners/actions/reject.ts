@@ -1,4 +1,5 @@
 import { checkVote } from '../../../core/steps/approval';
+import { displayName } from '../../context';
 import { rejectModal } from '../../modals';
 import { reportVote } from '../../vote-outcome';
 import type { ButtonArgs, Listener } from '../types';
@@ -14,7 +15,7 @@ export const reject: Listener<ButtonArgs> =
       ...(body.channel?.id ? { channel: body.channel.id } : {}),
       ...(body.message?.ts ? { ts: body.message.ts } : {}),
     };
-    const record = await ctx.store.getApproval(approvalId);
+    const record = approvalId ? await ctx.store.getApproval(approvalId) : undefined;
     const early = record
       ? checkVote(
           record,
@@ -22,12 +23,22 @@ export const reject: Listener<ButtonArgs> =
           ctx.now(),
         )
       : { kind: 'refused' as const, message: 'this sign-off is unknown' };
-    if (early) {
-      await reportVote(ctx, client, approvalId, early, origin);
+    if (early || !record) {
+      await reportVote(
+        ctx,
+        client,
+        approvalId,
+        early ?? { kind: 'refused', message: 'this sign-off is unknown' },
+        origin,
+      );
       return;
     }
     await client.views.open({
       trigger_id: body.trigger_id,
-      view: rejectModal({ approvalId, ...origin }, `${record?.service} ${record?.version}`),
+      view: rejectModal(
+        { approvalId, ...origin },
+        `${record.service} ${record.version}`,
+        await displayName(ctx, client, record.requestedBy),
+      ),
     });
   };

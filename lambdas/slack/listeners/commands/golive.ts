@@ -10,13 +10,14 @@ const SUBCOMMANDS: Record<string, Subcommand> = { status, abort, history, help }
 
 /** `/golive …`: a subcommand by its first word; anything else is a start request. */
 export const golive: Listener<CommandArgs> = (ctx) => {
-  const sub = Object.fromEntries(Object.entries(SUBCOMMANDS).map(([name, make]) => [name, make(ctx)]));
+  // A Map, not an object: `/golive constructor 1.0.0` is a start request, never Object's constructor.
+  const sub = new Map(Object.entries(SUBCOMMANDS).map(([name, make]) => [name, make(ctx)]));
   const startGoLive = start(ctx);
   const modal = openStartModal(ctx);
   return async (args) => {
-    const words = args.command.text.trim().split(/\s+/).filter(Boolean);
+    const words = (args.command.text ?? '').trim().split(/\s+/).filter(Boolean);
     if (words.length === 0) return modal(args, []);
-    const handler = sub[words[0].toLowerCase()];
+    const handler = sub.get(words[0].toLowerCase());
     return handler ? handler(args, words.slice(1)) : startGoLive(args, words);
   };
 };

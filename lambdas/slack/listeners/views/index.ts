@@ -1,10 +1,12 @@
-import { REJECT_MODAL, START_MODAL } from '../../../providers/slack/messages';
+import { APPROVE_MODAL, REJECT_MODAL, START_MODAL } from '../../../providers/slack/messages';
 import type { Listener, ViewArgs } from '../types';
+import { approveSubmitted } from './approve-submitted';
 import { rejectSubmitted } from './reject-submitted';
 import { startSubmitted } from './start-submitted';
 
 /** Modal submissions by callback_id. */
 export const views: Record<string, Listener<ViewArgs>> = {
   [START_MODAL]: startSubmitted,
+  [APPROVE_MODAL]: approveSubmitted,
   [REJECT_MODAL]: rejectSubmitted,
 };

@@ -1,5 +1,7 @@
 import { castVote } from '../../../core/steps/approval';
-import { REJECT_REASON, type RejectMeta } from '../../modals';
+import { displayName } from '../../context';
+import { REJECT_REASON } from '../../modals';
+import { fieldText, metaText, viewMeta } from '../../view-state';
 import { reportVote } from '../../vote-outcome';
 import type { Listener, ViewArgs } from '../types';
 
@@ -7,21 +9,31 @@ import type { Listener, ViewArgs } from '../types';
 export const rejectSubmitted: Listener<ViewArgs> =
   (ctx) =>
   async ({ ack, view, body, client }) => {
-    const reason = view.state.values[REJECT_REASON]?.[REJECT_REASON]?.value?.trim() ?? '';
+    const reason = fieldText(view, REJECT_REASON);
     if (!reason) {
       await ack({ response_action: 'errors', errors: { [REJECT_REASON]: 'Say why: a rejection needs a reason.' } });
       return;
     }
     await ack();
-    const meta = JSON.parse(view.private_metadata || '{}') as RejectMeta;
-    const outcome = await castVote(
-      ctx,
-      { approvalId: meta.approvalId },
-      { voter: body.user.id, decision: 'reject', reason },
-    );
-    await reportVote(ctx, client, meta.approvalId, outcome, {
+    const meta = viewMeta(view);
+    const approvalId = metaText(meta, 'approvalId') ?? '';
+    const origin = {
       user: body.user.id,
-      ...(meta.channel ? { channel: meta.channel } : {}),
-      ...(meta.ts ? { ts: meta.ts } : {}),
-    });
+      ...(metaText(meta, 'channel') ? { channel: metaText(meta, 'channel') } : {}),
+      ...(metaText(meta, 'ts') ? { ts: metaText(meta, 'ts') } : {}),
+    };
+    const outcome = approvalId
+      ? await castVote(
+          ctx,
+          { approvalId },
+          {
+            voter: body.user.id,
+            voterName: await displayName(ctx, client, body.user.id),
+            verifiedBy: 'slack',
+            decision: 'reject',
+            reason,
+          },
+        )
+      : ({ kind: 'refused', message: 'this sign-off is unknown' } as const);
+    await reportVote(ctx, client, approvalId, outcome, origin);
   };

@@ -1,4 +1,5 @@
-import { USAGE } from '../../../context';
+import { escapeMrkdwn } from '../../../../providers/slack/mrkdwn';
+import { USAGE, unknownService } from '../../../context';
 import { listGoLives } from '../../../executions';
 import type { Subcommand } from '../../types';
 import { describeGoLive } from './status';
@@ -8,11 +9,9 @@ export const history: Subcommand =
   (ctx) =>
   async ({ ack, respond }, words) => {
     const [service] = words;
-    if (!service || !ctx.config.services[service]) {
-      await ack({
-        response_type: 'ephemeral',
-        text: `⚠️ ${service ? `unknown service "${service}"` : 'name a service'}: use one of ${Object.keys(ctx.config.services).join(', ')}.\n${USAGE}`,
-      });
+    const unknown = unknownService(ctx.config, service);
+    if (unknown) {
+      await ack({ response_type: 'ephemeral', text: `⚠️ ${escapeMrkdwn(unknown)}.\n${USAGE}` });
       return;
     }
     await ack();

@@ -1,12 +1,13 @@
-import { isReleaseManager, notReleaseManager } from '../../../context';
+import { notReleaseManager, servicesManagedBy } from '../../../context';
 import { startModal } from '../../../modals';
 import type { Subcommand } from '../../types';
 
-/** `/golive` alone: the start form (release managers only). */
+/** `/golive` alone: the start form, offering the services the user is a release manager of. */
 export const openStartModal: Subcommand =
   (ctx) =>
   async ({ ack, command, client }) => {
-    if (!isReleaseManager(ctx.config, command.user_id)) {
+    const services = servicesManagedBy(ctx.config, command.user_id);
+    if (services.length === 0) {
       await ack({
         response_type: 'ephemeral',
         text: notReleaseManager(ctx.config, command.user_id, 'start a go-live'),
@@ -16,6 +17,6 @@ export const openStartModal: Subcommand =
     await ack();
     await client.views.open({
       trigger_id: command.trigger_id,
-      view: startModal(ctx.config, { channel: command.channel_id }),
+      view: startModal(services, { channel: command.channel_id }),
     });
   };

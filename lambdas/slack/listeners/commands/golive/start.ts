@@ -1,29 +1,39 @@
 import { STRATEGIES } from '../../../../core/strategies';
 import { validateRequest } from '../../../../core/request';
-import { USAGE, isReleaseManager, notReleaseManager } from '../../../context';
+import { escapeMrkdwn } from '../../../../providers/slack/mrkdwn';
+import { USAGE, isReleaseManager, notReleaseManager, unknownService } from '../../../context';
 import { startGoLive } from '../../../executions';
 import type { Subcommand } from '../../types';
 
-/** `/golive <service> <version> [strategy]`: release managers only; bad input names the problem. */
+/**
+ * `/golive <service> <version> [strategy]`: release managers of that service only; bad input names
+ * the problem (the user's words shown as typed, never as Slack controls).
+ */
 export const start: Subcommand =
   (ctx) =>
   async ({ ack, command, respond }, words) => {
     const user = command.user_id;
-    if (!isReleaseManager(ctx.config, user)) {
-      await ack({ response_type: 'ephemeral', text: notReleaseManager(ctx.config, user, 'start a go-live') });
+    const [service, version, strategy, ...rest] = words;
+    const unknown = unknownService(ctx.config, service);
+    if (!unknown && !isReleaseManager(ctx.config, service, user)) {
+      await ack({
+        response_type: 'ephemeral',
+        text: notReleaseManager(ctx.config, user, `start a go-live of ${service}`, service),
+      });
       return;
     }
-    const [service, version, strategy, ...rest] = words;
-    let problem: string | undefined;
+    let problem: string | undefined = unknown;
     let request;
-    if (rest.length > 0) problem = `too many arguments ("${rest.join(' ')}")`;
+    if (problem) {
+      // unknown service: said below
+    } else if (rest.length > 0) problem = `too many arguments ("${rest.join(' ')}")`;
     else if (strategy && !(STRATEGIES as readonly string[]).includes(strategy))
       problem = `unknown strategy "${strategy}": use one of ${STRATEGIES.join(', ')}`;
     else if (!version) problem = `the version is missing after "${service}"`;
     else {
       try {
         request = validateRequest(
-          { service, version, ...(strategy ? { strategy } : {}), requestedBy: user },
+          { service, version, ...(strategy ? { strategy } : {}), requestedBy: user, verifiedBy: 'slack' },
           ctx.config,
         );
       } catch (err) {
@@ -31,7 +41,10 @@ export const start: Subcommand =
       }
     }
     if (!request) {
-      await ack({ response_type: 'ephemeral', text: `⚠️ ${problem ?? 'bad input'}. Nothing started.\n${USAGE}` });
+      await ack({
+        response_type: 'ephemeral',
+        text: `⚠️ ${escapeMrkdwn(problem ?? 'bad input')}. Nothing started.\n${USAGE}`,
+      });
       return;
     }
     await ack({
