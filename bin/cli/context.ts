@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ListStateMachinesCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ConfigError, type GoLiveConfig } from '../../lambdas/core/config';
 import { loadConfig } from '../../lambdas/core/config-file';
 import { eachPage } from '../../lambdas/providers/pages';
@@ -11,6 +11,8 @@ export interface GlobalOptions {
   config?: string;
   home?: string;
   endpoint?: string;
+  /** The control API (bin/cli/api.ts): where start, status, history, votes and aborts go. */
+  api?: string;
   json?: boolean;
 }
 
@@ -39,11 +41,27 @@ export function endpointUrl(opts: GlobalOptions): string {
   return opts.endpoint ?? process.env.GOLIVE_ENDPOINT ?? 'http://127.0.0.1:8083';
 }
 
+/**
+ * The local runtime's endpoint takes any credentials; another one (AWS: https://states.<region>.amazonaws.com)
+ * gets the caller's, from the standard AWS credential chain.
+ */
+function stepFunctionsClient(endpoint: string): SFNClient {
+  let host: string;
+  try {
+    host = new URL(endpoint).hostname;
+  } catch {
+    throw usageError(`--endpoint "${endpoint}" is not a URL: e.g. http://127.0.0.1:8083`);
+  }
+  if (['127.0.0.1', 'localhost', '[::1]'].includes(host)) return sfnClient(endpoint);
+  const region = /^states[.-](?:fips[.-])?([a-z0-9-]+)\.amazonaws\.com/.exec(host)?.[1] ?? process.env.AWS_REGION;
+  return new SFNClient({ endpoint, ...(region ? { region } : {}) });
+}
+
 export class Remote {
   readonly sfn: SFNClient;
   private machineArn?: string;
   constructor(readonly endpoint: string) {
-    this.sfn = sfnClient(endpoint);
+    this.sfn = stepFunctionsClient(endpoint);
   }
 
   async call<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StateTooNew } from '../../local/sqlite-schema';
-import { CliError, EXIT, usageError } from './errors';
+import { CliError, EXIT, EXIT_HELP, usageError } from './errors';
 import {
   abortCommand,
   approveCommand,
@@ -27,6 +27,7 @@ const GLOBAL: Options = {
   config: { type: 'string' },
   home: { type: 'string' },
   endpoint: { type: 'string' },
+  api: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -57,12 +58,15 @@ const COMMANDS: Record<string, Command> = {
 const GLOBAL_HELP = `Global options:
   --config <file>     golive.config.yaml to use (default: ./golive.config.yaml, else the bundled demo config)
   --home <dir>        local state directory (default: ./.golive, or GOLIVE_HOME)
-  --endpoint <url>    Step Functions endpoint (default: http://127.0.0.1:8083, or GOLIVE_ENDPOINT)
+  --api <url>         control API that start, status, history, approve, reject and abort act through
+                      (default: GOLIVE_API, else the local runtime of --home, else http://127.0.0.1:8084;
+                      on AWS the stack's ControlApiUrl output: requests are signed with your AWS credentials)
+  --endpoint <url>    Step Functions endpoint that watch and audit read (default: GOLIVE_ENDPOINT, else
+                      http://127.0.0.1:8083; with an AWS --api, that region's Step Functions)
   --json              machine-readable output
   -h, --help          this help
 
-Exit codes: 0 success, 1 go-live failed and was rolled back (or a check failed), 2 bad input,
-3 runtime/endpoint unreachable, 4 rollback failed.`;
+${EXIT_HELP}`;
 
 function topHelp(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`);

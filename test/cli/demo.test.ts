@@ -35,7 +35,10 @@ function demo(
 describe('golive demo (npm start)', () => {
   let home: string;
   let config: string;
-  const ports = ['--sfn-port', '0', '--router-port', '0', '--blue-port', '0', '--green-port', '0', '--slack-port', '0'];
+  const ports = [
+    ...['--sfn-port', '0', '--router-port', '0', '--blue-port', '0', '--green-port', '0'],
+    ...['--slack-port', '0', '--control-port', '0'],
+  ];
 
   beforeAll(() => {
     home = mkdtempSync(join(tmpdir(), 'golive-demo-'));

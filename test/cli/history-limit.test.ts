@@ -1,14 +1,16 @@
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
-  ListStateMachinesCommand,
   SFNClient,
+  type ListExecutionsCommandInput,
   type ListExecutionsCommandOutput,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { main, type Io } from '../../bin/cli/main';
-import { STATE_MACHINE_NAME } from '../../local/runtime';
-import { answerPages } from '../support/pages';
+import { GoLiveClient } from '../../lambdas/core/client';
+import { startControlServer, type ControlServer } from '../../local/control-server';
+import { SqliteStore } from '../../local/providers/sqlite-store';
+import { demoConfigFile, FakeCallbacks } from '../support/fake-deps';
+import { runCli } from '../support/cli';
 
 const sfn = mockClient(SFNClient);
 const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:golive';
@@ -20,32 +22,66 @@ const execution = (name: string) => ({
   startDate: new Date('2026-11-26T10:00:00.000Z'),
 });
 
-beforeEach(() => {
+let store: SqliteStore;
+let server: ControlServer;
+
+beforeEach(async () => {
   sfn.reset();
-  sfn.on(ListStateMachinesCommand).resolves({
-    stateMachines: [{ name: STATE_MACHINE_NAME, stateMachineArn: MACHINE, type: 'STANDARD', creationDate: new Date() }],
+  sfn.on(DescribeExecutionCommand).resolves({
+    input: JSON.stringify({ service: 'demo', version: '2.4.0', requestedBy: 'U_RELEASE_MANAGER' }),
   });
-  sfn.on(DescribeExecutionCommand).resolves({ input: JSON.stringify({ service: 'orders', version: '2.4.0' }) });
+  store = new SqliteStore(':memory:');
+  const client = new GoLiveClient({
+    config: demoConfigFile(),
+    sfn: new SFNClient({ region: 'us-east-1' }),
+    stateMachineArn: MACHINE,
+    store,
+    callbacks: new FakeCallbacks(),
+    now: () => new Date(),
+  });
+  server = await startControlServer({ client, port: 0 });
+});
+afterEach(async () => {
+  await server.close();
+  store.close();
 });
 
 describe('golive history --limit', () => {
   it('reads pages of 100 executions and stops paging once it has the limit', async () => {
-    const pages = answerPages<object, Partial<ListExecutionsCommandOutput>>([
-      { executions: [execution('a')], nextToken: 't1' },
-      { executions: [execution('b'), execution('c')], nextToken: 't2' },
-      { executions: [execution('d')] },
-    ]);
-    sfn.on(ListExecutionsCommand).callsFake(pages.answer);
-    const out: string[] = [];
-    const io: Io = { out: (l) => out.push(l), err: (l) => out.push(l), isTTY: false };
+    const byToken: Record<string, Partial<ListExecutionsCommandOutput>> = {
+      '': { executions: [execution('a')], nextToken: 't1' },
+      t1: { executions: [execution('b'), execution('c')], nextToken: 't2' },
+      t2: { executions: [execution('d')] },
+    };
+    const sent: ListExecutionsCommandInput[] = [];
+    sfn.on(ListExecutionsCommand).callsFake((input: ListExecutionsCommandInput) => {
+      sent.push(structuredClone(input));
+      return byToken[input.nextToken ?? ''];
+    });
 
-    const code = await main(['history', '--limit', '2', '--json', '--endpoint', 'http://127.0.0.1:9'], io);
+    const result = await runCli(['history', '--limit', '2', '--json', '--api', server.url]);
 
-    expect(code).toBe(0);
-    expect((JSON.parse(out.join('\n')) as { name: string }[]).map((r) => r.name)).toEqual(['a', 'b']);
-    expect(pages.sent).toEqual([
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.out) as { name: string }[]).map((r) => r.name)).toEqual(['a', 'b']);
+    expect(sent).toEqual([
       { stateMachineArn: MACHINE, maxResults: 100 },
       { stateMachineArn: MACHINE, maxResults: 100, nextToken: 't1' },
     ]);
+  });
+
+  it('pages through the control API beyond its largest page, each page going on where the last stopped', async () => {
+    const many = Array.from({ length: 150 }, (_, i) => execution(`e${i}`));
+    sfn
+      .on(ListExecutionsCommand)
+      .callsFake((input: ListExecutionsCommandInput) =>
+        input.nextToken ? { executions: many.slice(100) } : { executions: many.slice(0, 100), nextToken: 'p2' },
+      );
+
+    const result = await runCli(['history', '--limit', '120', '--json', '--api', server.url]);
+
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.out) as { name: string }[]).map((r) => r.name)).toEqual(
+      many.slice(0, 120).map((e) => e.name),
+    );
   });
 });

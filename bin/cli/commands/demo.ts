@@ -1,18 +1,18 @@
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { GoLiveClientError, goLiveStatus, type Actor } from '../../../lambdas/core/client';
 import { STRATEGIES } from '../../../lambdas/core/config';
-import { castVote } from '../../../lambdas/core/steps/approval';
 import { SEMVER } from '../../../lambdas/core/request';
 import { renderHtml } from '../../../lambdas/core/report/html';
 import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
 import { homeDir, readConfig, Remote, type GlobalOptions } from '../context';
-import { CliError, EXIT, usageError } from '../errors';
+import { CliError, EXIT, EXIT_FOR_CODE, usageError } from '../errors';
 import type { Command, Io } from '../main';
 import { followExecution, formatDuration, formatLine, ProgressTracker } from '../progress';
 import { auditReportFor, writeReport } from './audit';
-import { executionNameFor, exitCodeFor, rollbackFailedBanner } from './executions';
-import { PORT_OPTIONS, portsFrom, slackPortFrom } from './local';
+import { exitCodeFor, rollbackFailedBanner } from './executions';
+import { controlPortFrom, PORT_OPTIONS, portsFrom, slackPortFrom } from './local';
 
 /**
  * The slot a go-live deploys to: the one without the traffic (green on a fresh home, blue once a
@@ -124,12 +124,14 @@ export const demoCommand: Command = {
 
     io.out('golive demo — booting the embedded local runtime (real HTTP services, weighted router, SQLite)…');
     const slackPort = slackPortFrom(v);
+    const controlPort = controlPortFrom(v);
     const rt = await startLocalRuntime({
       home: homeDir(v),
       config,
       ports: portsFrom(v),
       trafficPerSecond: 20,
       slack: { port: slackPort.port, fallbackToFreePort: !slackPort.explicit },
+      control: { port: controlPort.port, fallbackToFreePort: !controlPort.explicit },
       log: (line) => {
         if (/already in use/.test(line)) io.out(`  ${line}`);
       },
@@ -143,22 +145,22 @@ export const demoCommand: Command = {
       io.out(
         `  router ${target.router.url}  blue ${target.blue.url} (${target.blue.version})  green ${target.green.url} (${target.green.version})`,
       );
-      io.out(`  Step Functions endpoint ${rt.endpointUrl}  state ${rt.home}`);
+      io.out(`  Step Functions endpoint ${rt.endpointUrl}  control API ${rt.control.url}  state ${rt.home}`);
       if (rt.slack)
         io.out(`  Slack emulator ${rt.slack.url}  (open it to watch the status card and approve the sign-off)`);
       if (failAt) {
         DEMO_FAULTS[failAt].apply(rt, service);
         io.out(`  fault injected at ${failAt}: ${DEMO_FAULTS[failAt].what}`);
       }
-      const input = { service, version, strategy, requestedBy: requester, notes: 'golive demo' };
-      const name = executionNameFor(service, version);
+      // The demo acts through the runtime's GoLiveClient, as `golive start` does through the control API.
+      const asLocal = (user: string): Actor => ({ user, verifiedBy: 'local' });
       const started = Date.now();
-      const { executionArn } = await remote.call(() =>
-        remote.sfn.send(
-          new StartExecutionCommand({ stateMachineArn: rt.stateMachineArn, name, input: JSON.stringify(input) }),
-        ),
-      );
-      if (!executionArn) throw new CliError('StartExecution returned no executionArn', EXIT.failed);
+      const { executionArn, name } = await rt.client
+        .start(asLocal(requester), { service, version, strategy, notes: 'golive demo' })
+        .catch((err: unknown) => {
+          if (err instanceof GoLiveClientError) throw new CliError(err.message, EXIT_FOR_CODE[err.code]);
+          throw err;
+        });
       io.out(`\n${service} ${version} going live (${strategy}) as ${name}, requested by ${requester}\n`);
 
       const tracker = new ProgressTracker(
@@ -172,12 +174,11 @@ export const demoCommand: Command = {
         },
       );
       const signOff = async (arn: string) => {
-        const deps = { store: rt.store, callbacks: rt.deps.callbacks, now: () => new Date() };
         let decision: { decision: 'approve' | 'reject'; reason?: string };
         if (failAt === 'approval') decision = { decision: 'reject', reason: 'demo: error budget exhausted, not today' };
         else if (v.yes) decision = { decision: 'approve' };
         else if (io.isTTY) {
-          io.out(`  … SignOff: waiting for ${approver} (or run: golive approve ${name} --as ${approver})`);
+          io.out(`  … SignOff: waiting for ${approver} (or run: golive approve ${name} --as ${approver} --attest all)`);
           if (rt.slack) io.out(`    or approve it in the browser: ${rt.slack.url} (choose ${approver})`);
           // A decision taken in the Slack emulator moves the execution on: stop asking then.
           const decidedElsewhere = new AbortController();
@@ -202,7 +203,12 @@ export const demoCommand: Command = {
         }
         // The demo approver vouches for every item they are named for; a real approver ticks each one.
         const attest = decision.decision === 'approve' ? { attest: ['all'] } : {};
-        const outcome = await castVote(deps, { executionId: arn }, { voter: approver, ...decision, ...attest });
+        const outcome = await rt.client
+          .vote(asLocal(approver), arn, { ...decision, ...attest })
+          .catch((err: unknown) => {
+            if (err instanceof GoLiveClientError) return { message: err.message };
+            throw err;
+          });
         io.out(`  ✎ ${approver}: ${outcome.message}`);
       };
       const end = await remote.call(() =>
@@ -214,7 +220,7 @@ export const demoCommand: Command = {
       else if (banner) io.err(`\n${banner} (${took})`);
       else
         io.out(
-          `\n↩️  ${end.status}: ${end.error ?? ''} — ${end.cause ?? ''}\n   Everything was rolled back (${took}).`,
+          `\n↩️  ${goLiveStatus(end.status, end.error)}: ${end.error ?? ''} — ${end.cause ?? ''}\n   Everything was rolled back (${took}).`,
         );
 
       const stats = target.router.stats();

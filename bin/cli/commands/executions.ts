@@ -1,34 +1,24 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  ListExecutionsCommand,
-  paginateListExecutions,
-  StartExecutionCommand,
-  type ExecutionListItem,
-} from '@aws-sdk/client-sfn';
-import { InvalidRequest } from '../../../lambdas/core/errors';
-import { finalHashFromHistory, finalHashFromOutput } from '../../../lambdas/core/report/history';
-import { requestAbort } from '../../../lambdas/core/steps/abort';
-import { castVote } from '../../../lambdas/core/steps/approval';
-import { validateRequest } from '../../../lambdas/core/request';
-import { SqliteStore } from '../../../local/providers/sqlite-store';
-import { SfnTaskCallbacks } from '../../../lambdas/providers/sfn-callbacks';
-import { endpointUrl, homeDir, readConfig, Remote, type GlobalOptions } from '../context';
-import { CliError, EXIT, usageError } from '../errors';
+import { goLiveStatus, type GoLiveDetail, type GoLiveSummary } from '../../../lambdas/core/client';
+import { rolesFor } from '../../../lambdas/core/roles';
+import { apiTarget, apiUrl, ControlApi } from '../api';
+import { endpointUrl, readConfig, Remote, type GlobalOptions } from '../context';
+import { EXIT, usageError } from '../errors';
 import type { Command, Io } from '../main';
 import { followExecution, formatDuration, formatLine, ProgressTracker, type ExecutionEnd } from '../progress';
+import { regionOfApiUrl } from '../sigv4';
 
-type Values = GlobalOptions & Record<string, string | boolean | undefined>;
+export { executionNameFor } from '../../../lambdas/core/client';
 
-export function executionNameFor(service: string, version: string, at = new Date()): string {
-  const stamp = at
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  return `${service}-${version.replace(/[^0-9A-Za-z.-]/g, '-')}-${stamp}`.slice(0, 80);
-}
+type Values = GlobalOptions & Record<string, string | boolean | string[] | undefined>;
+
+const str = (v: Values, key: string): string | undefined => {
+  const value = v[key];
+  return typeof value === 'string' ? value : undefined;
+};
+const list = (v: Values, key: string): string[] => {
+  const value = v[key];
+  return Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
+};
 
 /**
  * A rollback that failed is told on stderr too, whatever else is down: it comes from the execution
@@ -39,37 +29,65 @@ export function rollbackFailedBanner(end: ExecutionEnd, what: string): string | 
   return `🚨 ROLLBACK FAILED for ${what}: ${end.cause ?? 'see the execution history'}`;
 }
 
-export function exitCodeFor(end: ExecutionEnd): number {
-  if (end.status === 'SUCCEEDED') return EXIT.ok;
-  return end.error === 'RollbackFailed' ? EXIT.rollbackFailed : EXIT.failed;
+/** Errors with which a go-live ends before it changed anything (ValidateAndLock refused it). */
+const REFUSED_AT_START = new Set(['LockHeld']);
+
+/**
+ * How a go-live's state ends a command: 0 succeeded (or still running, for status), 4 its rollback
+ * failed, 5 refused before anything changed, 1 otherwise (rolled back, aborted, timed out).
+ */
+export function exitCodeFor(end: { status: string; error?: string }): number {
+  if (end.status === 'SUCCEEDED' || end.status === 'RUNNING') return EXIT.ok;
+  if (end.error === 'RollbackFailed') return EXIT.rollbackFailed;
+  if (end.error && REFUSED_AT_START.has(end.error)) return EXIT.refused;
+  return EXIT.failed;
+}
+
+/**
+ * The Step Functions endpoint `watch` follows: --endpoint / GOLIVE_ENDPOINT; pointed at the control
+ * API on AWS, that region's Step Functions; else the local runtime's (127.0.0.1:8083).
+ */
+function watchEndpoint(v: Values): string {
+  if (v.endpoint || process.env.GOLIVE_ENDPOINT) return endpointUrl(v);
+  const target = apiTarget(apiUrl(v));
+  const region = target.local ? undefined : (regionOfApiUrl(target.base) ?? process.env.AWS_REGION);
+  return region ? `https://states.${region}.amazonaws.com` : endpointUrl(v);
 }
 
 /** Prints one line per step until the execution ends; returns the exit code. */
 export async function watchExecution(remote: Remote, executionArn: string, io: Io, json = false): Promise<number> {
+  const name = executionArn.split(':').pop() ?? executionArn;
   const tracker = new ProgressTracker(
     (line) => io.out(json ? JSON.stringify({ type: 'step', ...line }) : formatLine(line)),
     (step) => {
       if (json) io.out(JSON.stringify({ type: 'waiting', step }));
       else if (step === 'SignOff')
-        io.out(`  … SignOff: waiting for approval — golive approve ${executionArn.split(':').pop()} --as <approver>`);
+        io.out(`  … SignOff: waiting for approval — golive approve ${name} --as <approver> --attest all`);
       else io.out(`  … ${step}: baking, watching alarms`);
     },
   );
   const end = await remote.call(() => followExecution(remote.sfn, executionArn, (e) => tracker.handle(e)));
-  if (json) io.out(JSON.stringify({ type: 'end', ...end }));
+  const status = goLiveStatus(end.status, end.error);
+  if (json) io.out(JSON.stringify({ type: 'end', ...end, status }));
   else {
     const took = end.durationMs === undefined ? '' : ` after ${formatDuration(end.durationMs)}`;
-    io.out(`\n${end.status}${took}${end.error ? `: ${end.error}` : ''}${end.cause ? ` — ${end.cause}` : ''}`);
+    io.out(`\n${status}${took}${end.error ? `: ${end.error}` : ''}${end.cause ? ` — ${end.cause}` : ''}`);
   }
-  const banner = rollbackFailedBanner(end, executionArn.split(':').pop() ?? executionArn);
+  const banner = rollbackFailedBanner(end, name);
   if (banner) io.err(banner);
   return exitCodeFor(end);
 }
 
+const verification = (verifiedBy: string | undefined) =>
+  verifiedBy === 'local' || verifiedBy === undefined ? 'local, unverified' : verifiedBy === 'iam' ? 'IAM' : verifiedBy;
+
 export const startCommand: Command = {
   usage:
     'golive start <service> <version> [--strategy all-at-once|blue-green|canary] [--as <user>] [--notes <text>] [--watch]',
-  summary: 'Start a go-live on the running runtime (or AWS with --endpoint).',
+  summary:
+    'Start a go-live through the control API (release managers only). Locally --as names you ' +
+    '(default: GOLIVE_USER, else the first release manager of the service); on AWS you are your IAM identity. ' +
+    'Refused before anything starts (exit 5) while the service is busy or the same version is already starting.',
   options: {
     strategy: { type: 'string' },
     as: { type: 'string' },
@@ -79,40 +97,30 @@ export const startCommand: Command = {
   async run({ positionals, values }, io) {
     const v = values as Values;
     const [service, version, extra] = positionals;
+    if (!service) throw usageError(`name the service and the version\nUsage: ${startCommand.usage}`);
     if (extra) throw usageError(`unexpected argument "${extra}"\nUsage: ${startCommand.usage}`);
-    const config = readConfig(v);
-    const input = {
+    const target = apiTarget(apiUrl(v));
+    const as = target.local
+      ? (str(v, 'as') ?? process.env.GOLIVE_USER ?? rolesFor(readConfig(v), service).releaseManagers[0])
+      : str(v, 'as');
+    const api = ControlApi.of(v, as);
+    const started = await api.start({
       service,
-      version,
-      requestedBy: (v.as as string | undefined) ?? process.env.GOLIVE_USER ?? config.slack.releaseManagers[0],
-      ...(v.strategy ? { strategy: v.strategy } : {}),
-      ...(v.notes ? { notes: v.notes } : {}),
-    };
-    try {
-      validateRequest(input, config);
-    } catch (err) {
-      if (err instanceof InvalidRequest) throw usageError(`${err.message}\nUsage: ${startCommand.usage}`);
-      throw err;
-    }
-    const remote = new Remote(endpointUrl(v));
-    try {
-      const stateMachineArn = await remote.stateMachineArn();
-      const { executionArn } = await remote.call(() =>
-        remote.sfn.send(
-          new StartExecutionCommand({
-            stateMachineArn,
-            name: executionNameFor(service, version),
-            input: JSON.stringify(input),
-          }),
-        ),
+      version: version ?? '',
+      ...(str(v, 'strategy') ? { strategy: str(v, 'strategy') } : {}),
+      ...(str(v, 'notes') ? { notes: str(v, 'notes') } : {}),
+    });
+    const { executionArn, name, request } = started;
+    if (v.json && !v.watch) io.out(JSON.stringify({ executionArn, name, input: request }));
+    else
+      io.out(
+        `started ${name} (${request.service} ${request.version}, ${request.strategy}) as ${request.requestedBy} (${verification(request.verifiedBy)})\n` +
+          `  follow it: golive watch ${name}`,
       );
-      if (!executionArn) throw new CliError('StartExecution returned no executionArn', EXIT.failed);
-      if (v.json && !v.watch) io.out(JSON.stringify({ executionArn, input }));
-      else
-        io.out(
-          `started ${executionArn.split(':').pop()} (${service} ${version})\n  follow it: golive watch ${executionArn.split(':').pop()}`,
-        );
-      return v.watch ? await watchExecution(remote, executionArn, io, Boolean(v.json)) : EXIT.ok;
+    if (!v.watch) return EXIT.ok;
+    const remote = new Remote(watchEndpoint(v));
+    try {
+      return await watchExecution(remote, executionArn, io, Boolean(v.json));
     } finally {
       remote.close();
     }
@@ -121,10 +129,12 @@ export const startCommand: Command = {
 
 export const watchCommand: Command = {
   usage: 'golive watch <execution>',
-  summary: 'Follow a go-live live: one line per step with its state and duration.',
+  summary:
+    'Follow a go-live live: one line per step with its state and duration (reads the Step Functions history: --endpoint).',
   options: {},
   async run({ positionals, values }, io) {
-    const remote = new Remote(endpointUrl(values as Values));
+    const v = values as Values;
+    const remote = new Remote(watchEndpoint(v));
     try {
       const arn = await remote.executionArn(positionals[0]);
       return await watchExecution(remote, arn, io, Boolean(values.json));
@@ -134,82 +144,79 @@ export const watchCommand: Command = {
   },
 };
 
+function describeLines(detail: GoLiveDetail): string {
+  const fields: [string, unknown][] = [
+    ['execution', detail.name],
+    ['status', detail.status],
+    ['service', detail.service],
+    ['version', detail.version],
+    ['strategy', detail.strategy],
+    ['requestedBy', detail.requestedBy && `${detail.requestedBy} (${verification(detail.verifiedBy)})`],
+    ['currentStep', detail.currentStep],
+    ['startDate', detail.startDate],
+    ['stopDate', detail.stopDate],
+    ['error', detail.error],
+    ['cause', detail.cause],
+    ['notes', detail.notes],
+    [
+      'signOff',
+      detail.signOff &&
+        `${detail.signOff.status}, ${detail.signOff.votes.filter((x) => x.decision === 'approve').length} of ${detail.signOff.minApprovals} approval(s)` +
+          (detail.signOff.votes.length
+            ? `: ${detail.signOff.votes.map((x) => `${x.voter} ${x.decision}${x.reason ? ` (${x.reason})` : ''}`).join(', ')}`
+            : ''),
+    ],
+    ['abort', detail.abort && `requested by ${detail.abort.by} at ${detail.abort.at}: ${detail.abort.reason}`],
+    ['auditHash', detail.auditHash],
+  ];
+  return fields
+    .filter(([, value]) => value !== undefined && value !== '')
+    .map(([key, value]) => `${key.padEnd(12)} ${String(value)}`)
+    .join('\n');
+}
+
 export const statusCommand: Command = {
   usage: 'golive status [<execution>]',
-  summary: 'Status of one go-live (current step, result), or of all running ones.',
+  summary:
+    'Status of one go-live (current step, sign-off, result), or of all running ones. Exit 0 running or succeeded, ' +
+    '1 rolled back or ABORTED, 4 rollback failed, 5 refused at start, 2 no such go-live.',
   options: {},
   async run({ positionals, values }, io) {
     const v = values as Values;
-    const remote = new Remote(endpointUrl(v));
-    try {
-      if (!positionals[0]) {
-        const stateMachineArn = await remote.stateMachineArn();
-        const { executions = [] } = await remote.call(() =>
-          remote.sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING' })),
-        );
-        if (v.json) io.out(JSON.stringify(executions));
-        else if (executions.length === 0) io.out('no go-live is running');
-        else for (const e of executions) io.out(`${e.name}  RUNNING since ${e.startDate?.toISOString()}`);
-        return EXIT.ok;
-      }
-      const executionArn = await remote.executionArn(positionals[0]);
-      const exec = await remote.call(() => remote.sfn.send(new DescribeExecutionCommand({ executionArn })));
-      const history = await remote.call(() =>
-        remote.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 50 })),
-      );
-      const lastState = history.events?.find((e) => e.type?.endsWith('StateEntered'))?.stateEnteredEventDetails?.name;
-      const input = JSON.parse(exec.input ?? '{}') as Record<string, string>;
-      const summary = {
-        execution: exec.name,
-        status: exec.status,
-        service: input.service,
-        version: input.version,
-        strategy: input.strategy,
-        requestedBy: input.requestedBy,
-        currentStep: exec.status === 'RUNNING' ? lastState : undefined,
-        startDate: exec.startDate?.toISOString(),
-        stopDate: exec.stopDate?.toISOString(),
-        error: exec.error,
-        cause: exec.cause,
-        // The audit chain's final hash, as the execution's last step recorded it (FAILED ones too).
-        auditHash: finalHashFromOutput(exec.output) ?? finalHashFromHistory(history.events ?? [])?.finalHash,
-      };
-      if (v.json) io.out(JSON.stringify(summary));
-      else
-        io.out(
-          Object.entries(summary)
-            .filter(([, value]) => value !== undefined)
-            .map(([k, value]) => `${k.padEnd(12)} ${value}`)
-            .join('\n'),
-        );
-      return exec.status === 'FAILED' ? (exec.error === 'RollbackFailed' ? EXIT.rollbackFailed : EXIT.failed) : EXIT.ok;
-    } finally {
-      remote.close();
+    const api = ControlApi.of(v);
+    if (!positionals[0]) {
+      const { goLives } = await api.list({ status: 'RUNNING', limit: 100 });
+      if (v.json) io.out(JSON.stringify(goLives));
+      else if (goLives.length === 0) io.out('no go-live is running');
+      else for (const g of goLives) io.out(`${g.name}  RUNNING since ${g.startDate ?? '?'}  ${g.service} ${g.version}`);
+      return EXIT.ok;
     }
+    const detail = await api.describe(positionals[0]);
+    io.out(v.json ? JSON.stringify(detail) : describeLines(detail));
+    return exitCodeFor(detail);
   },
 };
 
-/** Votes and aborts need the store; locally it is the runtime's SQLite file. */
-function openStore(v: Values): SqliteStore {
-  const file = join(homeDir(v), 'store.sqlite');
-  if (!existsSync(file)) {
-    throw new CliError(
-      `no local runtime state in ${homeDir(v)}: start it with \`golive local up\` (or pass --home)`,
-      EXIT.unreachable,
-    );
-  }
-  return new SqliteStore(file);
+/** The local actor: --as, else GOLIVE_USER; nobody on AWS (the API knows the caller). */
+function localActor(v: Values, role: string): string | undefined {
+  const target = apiTarget(apiUrl(v));
+  const as = str(v, 'as') ?? (target.local ? process.env.GOLIVE_USER : undefined);
+  if (target.local && !as) throw usageError(`say who you are with --as <user-id> (${role} in golive.config.yaml)`);
+  return as;
 }
 
 export function approveCommand(decision: 'approve' | 'reject'): Command {
+  const usage = `golive ${decision} <execution> [--as <user-id>]${
+    decision === 'reject' ? ' --reason <text>' : ' [--attest <item>|all]... [--waive <item>]... [--reason <text>]'
+  }`;
   return {
-    usage: `golive ${decision} <execution> --as <user-id>${
-      decision === 'reject' ? ' --reason <text>' : ' [--attest <item>]... [--waive <item>]... [--reason <text>]'
-    }`,
+    usage,
     summary:
       decision === 'approve'
-        ? 'Approve a go-live waiting for sign-off; --attest confirms checklist items, --waive waives them (with --reason).'
-        : 'Reject a go-live (needs a reason): it rolls back.',
+        ? 'Approve a go-live waiting for its sign-off. An approval attests only the checklist items named with --attest ' +
+          '(--attest all: every open item you are named for); it is refused while a required item stays unattested. ' +
+          '--waive waives an item (with --reason). A vote that changes nothing (already decided, voted) exits 1 saying why.'
+        : 'Reject a go-live waiting for its sign-off (needs a reason): it rolls back. A vote that changes nothing exits 1.',
     options: {
       as: { type: 'string' },
       reason: { type: 'string' },
@@ -219,142 +226,83 @@ export function approveCommand(decision: 'approve' | 'reject'): Command {
     },
     async run({ positionals, values }, io) {
       const v = values as Values;
-      if (!positionals[0]) throw usageError(`name the execution\nUsage: golive ${decision} <execution> --as <user-id>`);
-      if (!v.as) throw usageError(`say who you are with --as <user-id> (one of the approvers in golive.config.yaml)`);
-      if (decision === 'reject' && !(v.reason as string | undefined)?.trim()) {
-        throw usageError('a rejection needs a reason: --reason "what is wrong"');
-      }
-      const attest = (values.attest as unknown as string[] | undefined) ?? [];
-      const waive = (values.waive as unknown as string[] | undefined) ?? [];
-      const reason = (v.reason as string | undefined)?.trim();
+      const [ref, extra] = positionals;
+      if (!ref) throw usageError(`name the execution\nUsage: ${usage}`);
+      if (extra) throw usageError(`unexpected argument "${extra}"\nUsage: ${usage}`);
+      const reason = str(v, 'reason')?.trim();
+      if (decision === 'reject' && !reason) throw usageError('a rejection needs a reason: --reason "what is wrong"');
+      const attest = list(v, 'attest');
+      const waive = list(v, 'waive');
       if (waive.length > 0 && !reason) throw usageError('a waiver needs a reason: --reason "why it is acceptable"');
-      const remote = new Remote(endpointUrl(v));
-      const store = openStore(v);
-      try {
-        const executionId = await remote.executionArn(positionals[0]);
-        const outcome = await remote.call(() =>
-          castVote(
-            { store, callbacks: new SfnTaskCallbacks(remote.sfn), now: () => new Date() },
-            { executionId },
-            {
-              voter: v.as as string,
-              decision,
-              ...(reason ? { reason } : {}),
-              ...(attest.length ? { attest } : {}),
-              ...(waive.length ? { waive: waive.map((item) => ({ item, reason: reason as string })) } : {}),
-            },
-          ),
-        );
-        io.out(v.json ? JSON.stringify({ kind: outcome.kind, message: outcome.message }) : outcome.message);
-        return outcome.kind === 'refused' ? EXIT.failed : EXIT.ok;
-      } finally {
-        store.close();
-        remote.close();
-      }
+      const api = ControlApi.of(v, localActor(v, 'one of the approvers'));
+      const voted = await api.vote(ref, {
+        decision,
+        ...(reason ? { reason } : {}),
+        ...(attest.length ? { attest } : {}),
+        ...(waive.length ? { waive: waive.map((item) => ({ item, reason: reason! })) } : {}),
+      });
+      io.out(v.json ? JSON.stringify(voted) : voted.message);
+      return EXIT.ok;
     },
   };
 }
 
 export const abortCommand: Command = {
-  usage: 'golive abort <execution> --as <release-manager> [--reason <text>]',
-  summary: 'Abort a running go-live: it rolls back like any failure.',
+  usage: 'golive abort <execution> [--as <release-manager>] [--reason <text>]',
+  summary:
+    'Abort a running go-live (release managers only): it rolls back like any failure and ends ABORTED. ' +
+    'Aborting one that is not running exits 1 saying so.',
   options: { as: { type: 'string' }, reason: { type: 'string' } },
   async run({ positionals, values }, io) {
     const v = values as Values;
-    const config = readConfig(v);
-    if (!positionals[0]) throw usageError(`name the execution\nUsage: ${abortCommand.usage}`);
-    const by = (v.as as string | undefined) ?? process.env.GOLIVE_USER;
-    if (!by) throw usageError('say who you are with --as <user-id> (a release manager)');
-    if (!config.slack.releaseManagers.includes(by)) {
-      io.err(`${by} is not a release manager (release managers: ${config.slack.releaseManagers.join(', ')})`);
-      return EXIT.failed;
-    }
-    const remote = new Remote(endpointUrl(v));
-    const store = openStore(v);
-    try {
-      const executionArn = await remote.executionArn(positionals[0]);
-      const exec = await remote.call(() => remote.sfn.send(new DescribeExecutionCommand({ executionArn })));
-      if (exec.status !== 'RUNNING')
-        throw usageError(`${exec.name} is not running (it is ${exec.status}): nothing to abort`);
-      const { signalledTasks } = await remote.call(() =>
-        requestAbort(
-          { store, callbacks: new SfnTaskCallbacks(remote.sfn), now: () => new Date() },
-          executionArn,
-          by,
-          (v.reason as string) ?? 'aborted',
-        ),
-      );
-      io.out(
-        `abort requested for ${exec.name}: ${signalledTasks ? 'the waiting step was failed; ' : ''}it rolls back now`,
-      );
-      return EXIT.ok;
-    } finally {
-      store.close();
-      remote.close();
-    }
+    const [ref, extra] = positionals;
+    if (!ref) throw usageError(`name the execution\nUsage: ${abortCommand.usage}`);
+    if (extra) throw usageError(`unexpected argument "${extra}"\nUsage: ${abortCommand.usage}`);
+    const api = ControlApi.of(v, localActor(v, 'a release manager'));
+    const aborted = await api.abort(ref, str(v, 'reason')?.trim());
+    io.out(v.json ? JSON.stringify(aborted) : aborted.message);
+    return EXIT.ok;
   },
 };
 
+const HISTORY_PAGE = 100;
+
 export const historyCommand: Command = {
-  usage: 'golive history [<service>] [--limit <n>]',
-  summary: 'Past go-lives, newest first.',
-  options: { limit: { type: 'string' } },
+  usage: 'golive history [<service>] [--status <RUNNING|SUCCEEDED|FAILED|ABORTED|TIMED_OUT>] [--limit <n>]',
+  summary: 'Past go-lives, newest first (aborted ones as ABORTED).',
+  options: { limit: { type: 'string' }, status: { type: 'string' } },
   async run({ positionals, values }, io) {
     const v = values as Values;
-    const limit = v.limit === undefined ? 20 : Number(v.limit);
+    const raw = str(v, 'limit');
+    const limit = raw === undefined ? 20 : Number(raw);
     if (!Number.isInteger(limit) || limit < 1)
-      throw usageError(`--limit must be a positive whole number, got "${v.limit}"`);
-    const service = positionals[0];
-    if (service) {
-      const config = readConfig(v);
-      if (!config.services[service]) {
-        throw usageError(
-          `unknown service "${service}": golive.config.yaml describes ${Object.keys(config.services).join(', ')}`,
-        );
-      }
-    }
-    const remote = new Remote(endpointUrl(v));
-    try {
-      const stateMachineArn = await remote.stateMachineArn();
-      const rows: (ExecutionListItem & { input: Record<string, string> })[] = [];
-      const pages = paginateListExecutions({ client: remote.sfn, pageSize: 100 }, { stateMachineArn });
-      for await (const page of remote.pages(pages)) {
-        for (const e of page.executions ?? []) {
-          const described = await remote.call(() =>
-            remote.sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn })),
-          );
-          const input = JSON.parse(described.input ?? '{}') as Record<string, string>;
-          if (!service || input.service === service) rows.push({ ...e, input });
-          if (rows.length >= limit) break;
-        }
-        if (rows.length >= limit) break;
-      }
-      if (v.json) {
+      throw usageError(`--limit must be a positive whole number, got "${raw}"`);
+    const [service, extra] = positionals;
+    if (extra) throw usageError(`unexpected argument "${extra}"\nUsage: ${historyCommand.usage}`);
+    const status = str(v, 'status')?.toUpperCase();
+    const api = ControlApi.of(v);
+    const rows: GoLiveSummary[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await api.list({
+        ...(service ? { service } : {}),
+        ...(status ? { status } : {}),
+        limit: Math.min(HISTORY_PAGE, limit - rows.length),
+        ...(nextToken ? { nextToken } : {}),
+      });
+      rows.push(...page.goLives);
+      nextToken = page.nextToken;
+    } while (nextToken && rows.length < limit);
+    if (v.json) io.out(JSON.stringify(rows));
+    else if (rows.length === 0) io.out(service ? `no go-live of ${service} yet` : 'no go-live yet');
+    else
+      for (const r of rows) {
+        const took =
+          r.stopDate && r.startDate ? formatDuration(Date.parse(r.stopDate) - Date.parse(r.startDate)) : 'running';
         io.out(
-          JSON.stringify(
-            rows.map((r) => ({
-              name: r.name,
-              status: r.status,
-              ...r.input,
-              startDate: r.startDate,
-              stopDate: r.stopDate,
-            })),
-          ),
+          `${r.status.padEnd(9)} ${r.name}  ${r.service ?? '?'} ${r.version ?? '?'} by ${r.requestedBy ?? '?'}  ${took}${r.error && r.status !== 'ABORTED' ? `  ${r.error}` : ''}`,
         );
-      } else if (rows.length === 0) {
-        io.out(service ? `no go-live of ${service} yet` : 'no go-live yet');
-      } else {
-        for (const r of rows) {
-          const took =
-            r.stopDate && r.startDate ? formatDuration(r.stopDate.getTime() - r.startDate.getTime()) : 'running';
-          io.out(
-            `${(r.status ?? '').padEnd(9)} ${r.name}  ${r.input.service} ${r.input.version} by ${r.input.requestedBy}  ${took}`,
-          );
-        }
       }
-      return EXIT.ok;
-    } finally {
-      remote.close();
-    }
+    return EXIT.ok;
   },
 };
