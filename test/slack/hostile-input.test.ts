@@ -39,6 +39,14 @@ describe('hostile input on the local emulator', () => {
     expect(answer.text).toMatch(/unknown service|neither a service/);
   });
 
+  it('answers a status of something that cannot be an execution name, showing it as typed', async () => {
+    const sent = await slack().command(REQUESTER, 'status <!channel>|x');
+    const answer = await said(REQUESTER, 'neither a service');
+
+    expect(sent.status).toBe(200);
+    expect(answer.text).toContain('"&lt;!channel&gt;|x" is neither a service');
+  });
+
   it('shows a reject reason as typed, in the thread and on the approval message, never as a mention', async () => {
     const reason = '<!channel> <!here> <@U_APPROVER_BEN> R&D broke';
     await slack().command(REQUESTER, 'demo 2.0.0 canary');
