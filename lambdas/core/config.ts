@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { STRATEGIES } from './strategies';
 import { timingsFor } from './request';
-import { worstCaseRunSeconds } from './workflow/budget';
+import { restoreBudgetFor, worstCaseRunSeconds } from './workflow/budget';
 import { GO_LIVE } from './workflow/definition';
 import { policyProblems, readinessPolicySchema, serviceReadinessSchema } from './readiness/policy';
 
@@ -232,7 +232,8 @@ export const configSchema = z
           path: ['services', name, 'strategy', 'bakeSeconds'],
           message:
             `a go-live can take up to ${worst} s (bakes of ${svc.strategy.bakeSeconds} s, approval.timeoutSeconds ` +
-            `${cfg.approval.timeoutSeconds} s, every task's timeout and retries), beyond the ${GO_LIVE.TimeoutSeconds} s ` +
+            `${cfg.approval.timeoutSeconds} s, the ${restoreBudgetFor(svc.backup).seconds} s restore budget of ` +
+            `${restoreBudgetFor(svc.backup).what}, every task's timeout and retries), beyond the ${GO_LIVE.TimeoutSeconds} s ` +
             'execution limit: shorten the bakes, the canary steps or the approval timeout',
         });
       }

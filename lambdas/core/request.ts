@@ -2,7 +2,7 @@ import type { GoLiveConfig, ServiceConfig } from './config';
 import { STRATEGIES, type Strategy } from './strategies';
 import { InvalidRequest } from './errors';
 import type { Slot } from './ports';
-import { worstCaseRunSeconds, type RunTimings } from './workflow/budget';
+import { restoreBudgetFor, worstCaseRunSeconds, type RunTimings } from './workflow/budget';
 
 /** Semantic Versioning 2.0.0 (the official regex, without a leading "v"). */
 export const SEMVER =
@@ -88,7 +88,7 @@ export function validateRequest(raw: unknown, config: GoLiveConfig): GoLiveReque
 /** The timings a strategy gives a service's go-live: what its worst-case run time depends on. */
 export function timingsFor(
   strategy: Strategy,
-  service: Pick<ServiceConfig, 'strategy'>,
+  service: Pick<ServiceConfig, 'strategy' | 'backup'>,
   approval: Pick<GoLiveConfig['approval'], 'timeoutSeconds'>,
 ): RunTimings {
   return {
@@ -98,6 +98,8 @@ export function timingsFor(
     // 100 % is never left unwatched while golive's mute is on.
     postPromotionBakeSeconds: service.strategy.bakeSeconds,
     approvalTimeoutSeconds: approval.timeoutSeconds,
+    // The restore proof of the backup kind the service actually has (an Aurora cluster takes longest).
+    restoreBudgetSeconds: restoreBudgetFor(service.backup).seconds,
   };
 }
 

@@ -28,7 +28,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Deps, RestoreHandle, Store } from '../../lambdas/core/ports';
 import { backupStep, type RestoreLoopView } from '../../lambdas/core/steps/backup';
-import { RESTORE_BUDGET_SECONDS } from '../../lambdas/core/workflow/budget';
+import { RESTORE_BUDGETS } from '../../lambdas/core/workflow/budget';
 import { AwsBackup } from '../../lambdas/providers/aws/backup';
 import { AwsBackupRestore } from '../../lambdas/providers/aws/backup/aws-backup';
 import { DynamoDbPitrBackup } from '../../lambdas/providers/aws/backup/dynamodb-pitr';
@@ -633,7 +633,7 @@ describe('the restore polling loop (core steps over the DynamoDB provider)', () 
     }
     const verify = backupStep(deps, event('validate'));
 
-    expect(started.maxAttempts * started.pollSeconds).toBeLessThanOrEqual(RESTORE_BUDGET_SECONDS);
+    expect(started.maxAttempts * started.pollSeconds).toBeLessThanOrEqual(RESTORE_BUDGETS['dynamodb-table'].seconds);
     await expect(verify).rejects.toMatchObject({
       name: 'BackupVerificationFailed',
       message: expect.stringMatching(/was not ready after \d+ check\(s\).*scratch deleted/),

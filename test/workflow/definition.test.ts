@@ -7,7 +7,8 @@ import { planRollout, validateRequest } from '../../lambdas/core/request';
 import { RETRY_POLICY, renderAsl, renderAslText } from '../../lambdas/core/workflow/asl';
 import {
   BUDGET_PHASES,
-  RESTORE_BUDGET_SECONDS,
+  RESTORE_BUDGETS,
+  restoreBudgetFor,
   taskWorstCaseSeconds,
   worstCaseRunSeconds,
 } from '../../lambdas/core/workflow/budget';
@@ -54,7 +55,13 @@ describe('the workflow definition (lambdas/core/workflow/definition.ts)', () => 
 });
 
 describe('the worst-case run time (lambdas/core/workflow/budget.ts)', () => {
-  const timings = { canarySteps: 2, bakeSeconds: 30, postPromotionBakeSeconds: 0, approvalTimeoutSeconds: 900 };
+  const timings = {
+    canarySteps: 2,
+    bakeSeconds: 30,
+    postPromotionBakeSeconds: 0,
+    approvalTimeoutSeconds: 900,
+    restoreBudgetSeconds: 900,
+  };
 
   it('counts every Task of the definition exactly once', () => {
     const counted = Object.values(BUDGET_PHASES).flat();
@@ -82,7 +89,7 @@ describe('the worst-case run time (lambdas/core/workflow/budget.ts)', () => {
 
     expect(worstCaseRunSeconds({ ...timings, approvalTimeoutSeconds: 1900 }) - base).toBe(1000);
     expect(worstCaseRunSeconds({ ...timings, postPromotionBakeSeconds: 300 }) - base).toBe(90 + 300);
-    expect(base).toBeGreaterThan(RESTORE_BUDGET_SECONDS + 900);
+    expect(worstCaseRunSeconds({ ...timings, restoreBudgetSeconds: 7200 }) - base).toBe(7200 - 900);
   });
 
   it('is the plan’s maxRunSeconds, which the mute window and the lock expiry use', () => {
@@ -98,6 +105,7 @@ describe('the worst-case run time (lambdas/core/workflow/budget.ts)', () => {
         bakeSeconds: service.strategy.bakeSeconds,
         postPromotionBakeSeconds: service.strategy.bakeSeconds,
         approvalTimeoutSeconds: config.approval.timeoutSeconds,
+        restoreBudgetSeconds: RESTORE_BUDGETS.sqlite.seconds,
       }),
     );
   });
@@ -136,6 +144,99 @@ describe('the worst-case run time (lambdas/core/workflow/budget.ts)', () => {
       });
       expect(plan.maxRunSeconds).toBeLessThanOrEqual(GO_LIVE.TimeoutSeconds);
     }
+  });
+});
+
+describe('the restore budget of each backup kind (lambdas/core/workflow/budget.ts)', () => {
+  const config = loadConfig(join(REPO_ROOT, 'golive.config.yaml'));
+  const aws = 'arn:aws:%s:eu-west-1:123456789012:%s';
+  const kinds = {
+    sqlite: { kind: 'sqlite' },
+    'dynamodb-pitr': { kind: 'dynamodb-pitr', tableName: 'orders' },
+    'rds-snapshot (instance)': { kind: 'rds-snapshot', dbInstanceIdentifier: 'billing-db' },
+    'rds-snapshot (Aurora cluster)': { kind: 'rds-snapshot', dbClusterIdentifier: 'ledger-aurora' },
+    'aws-backup of a table': {
+      kind: 'aws-backup',
+      resourceArn: aws.replace('%s', 'dynamodb').replace('%s', 'table/t'),
+    },
+    'aws-backup of an RDS instance': {
+      kind: 'aws-backup',
+      resourceArn: aws.replace('%s', 'rds').replace('%s', 'db:b'),
+    },
+    'aws-backup of an Aurora cluster': {
+      kind: 'aws-backup',
+      resourceArn: aws.replace('%s', 'rds').replace('%s', 'cluster:c'),
+    },
+  } as const;
+  const withBackup = (backup: object, raw: { services: Record<string, object> } = config) => {
+    const vault = { backupVaultName: 'prod', iamRoleArn: 'arn:aws:iam::123456789012:role/restore' };
+    const full = 'resourceArn' in backup ? { ...vault, ...backup } : backup;
+    return parseConfig({ ...raw, services: { demo: { ...raw.services.demo, backup: full } } });
+  };
+  const planOf = (parsed: ReturnType<typeof parseConfig>) =>
+    planRollout(
+      validateRequest({ service: 'demo', version: '2.0.0', requestedBy: 'U1' }, parsed),
+      parsed.services.demo,
+      parsed,
+      { stableSlot: 'blue', candidateSlot: 'green' },
+    );
+
+  it.each([
+    ['sqlite', 'sqlite'],
+    ['dynamodb-pitr', 'dynamodb-table'],
+    ['rds-snapshot (instance)', 'rds-instance'],
+    ['rds-snapshot (Aurora cluster)', 'aurora-cluster'],
+    ['aws-backup of a table', 'dynamodb-table'],
+    ['aws-backup of an RDS instance', 'rds-instance'],
+    ['aws-backup of an Aurora cluster', 'aurora-cluster'],
+  ] as const)('gives %s the budget of a restore into %s', (kind, target) => {
+    expect(restoreBudgetFor(withBackup(kinds[kind]).services.demo.backup)).toBe(RESTORE_BUDGETS[target]);
+  });
+
+  it('gives RDS instances and Aurora clusters at least 60 minutes, Aurora more (cluster, then its instance)', () => {
+    expect(RESTORE_BUDGETS['rds-instance'].seconds).toBeGreaterThanOrEqual(3600);
+    expect(RESTORE_BUDGETS['aurora-cluster'].seconds).toBeGreaterThan(RESTORE_BUDGETS['rds-instance'].seconds);
+    expect(RESTORE_BUDGETS['dynamodb-table'].seconds).toBeGreaterThanOrEqual(3600);
+  });
+
+  it('polls each kind at most once a minute, and leaves room for every check in its budget', () => {
+    for (const budget of Object.values(RESTORE_BUDGETS)) {
+      expect(budget.pollSeconds).toBeLessThanOrEqual(60);
+      // Step Functions keeps 25,000 history events: one check costs about ten.
+      expect(budget.seconds / Math.max(1, budget.pollSeconds)).toBeLessThan(1000);
+    }
+  });
+
+  it('sizes the plan’s maxRunSeconds (mute window, lock expiry) to the configured kind', () => {
+    const sqlite = planOf(withBackup(kinds.sqlite)).maxRunSeconds;
+    const aurora = planOf(withBackup(kinds['rds-snapshot (Aurora cluster)'])).maxRunSeconds;
+    const rds = planOf(withBackup(kinds['rds-snapshot (instance)'])).maxRunSeconds;
+
+    expect(aurora - sqlite).toBe(RESTORE_BUDGETS['aurora-cluster'].seconds - RESTORE_BUDGETS.sqlite.seconds);
+    expect(rds - sqlite).toBe(RESTORE_BUDGETS['rds-instance'].seconds - RESTORE_BUDGETS.sqlite.seconds);
+  });
+
+  it('refuses a config that fits with a quick restore but not with the Aurora restore it has, naming the budget', () => {
+    // Bakes of 1 h and a sign-off wait sized so that the worst case with a SQLite restore is
+    // 50 minutes short of the execution limit: fine for SQLite, not for Aurora's 2 hours.
+    const bakeSeconds = 3600;
+    const sqliteWorst = worstCaseRunSeconds({
+      canarySteps: 1,
+      bakeSeconds,
+      postPromotionBakeSeconds: bakeSeconds,
+      approvalTimeoutSeconds: 0,
+      restoreBudgetSeconds: RESTORE_BUDGETS.sqlite.seconds,
+    });
+    const raw = {
+      ...config,
+      approval: { ...config.approval, timeoutSeconds: GO_LIVE.TimeoutSeconds - 3000 - sqliteWorst },
+      services: { demo: { ...config.services.demo, strategy: { default: 'canary', canarySteps: [50], bakeSeconds } } },
+    };
+
+    expect(() => withBackup(kinds.sqlite, raw)).not.toThrow();
+    expect(() => withBackup(kinds['rds-snapshot (Aurora cluster)'], raw)).toThrow(
+      /services\.demo\.strategy\.bakeSeconds: a go-live can take up to \d+ s \(.*the 7200 s restore budget of an Aurora cluster and its instance/,
+    );
   });
 });
 

@@ -3,7 +3,7 @@ import { BackupVerificationFailed, GoLiveAborted, errorMessage } from '../errors
 import type { BackupEvidence, Deps, RestoreHandle } from '../ports';
 import type { FunctionPayload, StepPayload } from '../workflow/definition';
 import { runStep } from './step';
-import { RESTORE_BUDGET_SECONDS } from '../workflow/budget';
+import { restoreBudgetFor } from '../workflow/budget';
 
 /** What one CheckRestore costs on top of its Wait (invocation and API calls), for the attempt bound. */
 const CHECK_OVERHEAD_SECONDS = 5;
@@ -18,6 +18,11 @@ export interface RestoreState {
   ageMinutes: number;
   rpoMinutes: number;
   detail: string;
+  /**
+   * The restore budget of the service's backup kind (workflow/budget.ts) that sized maxAttempts.
+   * Absent from states written before budgets per kind.
+   */
+  budgetSeconds?: number;
   /** Set once the scratch target was deleted, or an attempt failed: a deleted one is never deleted again. */
   cleanedUp?: ScratchCleanup;
 }
@@ -65,9 +70,9 @@ export function scratchName(service: string, executionId: string): string {
   return `${base.slice(0, 63 - suffix.length - 1).replace(/-$/, '')}-${suffix}`;
 }
 
-/** Bounded attempts: the loop gives up once the budget is spent. */
-export function maxAttemptsFor(pollSeconds: number): number {
-  return Math.max(1, Math.floor(RESTORE_BUDGET_SECONDS / (Math.max(0, pollSeconds) + CHECK_OVERHEAD_SECONDS)));
+/** Bounded attempts: the loop gives up once the budget (of the service's backup kind) is spent. */
+export function maxAttemptsFor(pollSeconds: number, budgetSeconds: number): number {
+  return Math.max(1, Math.floor(budgetSeconds / (Math.max(0, pollSeconds) + CHECK_OVERHEAD_SECONDS)));
 }
 
 async function loadState(deps: Deps, executionId: string): Promise<RestoreState> {
@@ -229,7 +234,9 @@ export async function deleteRecordedScratch(
 export function startRestore(deps: Deps, event: StepPayload<'StartRestore'>): Promise<RestoreLoopView> {
   return runStep(deps, event, event.state, event.action, async () => {
     const { service } = event.request;
-    const rpoMinutes = deps.config.services[service].backup.rpoMinutes;
+    const backup = deps.config.services[service].backup;
+    const budget = restoreBudgetFor(backup);
+    const rpoMinutes = backup.rpoMinutes;
     const point = await deps.backup.latestRecoveryPoint(service);
     const ageMinutes = Math.round(((deps.now().getTime() - Date.parse(point.at)) / 60000) * 10) / 10;
     if (ageMinutes > rpoMinutes) {
@@ -247,11 +254,12 @@ export function startRestore(deps: Deps, event: StepPayload<'StartRestore'>): Pr
       handle,
       status: 'pending',
       attempt: 0,
-      maxAttempts: maxAttemptsFor(pollSeconds),
+      maxAttempts: maxAttemptsFor(pollSeconds, budget.seconds),
       pollSeconds,
       ageMinutes,
       rpoMinutes,
       detail: 'restore started',
+      budgetSeconds: budget.seconds,
     };
     // Kept in the store, not only in the execution's state: whoever cleans up later can find the scratch target.
     await deps.store.putExecutionValue(event.executionId, 'restore', state);
@@ -259,7 +267,13 @@ export function startRestore(deps: Deps, event: StepPayload<'StartRestore'>): Pr
     return {
       result: view(state),
       summary: `restoring ${point.id} (${ageMinutes} min old, RPO ${rpoMinutes}) into ${handle.restoredTo}; checking every ${pollSeconds} s, at most ${state.maxAttempts} times`,
-      evidence: { recoveryPoint: point, handle, pollSeconds, maxAttempts: state.maxAttempts },
+      evidence: {
+        recoveryPoint: point,
+        handle,
+        pollSeconds,
+        maxAttempts: state.maxAttempts,
+        budgetSeconds: budget.seconds,
+      },
     };
   });
 }
@@ -333,6 +347,8 @@ export function verifyBackup(
     const state = await loadState(deps, event.executionId);
     const { ageMinutes, rpoMinutes, handle } = state;
     if (state.status !== 'ready') {
+      const budget = restoreBudgetFor(deps.config.services[event.request.service].backup);
+      const budgetSeconds = state.budgetSeconds ?? budget.seconds;
       const { detail: cleaned } = await recordCleanUp(
         deps,
         event.executionId,
@@ -342,7 +358,8 @@ export function verifyBackup(
       );
       throw new BackupVerificationFailed(
         `restore of ${handle.recoveryPointId} into ${handle.restoredTo} was not ready after ${state.attempt} check(s) ` +
-          `(${RESTORE_BUDGET_SECONDS} s budget; last status: ${state.detail}); ${cleaned}. Restores this slow need a larger budget`,
+          `(${budgetSeconds} s budget for ${budget.what}; last status: ${state.detail}); ${cleaned}. ` +
+          'Restores this slow need a larger budget (README: Backups, restore budgets)',
         { evidence: { handle, attempt: state.attempt, detail: state.detail } },
       );
     }

@@ -1,18 +1,83 @@
 import { RETRY_POLICY, retryDelaysSeconds } from './asl';
+import type { ServiceConfig } from '../config';
 import { ROLLBACK_PATH, TASKS, type TaskName } from './definition';
+
+type BackupConfig = ServiceConfig['backup'];
 
 /**
  * How long a go-live can take at worst, derived from the workflow definition: every Task's timeout,
- * every retry the policy allows with its longest backoff, the bakes, the sign-off and the rollback
- * path. The mute rule and the lock expire after it, so they outlast any run that is still alive;
- * config validation refuses a service whose worst case does not fit in the execution timeout.
+ * every retry the policy allows with its longest backoff, the restore budget of the service's
+ * backup kind, the bakes, the sign-off and the rollback path. The mute rule and the lock expire
+ * after it, so they outlast any run that is still alive; config validation refuses a service whose
+ * worst case does not fit in the execution timeout.
  */
 
+/** What a restore proof restores into, which decides how long it may take (RESTORE_BUDGETS). */
+export type RestoreTarget = 'sqlite' | 'dynamodb-table' | 'rds-instance' | 'aurora-cluster';
+
+export interface RestoreBudget {
+  target: RestoreTarget;
+  /** What is restored, for messages: `an Aurora cluster and its instance`. */
+  what: string;
+  /**
+   * Time the workflow gives the restore to become ready, polling included: the backup step sizes
+   * its attempts to it, and the Wait/CheckRestore loop stops when they are used up.
+   */
+  seconds: number;
+  /**
+   * How often it is checked (the Wait between checks). The AWS adapters use it; the local SQLite
+   * restore is checked when its simulated restore time is due.
+   */
+  pollSeconds: number;
+}
+
 /**
- * Time the workflow gives a restore to become ready, polling included (the backup step sizes its
- * attempts to it; the Wait/CheckRestore loop stops when they are used up).
+ * One budget per kind of restore. Restore times grow with the data: a DynamoDB table takes from
+ * minutes to an hour; an RDS instance 10 to 60 minutes before it is `available`; Aurora restores
+ * the cluster (as long) and then needs one instance created inside it (another 10 to 20 minutes).
+ * A restore that does not fit is abandoned, its scratch target deleted, BackupVerificationFailed.
  */
-export const RESTORE_BUDGET_SECONDS = 900;
+export const RESTORE_BUDGETS: { readonly [T in RestoreTarget]: RestoreBudget } = {
+  sqlite: { target: 'sqlite', what: 'a local SQLite backup', seconds: 900, pollSeconds: 0 },
+  'dynamodb-table': { target: 'dynamodb-table', what: 'a DynamoDB table', seconds: 3600, pollSeconds: 30 },
+  'rds-instance': { target: 'rds-instance', what: 'an RDS DB instance', seconds: 5400, pollSeconds: 60 },
+  'aurora-cluster': {
+    target: 'aurora-cluster',
+    what: 'an Aurora cluster and its instance',
+    seconds: 7200,
+    pollSeconds: 60,
+  },
+};
+
+/** The AWS Backup resource types golive restores, by the protected resource's ARN. */
+const BACKED_UP_RESOURCES: readonly [RegExp, RestoreTarget][] = [
+  [/^arn:[^:]+:dynamodb:[^:]*:[^:]*:table\//, 'dynamodb-table'],
+  [/^arn:[^:]+:rds:[^:]*:[^:]*:db:/, 'rds-instance'],
+  [/^arn:[^:]+:rds:[^:]*:[^:]*:cluster:/, 'aurora-cluster'],
+];
+
+/** What an AWS Backup recovery point of `resourceArn` restores into; undefined for a type golive does not restore. */
+export function backedUpResource(resourceArn: string): RestoreTarget | undefined {
+  return BACKED_UP_RESOURCES.find(([arn]) => arn.test(resourceArn))?.[1];
+}
+
+/** What a service's backup restores into, by `services.<name>.backup`. */
+export function restoreTargetOf(backup: BackupConfig): RestoreTarget {
+  switch (backup.kind) {
+    case 'sqlite':
+      return 'sqlite';
+    case 'dynamodb-pitr':
+      return 'dynamodb-table';
+    case 'rds-snapshot':
+      return backup.dbClusterIdentifier ? 'aurora-cluster' : 'rds-instance';
+    case 'aws-backup':
+      // A resource type golive cannot restore is refused by StartRestore; until then, the longest budget.
+      return backedUpResource(backup.resourceArn) ?? 'aurora-cluster';
+  }
+}
+
+/** The restore budget of the backup a service has configured. */
+export const restoreBudgetFor = (backup: BackupConfig): RestoreBudget => RESTORE_BUDGETS[restoreTargetOf(backup)];
 
 /** The timings a plan fixes (request.ts `timingsFor`), which decide the budget. */
 export interface RunTimings {
@@ -20,6 +85,8 @@ export interface RunTimings {
   bakeSeconds: number;
   postPromotionBakeSeconds: number;
   approvalTimeoutSeconds: number;
+  /** The service's restore budget (restoreBudgetFor its backup). */
+  restoreBudgetSeconds: number;
 }
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
@@ -78,7 +145,7 @@ function phaseSeconds(names: readonly TaskName[], timings: RunTimings): number {
 export function worstCaseRunSeconds(timings: RunTimings): number {
   return (
     phaseSeconds(BUDGET_PHASES.beforeTraffic, timings) +
-    RESTORE_BUDGET_SECONDS +
+    timings.restoreBudgetSeconds +
     timings.canarySteps * phaseSeconds(BUDGET_PHASES.perCanaryStep, timings) +
     phaseSeconds(BUDGET_PHASES.signOff, timings) +
     phaseSeconds(BUDGET_PHASES.afterTraffic, timings) +
