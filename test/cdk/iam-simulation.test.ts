@@ -443,8 +443,9 @@ function iamRequests(call: Recorded, config: GoLiveConfig): IamRequest[] {
     case 'ELB.ModifyRule':
       return [{ action: 'elasticloadbalancing:ModifyRule', resource: input.RuleArn }];
     case 'CloudWatch.DescribeAlarms':
-      // AWS documents that composite alarms can only be described with `*`.
-      return [{ action: 'cloudwatch:DescribeAlarms', resource: '*' }];
+      // AWS documents that composite alarms can only be described with `*`: any alarm, which an alarm
+      // golive's config never names stands for (the simulator reads a `*` request as "some resource").
+      return [{ action: 'cloudwatch:DescribeAlarms', resource: alarm('an-alarm-no-config-names') }];
     case 'CloudWatch.ListAlarmMuteRules':
       return [{ action: 'cloudwatch:ListAlarmMuteRules', resource: arn('cloudwatch', 'alarm-mute-rule:*') }];
     case 'CloudWatch.PutAlarmMuteRule':

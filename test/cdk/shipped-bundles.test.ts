@@ -53,7 +53,9 @@ const EXPECTED: Record<string, { outcome: string; calls: string[] }> = {
   },
   Backup: { outcome: 'ok', calls: ['DynamoDB.DescribeContinuousBackups', 'DynamoDB.RestoreTableToPointInTime'] },
   SmokeTest: { outcome: 'ProviderResourceMissing', calls: ['DynamoDB.PutItem'] },
-  Traffic: { outcome: 'ok', calls: ['Lambda.GetAlias'] },
+  // The fake store holds no lock, so a shift has no release to put in the idle slot of the alias:
+  // refused before any change (on AWS, the lock ValidateAndLock took names the release).
+  Traffic: { outcome: 'TrafficShiftFailed', calls: ['Lambda.GetAlias', 'DynamoDB.GetItem'] },
   Bake: { outcome: 'ok', calls: ['DynamoDB.TransactWriteItems', 'GraniteServiceVersion20100801.ListAlarmMuteRules'] },
   Approval: { outcome: 'ok', calls: ['DynamoDB.TransactWriteItems', 'Slack.chat.postMessage'] },
   Notify: { outcome: 'ok', calls: ['secretsmanager.GetSecretValue', 'Slack.chat.postMessage'] },
