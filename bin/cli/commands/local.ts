@@ -89,7 +89,6 @@ export const localUpCommand: Command = {
       );
     }
     if (rt.slack) io.out(`Slack emulator: open ${rt.slack.url} and type /golive demo 2.0.0 as the release manager`);
-    io.out(`control API ${rt.control.url} (golive start, status, history, approve, reject and abort act through it)`);
     io.out(`state in ${rt.home}. Try: golive start demo 2.0.0 --watch   (Ctrl-C stops the runtime)`);
     rt.notifier.on('notification', (n) => io.out(`[notify] ${n.text}`));
     await new Promise<void>((resolve) => {
