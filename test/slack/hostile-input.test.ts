@@ -41,7 +41,7 @@ describe('hostile input on the local emulator', () => {
 
   it('answers a status of something that cannot be an execution name, showing it as typed', async () => {
     const sent = await slack().command(REQUESTER, 'status <!channel>|x');
-    const answer = await said(REQUESTER, 'neither a service');
+    const answer = await said(REQUESTER, '&lt;!channel&gt;');
 
     expect(sent.status).toBe(200);
     expect(answer.text).toContain('"&lt;!channel&gt;|x" is neither a service');
