@@ -98,6 +98,11 @@ export interface RestoreHandle {
   startedAt: string;
   /** Provider state between checks (e.g. Aurora: cluster restored, instance being created). */
   detail: Record<string, unknown>;
+  /**
+   * Names of the restore's targets found held by resources golive did not create (a provider's
+   * `scratchTaken`): never deleted in golive's name.
+   */
+  leaveAlone?: string[];
 }
 export interface RestoreProgress {
   status: 'pending' | 'ready';
@@ -113,12 +118,24 @@ export interface RestoreProgress {
  */
 export interface BackupProvider {
   latestRecoveryPoint(service: string): Promise<RecoveryPoint>;
-  /** Starts restoring into a scratch target named after `scratchName`; returns at once. */
+  /**
+   * The handle a restore of `point` into `scratchName` will have, before anything exists. No I/O.
+   * StartRestore keeps it in the store before it calls startRestore (write-ahead): whoever cleans
+   * up finds, and deletes, what the call creates even when the function dies right after it.
+   */
+  plannedRestore(service: string, point: RecoveryPoint, scratchName: string): RestoreHandle;
+  /**
+   * Starts restoring into a scratch target named after `scratchName`; returns at once. Idempotent:
+   * a retry that finds the target already there adopts it when it is this restore's own (golive's
+   * tags, the same source), `adopted: true`. A target of that name that is not golive's is never
+   * adopted: BackupVerificationFailed with evidence `{ scratchTaken: <name> }` (checkRestore too,
+   * for a target it creates later), and nothing of that name is deleted in golive's name.
+   */
   startRestore(
     service: string,
     point: RecoveryPoint,
     scratchName: string,
-  ): Promise<{ handle: RestoreHandle; pollSeconds: number }>;
+  ): Promise<{ handle: RestoreHandle; pollSeconds: number; adopted?: boolean }>;
   /** One status check; never waits. */
   checkRestore(handle: RestoreHandle): Promise<RestoreProgress>;
   /** Validates the ready scratch target (integrity, counts / sample) and deletes it, whatever the verdict. */

@@ -55,6 +55,25 @@ export class LocalSqliteBackup implements BackupProvider {
     return backup;
   }
 
+  /** The scratch file a restore into `scratchName` writes: `<scratchDir>/<scratch name>.sqlite`. */
+  plannedRestore(service: string, point: RecoveryPoint, scratchName: string): RestoreHandle {
+    const startedAt = new Date();
+    return {
+      kind: 'sqlite',
+      service,
+      recoveryPointId: point.id,
+      recoveryPointAt: point.at,
+      restoredTo: join(this.scratchDir, `${scratchName}.sqlite`),
+      startedAt: startedAt.toISOString(),
+      detail: { readyAt: new Date(startedAt.getTime() + this.restoreSeconds * 1000).toISOString() },
+    };
+  }
+
+  /**
+   * Restores the backup into the scratch file. Idempotent: a retry restores the same backup over
+   * whatever an earlier attempt left in that file (golive's own: in the scratch directory, named
+   * after the execution), so there is nothing to adopt.
+   */
   async startRestore(
     service: string,
     point: RecoveryPoint,
@@ -62,29 +81,18 @@ export class LocalSqliteBackup implements BackupProvider {
   ): Promise<{ handle: RestoreHandle; pollSeconds: number }> {
     const backup = this.backup(service, point.id);
     mkdirSync(this.scratchDir, { recursive: true });
-    const restoredTo = join(this.scratchDir, `${scratchName}.sqlite`);
+    const handle = this.plannedRestore(service, point, scratchName);
     const from = new Database(backup.file, { readonly: true, fileMustExist: true });
     try {
-      await from.backup(restoredTo);
+      await from.backup(handle.restoredTo);
     } catch (err) {
-      removeDatabaseFiles(restoredTo); // not yet in the workflow's state: nobody else would find it
+      // Whatever was written: StartRestore recorded the file before this call, but it is not restored.
+      removeDatabaseFiles(handle.restoredTo);
       throw err;
     } finally {
       from.close();
     }
-    const startedAt = new Date();
-    return {
-      handle: {
-        kind: 'sqlite',
-        service,
-        recoveryPointId: point.id,
-        recoveryPointAt: point.at,
-        restoredTo,
-        startedAt: startedAt.toISOString(),
-        detail: { readyAt: new Date(startedAt.getTime() + this.restoreSeconds * 1000).toISOString() },
-      },
-      pollSeconds: this.restoreSeconds,
-    };
+    return { handle, pollSeconds: this.restoreSeconds };
   }
 
   async checkRestore(handle: RestoreHandle): Promise<RestoreProgress> {

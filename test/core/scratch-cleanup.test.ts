@@ -155,6 +155,43 @@ describe('janitor', () => {
   });
 });
 
+describe('janitor and sweep of a go-live stopped while StartRestore ran', () => {
+  /** As StartRestore leaves it when its function is stopped right after the provider's call. */
+  const writtenAhead: RestoreState = {
+    ...pending,
+    status: 'starting',
+    attempt: 0,
+    detail: 'restore into golive-scratch-orders-0123456789 starting',
+    settlesAt: new Date(NOW.getTime() + 6 * 60_000).toISOString(),
+  };
+
+  it('deletes what exists, keeps it listed until StartRestore cannot be running, then the sweep confirms it', async () => {
+    await store.putExecutionValue(executionArn, 'restore', writtenAhead);
+    await store.markScratchLeft(executionArn, {
+      service: 'orders',
+      restoredTo: handle.restoredTo,
+      at: NOW.toISOString(),
+    });
+
+    await cleanUpEndedExecution(deps(), { executionArn, status: 'ABORTED', cause: 'stopped' });
+    f.executions.states.set(executionArn, { status: 'ABORTED' });
+    const [rollback] = await rollbackRecords();
+    const listedAfterRollback = await store.listScratchLeft();
+    f.clock.at = new Date(NOW.getTime() + 15 * 60_000);
+    const summary = await sweepLeftoverScratch(deps());
+
+    expect(rollback.evidence).toMatchObject({ scratch: { deleted: false } });
+    expect(rollback.summary).toContain(
+      'scratch NOT confirmed deleted: nothing of golive-scratch-orders-0123456789 was left, but the StartRestore that started it may still be running until 2026-11-26T10:06:00.000Z',
+    );
+    expect(listedAfterRollback).toEqual([expect.objectContaining({ executionId: executionArn })]);
+    expect(summary).toMatchObject({ deleted: 1, stillLeft: 0 });
+    expect(cleanUps).toEqual([handle, handle]);
+    expect((await restoreState())?.cleanedUp).toMatchObject({ deleted: true, by: 'Sweep' });
+    expect(await store.listScratchLeft()).toEqual([]);
+  });
+});
+
 describe('Rollback', () => {
   const event = {
     executionId: executionArn,
@@ -268,7 +305,7 @@ describe('sweep of scratch targets left behind', () => {
 
     const summary = await sweepLeftoverScratch(deps());
 
-    expect(summary).toEqual({ swept: 1, deleted: 1, alreadyGone: 0, stillLeft: 0 });
+    expect(summary).toEqual({ swept: 1, deleted: 1, alreadyGone: 0, stillLeft: 0, inUse: 0 });
     expect(cleanUps).toEqual([handle]);
     expect((await restoreState())?.cleanedUp).toEqual({
       restoredTo: 'golive-scratch-orders-0123456789',
@@ -288,7 +325,13 @@ describe('sweep of scratch targets left behind', () => {
     ]);
     expect(await store.listAudit(executionArn)).toEqual(sealed);
     // Nothing left: the next sweep has nothing to do and says nothing.
-    expect(await sweepLeftoverScratch(deps())).toEqual({ swept: 0, deleted: 0, alreadyGone: 0, stillLeft: 0 });
+    expect(await sweepLeftoverScratch(deps())).toEqual({
+      swept: 0,
+      deleted: 0,
+      alreadyGone: 0,
+      stillLeft: 0,
+      inUse: 0,
+    });
     expect(notifications).toHaveLength(1);
   });
 
@@ -297,7 +340,13 @@ describe('sweep of scratch targets left behind', () => {
     f.backup.cleanUpFails = refused;
 
     f.clock.at = minutesLater(15);
-    expect(await sweepLeftoverScratch(deps())).toEqual({ swept: 1, deleted: 0, alreadyGone: 0, stillLeft: 1 });
+    expect(await sweepLeftoverScratch(deps())).toEqual({
+      swept: 1,
+      deleted: 0,
+      alreadyGone: 0,
+      stillLeft: 1,
+      inUse: 0,
+    });
     expect((await restoreState())?.cleanedUp).toMatchObject({
       deleted: false,
       by: 'Sweep',
@@ -365,6 +414,9 @@ describe('sweep of scratch targets left behind', () => {
       restoredTo: otherHandle.restoredTo,
       at: otherSince.toISOString(),
     });
+    // Both go-lives ended, their rollback never reached the restore.
+    f.executions.states.set(executionArn, { status: 'TIMED_OUT' });
+    f.executions.states.set(other, { status: 'TIMED_OUT' });
     return { other, otherHandle };
   }
 
@@ -379,7 +431,7 @@ describe('sweep of scratch targets left behind', () => {
 
     const summary = await sweepLeftoverScratch(d);
 
-    expect(summary).toEqual({ swept: 2, deleted: 1, alreadyGone: 0, stillLeft: 1 });
+    expect(summary).toEqual({ swept: 2, deleted: 1, alreadyGone: 0, stillLeft: 1, inUse: 0 });
     expect(cleanUps).toEqual([otherHandle]);
     expect((await store.listScratchLeft()).map((e) => e.executionId)).toEqual([executionArn]);
     expect(await getExecutionValue<RestoreState>(other, 'restore')).toMatchObject({
@@ -396,7 +448,7 @@ describe('sweep of scratch targets left behind', () => {
 
     const summary = await sweepLeftoverScratch(deps());
 
-    expect(summary).toEqual({ swept: 2, deleted: 1, alreadyGone: 0, stillLeft: 1 });
+    expect(summary).toEqual({ swept: 2, deleted: 1, alreadyGone: 0, stillLeft: 1, inUse: 0 });
     expect(cleanUps.map((h) => h.restoredTo).sort()).toEqual([handle.restoredTo, otherHandle.restoredTo].sort());
     expect((await restoreState())?.cleanedUp).toMatchObject({
       deleted: false,
@@ -421,7 +473,7 @@ describe('sweep of scratch targets left behind', () => {
 
     const summary = await sweepLeftoverScratch(deps());
 
-    expect(summary).toEqual({ swept: 2, deleted: 0, alreadyGone: 2, stillLeft: 0 });
+    expect(summary).toEqual({ swept: 2, deleted: 0, alreadyGone: 2, stillLeft: 0, inUse: 0 });
     expect(cleanUps).toEqual([]);
     expect(notifications).toEqual([]);
     expect(await store.listScratchLeft()).toEqual([]);
@@ -441,6 +493,7 @@ describe('janitor function', () => {
     ],
   ])('sweeps on %s', async (_name, event) => {
     await store.putExecutionValue(executionArn, 'restore', pending);
+    f.executions.states.set(executionArn, { status: 'ABORTED' });
     await store.markScratchLeft(executionArn, {
       service: 'orders',
       restoredTo: handle.restoredTo,
@@ -449,7 +502,7 @@ describe('janitor function', () => {
 
     const result = await janitorHandler(resolve)(event);
 
-    expect(result).toEqual({ swept: 1, deleted: 1, alreadyGone: 0, stillLeft: 0 });
+    expect(result).toEqual({ swept: 1, deleted: 1, alreadyGone: 0, stillLeft: 0, inUse: 0 });
     expect(cleanUps).toEqual([handle]);
     // A sweep is not an ended execution: no rollback ran.
     expect(await rollbackRecords()).toEqual([]);

@@ -165,6 +165,9 @@ export class FakeBackup implements BackupProvider {
   async latestRecoveryPoint(_service: string): Promise<RecoveryPoint> {
     return this.point;
   }
+  plannedRestore(service: string, point: RecoveryPoint, scratchName: string): RestoreHandle {
+    return this.handle(service, point, scratchName);
+  }
   async startRestore(
     service: string,
     point: RecoveryPoint,

@@ -1,17 +1,32 @@
 import { createHash } from 'node:crypto';
 import { BackupVerificationFailed, GoLiveAborted, errorMessage } from '../errors';
-import type { BackupEvidence, Deps, RestoreHandle } from '../ports';
-import type { FunctionPayload, StepPayload } from '../workflow/definition';
-import { runStep } from './step';
+import type { BackupEvidence, Deps, RecoveryPoint, RestoreHandle } from '../ports';
+import type { TaskTimeout } from '../workflow/asl';
 import { restoreBudgetFor } from '../workflow/budget';
+import { TASKS, type FunctionPayload, type StepPayload } from '../workflow/definition';
+import { runStep } from './step';
 
 /** What one CheckRestore costs on top of its Wait (invocation and API calls), for the attempt bound. */
 const CHECK_OVERHEAD_SECONDS = 5;
 
+/**
+ * How long after its write-ahead a StartRestore may still be running, and create its target: the
+ * Task's timeout, which bounds the function's own (the construct refuses a longer one), plus a
+ * margin for clocks.
+ */
+const START_SETTLE_SECONDS = (() => {
+  const timeout: TaskTimeout = TASKS.StartRestore.timeout;
+  return ('seconds' in timeout ? timeout.seconds : timeout.invokeSeconds) + 60;
+})();
+
 /** What the workflow keeps between the restore's status checks (the store's `restore` value). */
 export interface RestoreState {
   handle: RestoreHandle;
-  status: 'pending' | 'ready';
+  /**
+   * `starting`: written before the provider's call (write-ahead), whose outcome is not known yet;
+   * then `pending` until a check finds the restore `ready`.
+   */
+  status: 'starting' | 'pending' | 'ready';
   attempt: number;
   maxAttempts: number;
   pollSeconds: number;
@@ -23,6 +38,13 @@ export interface RestoreState {
    * Absent from states written before budgets per kind.
    */
   budgetSeconds?: number;
+  /**
+   * While `starting`: until when the StartRestore that wrote it may still be running and create the
+   * target. A cleaner that finds nothing before then cannot know whether the target appears after
+   * it looked, so the deletion stays listed for the sweep. Set to the present once the call is
+   * known to have returned.
+   */
+  settlesAt?: string;
   /** Set once the scratch target was deleted, or an attempt failed: a deleted one is never deleted again. */
   cleanedUp?: ScratchCleanup;
 }
@@ -49,7 +71,8 @@ export interface RestoreLoopView {
 }
 
 const view = (state: RestoreState): RestoreLoopView => ({
-  status: state.status,
+  // Never `starting`: StartRestore returns once its call went through.
+  status: state.status === 'ready' ? 'ready' : 'pending',
   attempt: state.attempt,
   maxAttempts: state.maxAttempts,
   pollSeconds: state.pollSeconds,
@@ -73,6 +96,11 @@ export function scratchName(service: string, executionId: string): string {
 /** Bounded attempts: the loop gives up once the budget (of the service's backup kind) is spent. */
 export function maxAttemptsFor(pollSeconds: number, budgetSeconds: number): number {
   return Math.max(1, Math.floor(budgetSeconds / (Math.max(0, pollSeconds) + CHECK_OVERHEAD_SECONDS)));
+}
+
+/** A write-ahead restore state whose StartRestore may still be running (and create the target). */
+function mayStillStart(state: RestoreState, now: Date): boolean {
+  return state.status === 'starting' && state.settlesAt !== undefined && now.getTime() < Date.parse(state.settlesAt);
 }
 
 async function loadState(deps: Deps, executionId: string): Promise<RestoreState> {
@@ -212,7 +240,9 @@ export async function deleteAbandonedScratch(
 
 /**
  * Deletes the scratch target of a restore state the caller read (not deleted yet), and records the
- * outcome like every cleaner does (restore state, sweep index). Never throws.
+ * outcome like every cleaner does (restore state, sweep index). Never throws. A write-ahead state
+ * whose StartRestore may still be running is never recorded as deleted: what that call creates
+ * after this look is the sweep's to delete, once the call can no longer be running.
  */
 export async function deleteRecordedScratch(
   deps: Deps,
@@ -221,7 +251,15 @@ export async function deleteRecordedScratch(
   by: string,
 ): Promise<ScratchCleanup> {
   const at = deps.now().toISOString();
-  const outcome = await deleteScratch(deps, state.handle);
+  let outcome = await deleteScratch(deps, state.handle);
+  if (outcome.deleted && mayStillStart(state, deps.now())) {
+    outcome = {
+      deleted: false,
+      detail:
+        `scratch NOT confirmed deleted: nothing of ${state.handle.restoredTo} was left, but the StartRestore that ` +
+        `started it may still be running until ${state.settlesAt}; the sweep deletes what it creates after that`,
+    };
+  }
   try {
     return await recordCleanUp(deps, executionId, state, outcome, by);
   } catch (err) {
@@ -230,26 +268,130 @@ export async function deleteRecordedScratch(
   }
 }
 
-/** StartRestore: the latest recovery point must be within RPO; its restore into a scratch target starts. */
+/** The recovery point a restore state restores (a retried StartRestore restores the same one). */
+const pointOf = (handle: RestoreHandle): RecoveryPoint => ({ id: handle.recoveryPointId, at: handle.recoveryPointAt });
+
+const minutes = (seconds: number) => `${Math.round(seconds / 60)} min`;
+
+/** The name a provider found held by a resource golive did not create (BackupProvider.startRestore), if that is why it failed. */
+function scratchTakenBy(err: unknown): string | undefined {
+  const taken = (err as { evidence?: { scratchTaken?: unknown } } | undefined)?.evidence?.scratchTaken;
+  return typeof taken === 'string' ? taken : undefined;
+}
+
+/** The state with `name` among the targets no cleaner deletes. */
+const leavingAlone = (state: RestoreState, name: string): RestoreState => ({
+  ...state,
+  handle: { ...state.handle, leaveAlone: [...(state.handle.leaveAlone ?? []), name] },
+});
+
+/**
+ * A provider's startRestore failed. If the scratch name is held by a resource golive did not
+ * create, nothing in this restore's name exists, and nothing may be deleted in it: the write-ahead
+ * record is closed. Otherwise the call has returned, so nothing more will appear because of it: the
+ * record settles now, and the cleaners delete whatever it created. Bookkeeping: never throws.
+ */
+async function settleFailedStart(
+  deps: Deps,
+  executionId: string,
+  state: RestoreState,
+  err: unknown,
+  by: string,
+): Promise<void> {
+  const taken = scratchTakenBy(err);
+  try {
+    if (taken) {
+      await recordCleanUp(
+        deps,
+        executionId,
+        leavingAlone(state, taken),
+        { deleted: true, detail: `nothing to delete: ${taken} is not golive's and was left alone` },
+        by,
+      );
+    } else {
+      await deps.store.putExecutionValue(executionId, 'restore', { ...state, settlesAt: deps.now().toISOString() });
+    }
+  } catch {
+    // Left `starting`: the record settles at settlesAt, and the cleaners then do what this would have.
+  }
+}
+
+/**
+ * StartRestore: the latest recovery point must be within RPO; its restore into a scratch target
+ * starts. Write-ahead: the target is recorded (restore state and the sweep's index) before the
+ * provider's call, so that it is found and deleted even if this function dies right after the
+ * call. A retry restores the same recovery point into the same name, and the provider adopts what
+ * an earlier attempt created.
+ */
 export function startRestore(deps: Deps, event: StepPayload<'StartRestore'>): Promise<RestoreLoopView> {
   return runStep(deps, event, event.state, event.action, async () => {
+    const { executionId } = event;
     const { service } = event.request;
     const backup = deps.config.services[service].backup;
     const budget = restoreBudgetFor(backup);
-    const rpoMinutes = backup.rpoMinutes;
-    const point = await deps.backup.latestRecoveryPoint(service);
-    const ageMinutes = Math.round(((deps.now().getTime() - Date.parse(point.at)) / 60000) * 10) / 10;
-    if (ageMinutes > rpoMinutes) {
-      throw new BackupVerificationFailed(
-        `latest recovery point of ${service} (${point.at}) is ${ageMinutes} min old, beyond the RPO of ${rpoMinutes} min: take a fresh backup and start again`,
-        { evidence: { recoveryPoint: point, ageMinutes, rpoMinutes } },
-      );
+    const before = await deps.store.getExecutionValue<RestoreState>(executionId, 'restore');
+    if (before && before.status !== 'starting') {
+      // An earlier attempt started it and recorded so, then failed (a timeout, its audit record).
+      await cleanUpIfRolledBack(deps, executionId, before, event.state);
+      return {
+        result: view(before),
+        summary: `restore of ${before.handle.recoveryPointId} into ${before.handle.restoredTo} already started by an earlier attempt; checking every ${before.pollSeconds} s, at most ${before.maxAttempts} times`,
+        evidence: { handle: before.handle, pollSeconds: before.pollSeconds, maxAttempts: before.maxAttempts },
+      };
     }
-    const { handle, pollSeconds } = await deps.backup.startRestore(
-      service,
-      point,
-      scratchName(service, event.executionId),
+    const now = deps.now();
+    const rpoMinutes = backup.rpoMinutes;
+    let point: RecoveryPoint;
+    let ageMinutes: number;
+    if (before) {
+      // Retried after a write-ahead: the same point, judged against the RPO when it was chosen.
+      point = pointOf(before.handle);
+      ageMinutes = before.ageMinutes;
+    } else {
+      point = await deps.backup.latestRecoveryPoint(service);
+      ageMinutes = Math.round(((now.getTime() - Date.parse(point.at)) / 60000) * 10) / 10;
+      if (ageMinutes > rpoMinutes) {
+        throw new BackupVerificationFailed(
+          `latest recovery point of ${service} (${point.at}) is ${ageMinutes} min old, beyond the RPO of ${rpoMinutes} min: take a fresh backup and start again`,
+          { evidence: { recoveryPoint: point, ageMinutes, rpoMinutes } },
+        );
+      }
+    }
+    const scratch = scratchName(service, executionId);
+    const planned = deps.backup.plannedRestore(service, point, scratch);
+    const starting: RestoreState = {
+      handle: planned,
+      status: 'starting',
+      attempt: 0,
+      maxAttempts: maxAttemptsFor(budget.pollSeconds, budget.seconds),
+      pollSeconds: budget.pollSeconds,
+      ageMinutes,
+      rpoMinutes,
+      detail: `restore into ${planned.restoredTo} starting`,
+      budgetSeconds: budget.seconds,
+      settlesAt: new Date(now.getTime() + START_SETTLE_SECONDS * 1000).toISOString(),
+    };
+    // Write-ahead, before anything exists: kept in the store (not only in the execution's state)
+    // and listed for the sweep, so that whoever cleans up finds the target whatever happens next.
+    await deps.store.putExecutionValue(executionId, 'restore', starting);
+    await deps.store.markScratchLeft(executionId, { service, restoredTo: planned.restoredTo, at: now.toISOString() });
+    // A cleaner already ran: start nothing (and delete what an earlier attempt may have created).
+    await cleanUpIfRolledBack(
+      deps,
+      executionId,
+      { ...starting, settlesAt: before?.settlesAt ?? now.toISOString() },
+      event.state,
     );
+
+    let started: Awaited<ReturnType<Deps['backup']['startRestore']>>;
+    try {
+      started = await deps.backup.startRestore(service, point, scratch);
+    } catch (err) {
+      await settleFailedStart(deps, executionId, starting, err, event.state);
+      throw err;
+    }
+    const { handle, adopted = false } = started;
+    const pollSeconds = Math.max(0, started.pollSeconds);
     const state: RestoreState = {
       handle,
       status: 'pending',
@@ -258,18 +400,21 @@ export function startRestore(deps: Deps, event: StepPayload<'StartRestore'>): Pr
       pollSeconds,
       ageMinutes,
       rpoMinutes,
-      detail: 'restore started',
+      detail: adopted ? 'restore adopted (an earlier attempt started it)' : 'restore started',
       budgetSeconds: budget.seconds,
     };
-    // Kept in the store, not only in the execution's state: whoever cleans up later can find the scratch target.
-    await deps.store.putExecutionValue(event.executionId, 'restore', state);
-    await cleanUpIfRolledBack(deps, event.executionId, state, event.state);
+    await deps.store.putExecutionValue(executionId, 'restore', state);
+    await cleanUpIfRolledBack(deps, executionId, state, event.state);
+    const how = adopted ? 'adopted the restore an earlier attempt started of' : 'restoring';
     return {
       result: view(state),
-      summary: `restoring ${point.id} (${ageMinutes} min old, RPO ${rpoMinutes}) into ${handle.restoredTo}; checking every ${pollSeconds} s, at most ${state.maxAttempts} times`,
+      summary:
+        `${how} ${point.id} (${ageMinutes} min old, RPO ${rpoMinutes}) into ${handle.restoredTo}; checking every ` +
+        `${pollSeconds} s, at most ${state.maxAttempts} times (${minutes(budget.seconds)} for ${budget.what})`,
       evidence: {
         recoveryPoint: point,
         handle,
+        adopted,
         pollSeconds,
         maxAttempts: state.maxAttempts,
         budgetSeconds: budget.seconds,
@@ -298,10 +443,12 @@ export async function checkRestore(deps: Deps, event: StepPayload<'CheckRestore'
     progress = await deps.backup.checkRestore(state.handle);
   } catch (err) {
     if (err instanceof Error && err.name === 'ProviderUnavailable') throw err; // the ASL retries
+    // A target it was to create is held by something golive did not create: never deleted.
+    const taken = scratchTakenBy(err);
     return abandonRestore(
       deps,
       event,
-      state,
+      taken ? leavingAlone(state, taken) : state,
       (cleaned) =>
         new BackupVerificationFailed(
           `restore into ${state.handle.restoredTo} failed: ${errorMessage(err)} (${cleaned})`,

@@ -1,5 +1,6 @@
-import { ProviderUnavailable } from '../../../lambdas/core/errors';
-import type { RestoreHandle, Store } from '../../../lambdas/core/ports';
+import { BackupVerificationFailed, ProviderUnavailable } from '../../../lambdas/core/errors';
+import type { RestoreHandle, ScratchLeft, Store } from '../../../lambdas/core/ports';
+import { RESTORE_BUDGETS } from '../../../lambdas/core/workflow/budget';
 import {
   checkRestore,
   deleteAbandonedScratch,
@@ -8,7 +9,7 @@ import {
   verifyBackup,
   type RestoreState,
 } from '../../../lambdas/core/steps/backup';
-import { EXECUTION_ID, fakeDeps, pendingRestore, stepPayload, type FakeDeps } from '../../support/fake-deps';
+import { EXECUTION_ID, fakeDeps, NOW, pendingRestore, stepPayload, type FakeDeps } from '../../support/fake-deps';
 
 const handle: RestoreHandle = {
   kind: 'sqlite',
@@ -55,6 +56,140 @@ describe('startRestore (StartRestore)', () => {
       message: expect.stringContaining('is 61 min old, beyond the RPO of 60 min'),
     });
     expect(f.backup.started).toEqual([]);
+  });
+});
+
+describe('startRestore: write-ahead and retries', () => {
+  const scratch = scratchName('demo', EXECUTION_ID);
+
+  it('records the scratch target, in the restore state and the sweep index, before the provider is called', async () => {
+    let seen: { state?: RestoreState; listed: ScratchLeft[] } | undefined;
+    const start = f.backup.startRestore.bind(f.backup);
+    f.backup.startRestore = async (...args) => {
+      seen = { state: await restoreState(), listed: await f.store.listScratchLeft() };
+      return start(...args);
+    };
+
+    await startRestore(f.deps, stepPayload('StartRestore'));
+
+    expect(seen?.state).toMatchObject({
+      status: 'starting',
+      handle: { restoredTo: scratch, recoveryPointId: 'rp-1' },
+      settlesAt: new Date(NOW.getTime() + 360_000).toISOString(),
+    });
+    expect(seen?.listed).toEqual([
+      { executionId: EXECUTION_ID, service: 'demo', restoredTo: scratch, since: NOW.toISOString() },
+    ]);
+    // Once started, the state says so; the index keeps it until a clean-up deletes it.
+    expect(await restoreState()).toMatchObject({ status: 'pending' });
+    expect(await restoreState()).not.toHaveProperty('settlesAt');
+    expect(await f.store.listScratchLeft()).toHaveLength(1);
+  });
+
+  it('restores the same recovery point into the same name when retried, and reports an adopted target', async () => {
+    f.backup.startRestore = async () => {
+      throw new ProviderUnavailable('dynamodb:RestoreTableToPointInTime: InternalServerError; retried');
+    };
+    await expect(startRestore(f.deps, stepPayload('StartRestore'))).rejects.toMatchObject({
+      name: 'ProviderUnavailable',
+    });
+    // By the retry, a newer recovery point exists and the first one has aged past the RPO.
+    f.backup.point = { id: 'rp-2', at: '2026-11-26T09:59:00.000Z' };
+    f.clock.advance(60 * 60_000);
+    const calls: unknown[][] = [];
+    f.backup.startRestore = async (service, point, name) => {
+      calls.push([service, point, name]);
+      return { handle: f.backup.handle(service, point, name), pollSeconds: 30, adopted: true };
+    };
+
+    const view = await startRestore(f.deps, stepPayload('StartRestore'));
+
+    expect(calls).toEqual([['demo', { id: 'rp-1', at: '2026-11-26T09:30:00.000Z' }, scratch]]);
+    expect(view).toMatchObject({ status: 'pending', restoredTo: scratch, recoveryPointId: 'rp-1' });
+    expect(await restoreState()).toMatchObject({
+      ageMinutes: 30,
+      detail: 'restore adopted (an earlier attempt started it)',
+    });
+    expect((await f.audit()).map((r) => [r.step, r.outcome])).toEqual([
+      ['StartRestore', 'failed'],
+      ['StartRestore', 'succeeded'],
+    ]);
+    expect((await f.audit()).at(-1)?.summary).toContain('adopted the restore an earlier attempt started of rp-1');
+  });
+
+  it('settles the write-ahead record when the call fails: the rollback then deletes what it left, for good', async () => {
+    f.backup.startRestore = async () => {
+      throw new Error('InvalidParameterValue');
+    };
+    await expect(startRestore(f.deps, stepPayload('StartRestore'))).rejects.toThrow('InvalidParameterValue');
+
+    const cleaned = await deleteAbandonedScratch(f.deps, EXECUTION_ID, 'Rollback');
+
+    expect(cleaned).toMatchObject({ restoredTo: scratch, deleted: true, detail: 'scratch deleted' });
+    expect(f.backup.cleanedUp.map((h) => h.restoredTo)).toEqual([scratch]);
+    expect(await f.store.listScratchLeft()).toEqual([]);
+  });
+
+  it('keeps a target listed when the function died right after the call: the rollback cannot know it is gone yet', async () => {
+    // The provider's call went through; the function died before it wrote the outcome.
+    const put = f.store.putExecutionValue.bind(f.store);
+    const store = storeWith({
+      putExecutionValue: async (id, key, value) => {
+        if (key === 'restore' && (value as RestoreState).status === 'pending') throw new Error('Task timed out');
+        return put(id, key, value);
+      },
+    });
+    await expect(startRestore({ ...f.deps, store }, stepPayload('StartRestore'))).rejects.toThrow('Task timed out');
+
+    const cleaned = await deleteAbandonedScratch(f.deps, EXECUTION_ID, 'Rollback');
+
+    // The rollback deletes it, but a StartRestore still running could create it after this look.
+    expect(f.backup.cleanedUp.map((h) => h.restoredTo)).toEqual([scratch]);
+    expect(cleaned).toMatchObject({
+      deleted: false,
+      detail: expect.stringContaining('may still be running until 2026-11-26T10:06:00.000Z'),
+    });
+    expect(await f.store.listScratchLeft()).toEqual([expect.objectContaining({ restoredTo: scratch })]);
+  });
+
+  it('never deletes a target of that name that is not golive’s: the record is closed, nothing is listed', async () => {
+    f.backup.startRestore = async () => {
+      throw new BackupVerificationFailed(`DynamoDB table ${scratch} already exists and is not this go-live's restore`, {
+        evidence: { scratchTaken: scratch },
+      });
+    };
+
+    await expect(startRestore(f.deps, stepPayload('StartRestore'))).rejects.toMatchObject({
+      name: 'BackupVerificationFailed',
+    });
+    const cleaned = await deleteAbandonedScratch(f.deps, EXECUTION_ID, 'Rollback');
+
+    expect(cleaned).toBeUndefined();
+    expect(f.backup.cleanedUp).toEqual([]);
+    expect(await restoreState()).toMatchObject({
+      handle: { leaveAlone: [scratch] },
+      cleanedUp: { deleted: true, detail: `nothing to delete: ${scratch} is not golive's and was left alone` },
+    });
+    expect(await f.store.listScratchLeft()).toEqual([]);
+  });
+
+  it('returns the restore an earlier attempt started and recorded, starting nothing again', async () => {
+    await startRestore(f.deps, stepPayload('StartRestore'));
+
+    const again = await startRestore(f.deps, stepPayload('StartRestore'));
+
+    expect(f.backup.started).toHaveLength(1);
+    expect(again).toMatchObject({ status: 'pending', restoredTo: scratch });
+  });
+
+  it('sizes its checks to the budget of the service’s backup kind', async () => {
+    f.backup.pollSeconds = 0;
+
+    const view = await startRestore(f.deps, stepPayload('StartRestore'));
+
+    // The demo's SQLite budget (900 s), each check costing 5 s on top of its wait.
+    expect(view.maxAttempts).toBe(RESTORE_BUDGETS.sqlite.seconds / 5);
+    expect(await restoreState()).toMatchObject({ budgetSeconds: RESTORE_BUDGETS.sqlite.seconds });
   });
 });
 
@@ -178,18 +313,35 @@ describe('CheckRestore when the restore cannot go on', () => {
   });
 
   describe('a restore step still running when the rollback or the janitor cleans up', () => {
-    it('StartRestore that stores its restore after the janitor looked deletes the scratch target itself', async () => {
+    it('StartRestore after the janitor looked starts nothing, and deletes what an earlier attempt created', async () => {
       const fresh = `${EXECUTION_ID}-2`;
-      // The janitor found nothing to delete: StartRestore had not stored its restore yet.
+      // The janitor found nothing to delete: StartRestore had not written anything yet.
       const before = await deleteAbandonedScratch(f.deps, fresh, 'Rollback');
-      f.backup.startRestore = async () => ({ handle, pollSeconds: 30 });
 
       await expect(startRestore(f.deps, stepPayload('StartRestore', { executionId: fresh }))).rejects.toMatchObject({
         name: 'BackupVerificationFailed',
         message: expect.stringContaining('Rollback began cleaning up this go-live while StartRestore ran'),
       });
       expect(before).toBeUndefined();
-      expect(f.backup.cleanedUp).toEqual([handle]);
+      expect(f.backup.started).toEqual([]);
+      expect(f.backup.cleanedUp.map((h) => h.restoredTo)).toEqual([scratchName('demo', fresh)]);
+      expect((await restoreState(fresh))?.cleanedUp).toMatchObject({ deleted: true, by: 'StartRestore' });
+    });
+
+    it('StartRestore whose call returns after the janitor looked deletes the scratch target itself', async () => {
+      const fresh = `${EXECUTION_ID}-2`;
+      f.backup.startRestore = async () => {
+        // The janitor runs while the provider's call is in flight...
+        await deleteAbandonedScratch(f.deps, fresh, 'Rollback');
+        return { handle, pollSeconds: 30 };
+      };
+
+      await expect(startRestore(f.deps, stepPayload('StartRestore', { executionId: fresh }))).rejects.toMatchObject({
+        name: 'BackupVerificationFailed',
+        message: expect.stringContaining('Rollback began cleaning up this go-live while StartRestore ran'),
+      });
+      // ...and the step, which then writes what the call started, deletes it.
+      expect(f.backup.cleanedUp.at(-1)).toEqual(handle);
       expect((await restoreState(fresh))?.cleanedUp).toMatchObject({ deleted: true, by: 'StartRestore' });
     });
 

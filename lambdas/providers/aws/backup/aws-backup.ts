@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-backup';
 import { BackupVerificationFailed } from '../../../core/errors';
 import type { RecoveryPoint, RestoreHandle, RestoreProgress } from '../../../core/ports';
+import { backedUpResource, RESTORE_BUDGETS, type RestoreTarget } from '../../../core/workflow/budget';
 import { awsCall, awsPages, CLIENT_CONFIG } from '../errors';
 // Types only: each kind loads its SDK client when AwsBackup first needs it (see index.ts).
 import type { DynamoDbPitrBackup } from './dynamodb-pitr';
@@ -24,11 +25,15 @@ import type { RdsSnapshotBackup } from './rds';
 type VaultConfig = KindConfig<'aws-backup'>;
 
 /** Which AWS Backup resource types golive can restore into a scratch target, validate and delete. */
-function backupResourceType(resourceArn: string): 'DynamoDB' | 'RDS' {
-  if (/^arn:[^:]+:dynamodb:[^:]*:[^:]*:table\//.test(resourceArn)) return 'DynamoDB';
-  if (/^arn:[^:]+:rds:[^:]*:[^:]*:db:/.test(resourceArn)) return 'RDS';
+function backupResourceType(resourceArn: string): { type: 'DynamoDB' | 'RDS'; target: RestoreTarget } {
+  const target = backedUpResource(resourceArn);
+  if (target === 'dynamodb-table') return { type: 'DynamoDB', target };
+  if (target === 'rds-instance') return { type: 'RDS', target };
   throw new BackupVerificationFailed(
-    `AWS Backup restore proofs support DynamoDB tables and RDS instances; ${resourceArn} is neither`,
+    `AWS Backup restore proofs support DynamoDB tables and RDS instances; ${resourceArn} is neither` +
+      (target === 'aurora-cluster'
+        ? ': for an Aurora cluster use backup.kind rds-snapshot with dbClusterIdentifier'
+        : ''),
   );
 }
 
@@ -74,7 +79,7 @@ export class AwsBackupRestore implements BackupKindAdapter<VaultConfig> {
     point: RecoveryPoint,
     scratch: string,
   ): Promise<StartedRestore> {
-    const type = backupResourceType(config.resourceArn);
+    const { type, target } = backupResourceType(config.resourceArn);
     const meta = await awsCall(`backup:GetRecoveryPointRestoreMetadata ${point.id}`, () =>
       this.client.send(
         new GetRecoveryPointRestoreMetadataCommand({
@@ -86,6 +91,8 @@ export class AwsBackupRestore implements BackupKindAdapter<VaultConfig> {
     const metadata: Record<string, string> = { ...meta.RestoreMetadata };
     if (type === 'DynamoDB') metadata.targetTableName = scratch;
     else metadata.DBInstanceIdentifier = scratch;
+    // Idempotent by its token: a retry (the same recovery point, into the same name) gets the job
+    // an earlier attempt started, not a second one.
     const job = await awsCall(`backup:StartRestoreJob ${point.id}`, () =>
       this.client.send(
         new StartRestoreJobCommand({
@@ -102,7 +109,7 @@ export class AwsBackupRestore implements BackupKindAdapter<VaultConfig> {
         restoreJobId: job.RestoreJobId,
         resourceType: type,
       }),
-      pollSeconds: 60,
+      pollSeconds: RESTORE_BUDGETS[target].pollSeconds,
     };
   }
 
@@ -137,10 +144,15 @@ export class AwsBackupRestore implements BackupKindAdapter<VaultConfig> {
   /**
    * A restore job cannot be stopped: while it runs, its target may not exist yet and would appear
    * after any deletion. So the job is looked at first; what exists is deleted either way, and a
-   * job still running is reported in ScratchNotDeleted.
+   * job still running is reported in ScratchNotDeleted. A handle written ahead of StartRestoreJob
+   * has no job id: what exists is deleted. (A job whose answer never reached golive is found again
+   * by the retried StartRestore, which gets the same job back for the same idempotency token.)
    */
   async cleanUp(handle: RestoreHandle): Promise<boolean> {
-    const d = handle.detail as { restoreJobId?: string; resourceType: 'DynamoDB' | 'RDS' };
+    const d = handle.detail as { restoreJobId?: string; resourceType: 'DynamoDB' | 'RDS' | null };
+    // A resource type golive does not restore: StartRestore refused it before starting any job.
+    // A target held by something golive did not create is not golive's to delete.
+    if (!d.resourceType || handle.leaveAlone?.includes(handle.restoredTo)) return true;
     let running: string | undefined;
     if (d.restoreJobId) {
       const id = d.restoreJobId;

@@ -10,9 +10,11 @@ import {
 import { BackupVerificationFailed } from '../../../core/errors';
 import type { RecoveryPoint, RestoreHandle, RestoreProgress } from '../../../core/ports';
 import { awsCall, awsPages, CLIENT_CONFIG } from '../errors';
+import { RESTORE_BUDGETS } from '../../../core/workflow/budget';
 import {
   allDeleted,
   scratchHandle,
+  scratchTaken,
   tryDelete,
   type BackupKindAdapter,
   type KindConfig,
@@ -51,27 +53,62 @@ export class DynamoDbPitrBackup implements BackupKindAdapter<PitrConfig> {
     return { id: `${tableName}@${at}`, at };
   }
 
+  /**
+   * Restores into the scratch table. Idempotent: when a retry finds the table there
+   * (TableAlreadyExistsException), it is adopted if it is the restore of this source at this time
+   * (an earlier attempt's), never otherwise.
+   */
   async startRestore(
     service: string,
     { tableName }: PitrConfig,
     point: RecoveryPoint,
     scratch: string,
   ): Promise<StartedRestore> {
-    await awsCall(`dynamodb:RestoreTableToPointInTime ${tableName} → ${scratch}`, () =>
-      this.client.send(
-        new RestoreTableToPointInTimeCommand({
-          SourceTableName: tableName,
-          TargetTableName: scratch,
-          RestoreDateTime: new Date(point.at),
-          BillingModeOverride: 'PAY_PER_REQUEST',
-          GlobalSecondaryIndexOverride: [],
-        }),
-      ),
-    );
+    let adopted = false;
+    try {
+      await awsCall(`dynamodb:RestoreTableToPointInTime ${tableName} → ${scratch}`, () =>
+        this.client.send(
+          new RestoreTableToPointInTimeCommand({
+            SourceTableName: tableName,
+            TargetTableName: scratch,
+            RestoreDateTime: new Date(point.at),
+            BillingModeOverride: 'PAY_PER_REQUEST',
+            GlobalSecondaryIndexOverride: [],
+          }),
+        ),
+      );
+    } catch (err) {
+      if ((err as Error).name !== 'TableAlreadyExistsException') throw err;
+      await this.adoptTable(tableName, point, scratch);
+      adopted = true;
+    }
     return {
       handle: scratchHandle('dynamodb-pitr', service, point, scratch, { sourceTable: tableName }),
-      pollSeconds: 30,
+      pollSeconds: RESTORE_BUDGETS['dynamodb-table'].pollSeconds,
+      ...(adopted ? { adopted } : {}),
     };
+  }
+
+  /**
+   * The scratch table exists: ours only if DynamoDB says it is a restore of `source` at the point's
+   * time (RestoreSummary; a restore carries no tags). Otherwise scratchTaken.
+   */
+  private async adoptTable(source: string, point: RecoveryPoint, scratch: string): Promise<void> {
+    const res = await awsCall(`dynamodb:DescribeTable ${scratch}`, () =>
+      this.client.send(new DescribeTableCommand({ TableName: scratch })),
+    );
+    const restored = res.Table?.RestoreSummary;
+    const from = restored?.SourceTableArn?.split(':table/')[1];
+    const at = restored?.RestoreDateTime;
+    // DynamoDB keeps the restore time to the second at least.
+    if (from === source && at && Math.abs(at.getTime() - Date.parse(point.at)) < 1000) return;
+    throw scratchTaken(
+      'DynamoDB table',
+      scratch,
+      restored
+        ? `it was restored from ${restored.SourceTableArn ?? restored.SourceBackupArn ?? 'an unknown source'} at ${at?.toISOString() ?? 'an unknown time'}, not from ${source} at ${point.at}`
+        : 'it is not a restore',
+    );
   }
 
   async tableStatus(tableName: string): Promise<string> {
@@ -138,7 +175,8 @@ export class DynamoDbPitrBackup implements BackupKindAdapter<PitrConfig> {
     };
   }
 
-  cleanUp(handle: RestoreHandle): Promise<boolean> {
+  async cleanUp(handle: RestoreHandle): Promise<boolean> {
+    if (handle.leaveAlone?.includes(handle.restoredTo)) return true; // not golive's
     return this.deleteTable(handle.restoredTo);
   }
 

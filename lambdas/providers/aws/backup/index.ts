@@ -11,7 +11,14 @@ import { lazyProvider } from '../lazy';
 // Types only: each kind module, and the SDK client it brings, loads on the kind's first call.
 import type { AwsBackupRestore } from './aws-backup';
 import type { DynamoDbPitrBackup } from './dynamodb-pitr';
-import type { AwsBackupConfig, AwsBackupKind, BackupKindAdapter, KindConfig, StartedRestore } from './kind';
+import {
+  plannedHandle,
+  type AwsBackupConfig,
+  type AwsBackupKind,
+  type BackupKindAdapter,
+  type KindConfig,
+  type StartedRestore,
+} from './kind';
 import type { RdsSnapshotBackup } from './rds';
 
 export type { AwsBackupConfig, AwsBackupKind, BackupKindAdapter, KindConfig } from './kind';
@@ -55,6 +62,10 @@ export class AwsBackup implements BackupProvider {
   async latestRecoveryPoint(service: string): Promise<RecoveryPoint> {
     const { adapter, backup } = this.kind(service);
     return adapter.latestRecoveryPoint(backup);
+  }
+
+  plannedRestore(service: string, point: RecoveryPoint, scratch: string): RestoreHandle {
+    return plannedHandle(service, this.kind(service).backup, point, scratch);
   }
 
   async startRestore(service: string, point: RecoveryPoint, scratch: string): Promise<StartedRestore> {

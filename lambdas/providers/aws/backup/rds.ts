@@ -12,11 +12,16 @@ import {
 } from '@aws-sdk/client-rds';
 import { BackupVerificationFailed } from '../../../core/errors';
 import type { RecoveryPoint, RestoreHandle, RestoreProgress } from '../../../core/ports';
+import { RESTORE_BUDGETS } from '../../../core/workflow/budget';
 import { awsCall, awsPages, CLIENT_CONFIG, ProviderResourceMissing } from '../errors';
 import {
   allDeleted,
+  auroraInstanceName,
+  isScratchOf,
   SCRATCH_TAGS,
   scratchHandle,
+  scratchTags,
+  scratchTaken,
   tryDelete,
   type BackupKindAdapter,
   type KindConfig,
@@ -81,29 +86,43 @@ export class RdsSnapshotBackup implements BackupKindAdapter<RdsConfig> {
       this.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: source })),
     );
     const src = described.DBInstances?.[0];
-    await awsCall(`rds:RestoreDBInstanceFromDBSnapshot ${point.id} → ${scratch}`, () =>
-      this.client.send(
-        new RestoreDBInstanceFromDBSnapshotCommand({
-          DBInstanceIdentifier: scratch,
-          DBSnapshotIdentifier: point.id,
-          ...(src?.DBSubnetGroup?.DBSubnetGroupName ? { DBSubnetGroupName: src.DBSubnetGroup.DBSubnetGroupName } : {}),
-          ...(src?.VpcSecurityGroups?.length
-            ? { VpcSecurityGroupIds: src.VpcSecurityGroups.map((g) => g.VpcSecurityGroupId!) }
-            : {}),
-          PubliclyAccessible: false,
-          MultiAZ: false,
-          DeletionProtection: false,
-          AutoMinorVersionUpgrade: false,
-          Tags: SCRATCH_TAGS,
-        }),
-      ),
-    );
+    let adopted = false;
+    try {
+      await awsCall(`rds:RestoreDBInstanceFromDBSnapshot ${point.id} → ${scratch}`, () =>
+        this.client.send(
+          new RestoreDBInstanceFromDBSnapshotCommand({
+            DBInstanceIdentifier: scratch,
+            DBSnapshotIdentifier: point.id,
+            ...(src?.DBSubnetGroup?.DBSubnetGroupName
+              ? { DBSubnetGroupName: src.DBSubnetGroup.DBSubnetGroupName }
+              : {}),
+            ...(src?.VpcSecurityGroups?.length
+              ? { VpcSecurityGroupIds: src.VpcSecurityGroups.map((g) => g.VpcSecurityGroupId!) }
+              : {}),
+            PubliclyAccessible: false,
+            MultiAZ: false,
+            DeletionProtection: false,
+            AutoMinorVersionUpgrade: false,
+            Tags: scratchTags(point.id),
+          }),
+        ),
+      );
+    } catch (err) {
+      if ((err as Error).name !== 'DBInstanceAlreadyExistsFault') throw err;
+      // A retry: the instance an earlier attempt restored is adopted, by its tags; nothing else is.
+      const existing = await this.describeInstance(scratch);
+      if (!isScratchOf(existing?.TagList, point.id)) {
+        throw scratchTaken('RDS DB instance', scratch, `its tags do not name it golive's restore of ${point.id}`);
+      }
+      adopted = true;
+    }
     return {
       handle: scratchHandle('rds-snapshot', service, point, scratch, {
         instance: scratch,
         engine: src?.Engine ?? null,
       }),
-      pollSeconds: 60,
+      pollSeconds: RESTORE_BUDGETS['rds-instance'].pollSeconds,
+      ...(adopted ? { adopted } : {}),
     };
   }
 
@@ -126,36 +145,61 @@ export class RdsSnapshotBackup implements BackupKindAdapter<RdsConfig> {
       );
       instanceClass = instances.DBInstances?.[0]?.DBInstanceClass ?? instanceClass;
     }
-    await awsCall(`rds:RestoreDBClusterFromSnapshot ${point.id} → ${scratch}`, () =>
-      this.client.send(
-        new RestoreDBClusterFromSnapshotCommand({
-          DBClusterIdentifier: scratch,
-          SnapshotIdentifier: point.id,
-          Engine: src.Engine,
-          ...(src.EngineVersion ? { EngineVersion: src.EngineVersion } : {}),
-          ...(src.DBSubnetGroup ? { DBSubnetGroupName: src.DBSubnetGroup } : {}),
-          ...(src.VpcSecurityGroups?.length
-            ? { VpcSecurityGroupIds: src.VpcSecurityGroups.map((g) => g.VpcSecurityGroupId!) }
-            : {}),
-          ...(src.ServerlessV2ScalingConfiguration
-            ? { ServerlessV2ScalingConfiguration: src.ServerlessV2ScalingConfiguration }
-            : {}),
-          DeletionProtection: false,
-          Tags: SCRATCH_TAGS,
-        }),
-      ),
-    );
-    const instance = `${scratch.slice(0, 60)}-i1`;
+    let adopted = false;
+    try {
+      await awsCall(`rds:RestoreDBClusterFromSnapshot ${point.id} → ${scratch}`, () =>
+        this.client.send(
+          new RestoreDBClusterFromSnapshotCommand({
+            DBClusterIdentifier: scratch,
+            SnapshotIdentifier: point.id,
+            Engine: src.Engine,
+            ...(src.EngineVersion ? { EngineVersion: src.EngineVersion } : {}),
+            ...(src.DBSubnetGroup ? { DBSubnetGroupName: src.DBSubnetGroup } : {}),
+            ...(src.VpcSecurityGroups?.length
+              ? { VpcSecurityGroupIds: src.VpcSecurityGroups.map((g) => g.VpcSecurityGroupId!) }
+              : {}),
+            ...(src.ServerlessV2ScalingConfiguration
+              ? { ServerlessV2ScalingConfiguration: src.ServerlessV2ScalingConfiguration }
+              : {}),
+            DeletionProtection: false,
+            Tags: scratchTags(point.id),
+          }),
+        ),
+      );
+    } catch (err) {
+      if ((err as Error).name !== 'DBClusterAlreadyExistsFault') throw err;
+      // A retry: the cluster an earlier attempt restored is adopted, by its tags; nothing else is.
+      const existing = await awsCall(`rds:DescribeDBClusters ${scratch}`, () =>
+        this.client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: scratch })),
+      );
+      if (!isScratchOf(existing.DBClusters?.[0]?.TagList, point.id)) {
+        throw scratchTaken('Aurora cluster', scratch, `its tags do not name it golive's restore of ${point.id}`);
+      }
+      adopted = true;
+    }
     return {
       handle: scratchHandle('rds-snapshot', service, point, scratch, {
         cluster: scratch,
-        instance,
+        instance: auroraInstanceName(scratch),
         engine: src.Engine,
         instanceClass,
         phase: 'cluster',
       }),
-      pollSeconds: 60,
+      pollSeconds: RESTORE_BUDGETS['aurora-cluster'].pollSeconds,
+      ...(adopted ? { adopted } : {}),
     };
+  }
+
+  private async describeInstance(id: string) {
+    try {
+      const res = await awsCall(`rds:DescribeDBInstances ${id}`, () =>
+        this.client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })),
+      );
+      return res.DBInstances?.[0];
+    } catch (err) {
+      if (err instanceof ProviderResourceMissing) return undefined;
+      throw err;
+    }
   }
 
   private async instanceStatus(id: string): Promise<{ status: string; engine?: string }> {
@@ -181,18 +225,7 @@ export class RdsSnapshotBackup implements BackupKindAdapter<RdsConfig> {
       const status = res.DBClusters?.[0]?.Status ?? 'unknown';
       if (status !== 'available') return this.pendingOrFailed(handle, `cluster ${d.cluster}`, status);
       // Aurora restores a cluster without instances: one is needed before the restore can be used.
-      await awsCall(`rds:CreateDBInstance ${d.instance}`, () =>
-        this.client.send(
-          new CreateDBInstanceCommand({
-            DBInstanceIdentifier: d.instance,
-            DBClusterIdentifier: d.cluster,
-            Engine: d.engine,
-            DBInstanceClass: d.instanceClass,
-            PubliclyAccessible: false,
-            Tags: SCRATCH_TAGS,
-          }),
-        ),
-      );
+      await this.createClusterInstance(d.cluster, d.instance, d.engine, d.instanceClass);
       return {
         status: 'pending',
         handle: { ...handle, detail: { ...d, phase: 'instance' } },
@@ -202,6 +235,43 @@ export class RdsSnapshotBackup implements BackupKindAdapter<RdsConfig> {
     const { status } = await this.instanceStatus(d.instance);
     if (status === 'available') return { status: 'ready', handle, detail: `instance ${d.instance}: available` };
     return this.pendingOrFailed(handle, `instance ${d.instance}`, status);
+  }
+
+  /**
+   * Creates the instance inside the scratch cluster. Idempotent: an instance of that name already
+   * in the scratch cluster is golive's (an earlier check created it, then failed); one anywhere else
+   * is not, and is neither used nor deleted.
+   */
+  private async createClusterInstance(
+    cluster: string,
+    instance: string,
+    engine: string,
+    instanceClass: string | undefined,
+  ): Promise<void> {
+    try {
+      await awsCall(`rds:CreateDBInstance ${instance}`, () =>
+        this.client.send(
+          new CreateDBInstanceCommand({
+            DBInstanceIdentifier: instance,
+            DBClusterIdentifier: cluster,
+            Engine: engine,
+            DBInstanceClass: instanceClass,
+            PubliclyAccessible: false,
+            Tags: SCRATCH_TAGS,
+          }),
+        ),
+      );
+    } catch (err) {
+      if ((err as Error).name !== 'DBInstanceAlreadyExistsFault') throw err;
+      const existing = await this.describeInstance(instance);
+      if (existing?.DBClusterIdentifier !== cluster) {
+        throw scratchTaken(
+          'RDS DB instance',
+          instance,
+          `it belongs to ${existing?.DBClusterIdentifier ? `cluster ${existing.DBClusterIdentifier}` : 'no cluster'}, not to the scratch cluster ${cluster}`,
+        );
+      }
+    }
   }
 
   private pendingOrFailed(handle: RestoreHandle, what: string, status: string): RestoreProgress {
@@ -225,22 +295,27 @@ export class RdsSnapshotBackup implements BackupKindAdapter<RdsConfig> {
   /**
    * Deletes the instance, then the Aurora cluster, whatever phase the restore is in (an instance not
    * created yet is missing, which is fine). A deletion RDS refuses for the resource's state does
-   * not stop the other; both are named in ScratchNotDeleted.
+   * not stop the other; both are named in ScratchNotDeleted. A name the handle says is held by
+   * something golive did not create (`leaveAlone`) is not deleted.
    */
   async cleanUp(handle: RestoreHandle): Promise<boolean> {
     const d = handle.detail as { cluster?: string; instance: string };
-    const refusals = [
-      await tryDelete(`rds:DeleteDBInstance ${d.instance}`, () =>
-        this.client.send(
-          new DeleteDBInstanceCommand({
-            DBInstanceIdentifier: d.instance,
-            SkipFinalSnapshot: true,
-            DeleteAutomatedBackups: true,
-          }),
+    const ours = (name: string) => !handle.leaveAlone?.includes(name);
+    const refusals: (string | undefined)[] = [];
+    if (ours(d.instance)) {
+      refusals.push(
+        await tryDelete(`rds:DeleteDBInstance ${d.instance}`, () =>
+          this.client.send(
+            new DeleteDBInstanceCommand({
+              DBInstanceIdentifier: d.instance,
+              SkipFinalSnapshot: true,
+              DeleteAutomatedBackups: true,
+            }),
+          ),
         ),
-      ),
-    ];
-    if (d.cluster) {
+      );
+    }
+    if (d.cluster && ours(d.cluster)) {
       const cluster = d.cluster;
       refusals.push(
         await tryDelete(`rds:DeleteDBCluster ${cluster}`, () =>
