@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { ProviderUnavailable } from '../../lambdas/core/errors';
 import type { RestoreState } from '../../lambdas/core/steps/backup';
 import type { TaskName } from '../../lambdas/core/workflow/definition';
 import { startHarness, testConfig, type Harness } from '../support/harness';
@@ -110,6 +111,37 @@ describe('a restore abandoned between StartRestore and VerifyBackup', () => {
   });
 });
 
+describe('a restore whose StartRestore is retried', () => {
+  it('restores the same backup into the same scratch file, and a go-live that succeeds leaves nothing listed', async () => {
+    const h = await startHarness({ config: testConfig() });
+    try {
+      const start = h.rt.backup.startRestore.bind(h.rt.backup);
+      // The first attempt restores, then its answer is lost (as a dropped connection would lose it).
+      const startRestore = jest.spyOn(h.rt.backup, 'startRestore').mockImplementationOnce(async (...args) => {
+        await start(...args);
+        throw new ProviderUnavailable('connection reset after the restore started');
+      });
+      h.autoApprove();
+
+      const arn = await h.start();
+      const ended = await h.finished(arn);
+
+      expect(ended.status).toBe('SUCCEEDED');
+      expect(startRestore).toHaveBeenCalledTimes(2);
+      expect(startRestore.mock.calls[1]).toEqual(startRestore.mock.calls[0]);
+      expect(scratchFiles(h)).toEqual([]);
+      expect(await h.rt.store.listScratchLeft()).toEqual([]);
+      const restore = await h.rt.store.getExecutionValue<RestoreState>(arn, 'restore');
+      expect(restore).toMatchObject({ status: 'ready', cleanedUp: { deleted: true, by: 'VerifyBackup' } });
+      const steps = (await h.rt.store.listAudit(arn)).filter((r) => r.step === 'StartRestore').map((r) => r.outcome);
+      expect(steps).toEqual(['failed', 'succeeded']);
+    } finally {
+      jest.restoreAllMocks();
+      await h.close();
+    }
+  });
+});
+
 describe('a restore in progress when the local runtime dies', () => {
   it('is deleted when the next runtime cleans up the recovered execution', async () => {
     const first = await startHarness({ config: testConfig() });
@@ -127,8 +159,21 @@ describe('a restore in progress when the local runtime dies', () => {
 
       expect(second.rt.engine.recoveredExecutionArns).toEqual([arn]);
       expect(scratchFiles(second)).toEqual([]);
-      const rollback = await rollbackRecord(second, arn);
-      expect(rollback.summary).toContain(`abandoned restore into ${join(home, 'scratch', file)}: scratch deleted`);
+      // The janitor's rollback and the sweep (StartRestore listed the target before starting it)
+      // both run at start: whichever comes first deletes it and says so; the other finds it deleted.
+      const restore = await second.rt.store.getExecutionValue<RestoreState>(arn, 'restore');
+      expect(restore?.cleanedUp).toMatchObject({ deleted: true, by: expect.stringMatching(/^(Rollback|Sweep)$/) });
+      const told =
+        restore?.cleanedUp?.by === 'Rollback'
+          ? (await rollbackRecord(second, arn)).summary
+          : second.rt.notifier
+              .list(arn)
+              .map((n) => n.text)
+              .join('\n');
+      expect(told).toMatch(
+        /abandoned restore into .*: scratch deleted|🧹 Backup check scratch copy .* deleted by the sweeper/,
+      );
+      expect(await second.rt.store.listScratchLeft()).toEqual([]);
     } finally {
       await second.close();
       rmSync(home, { recursive: true, force: true });

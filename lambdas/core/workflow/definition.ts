@@ -157,7 +157,7 @@ const states = {
   }),
   StartRestore: task('StartRestore', {
     Comment:
-      'Latest recovery point within RPO, and its restore into a scratch target started (restores take minutes: the loop below polls).',
+      'Latest recovery point within RPO; its scratch target recorded, then its restore started (a retry adopts what an earlier attempt started). Restores take minutes to an hour or more: the loop below polls, within the budget of the backup kind.',
     fn: 'backup',
     payload: { ...forward, action: 'start' },
     timeout: { seconds: 300 },
