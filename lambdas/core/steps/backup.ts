@@ -506,7 +506,7 @@ export function verifyBackup(
       throw new BackupVerificationFailed(
         `restore of ${handle.recoveryPointId} into ${handle.restoredTo} was not ready after ${state.attempt} check(s) ` +
           `(${budgetSeconds} s budget for ${budget.what}; last status: ${state.detail}); ${cleaned}. ` +
-          'Restores this slow need a larger budget (README: Backups, restore budgets)',
+          'A restore this slow does not fit the budget of its kind (README, Deploying to AWS: restore budgets)',
         { evidence: { handle, attempt: state.attempt, detail: state.detail } },
       );
     }

@@ -224,7 +224,7 @@ describe('verifyBackup (VerifyBackup)', () => {
 
     await expect(verifyBackup(f.deps, stepPayload('VerifyBackup'))).rejects.toMatchObject({
       name: 'BackupVerificationFailed',
-      message: expect.stringContaining('was not ready after 1 check(s)'),
+      message: expect.stringContaining('was not ready after 1 check(s) (900 s budget for a local SQLite backup;'),
     });
     expect(f.backup.cleanedUp).toEqual([handle]);
     expect(f.backup.validated).toEqual([]);
