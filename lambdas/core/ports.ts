@@ -1,3 +1,4 @@
+import type { SlotMetrics } from './analysis/judge';
 import type { ActorVerification } from './roles';
 /**
  * Provider ports: the only way core logic touches the outside world. AWS adapters live in
@@ -393,6 +394,26 @@ export interface ExecutionState {
 export interface Executions {
   /** Undefined when the execution does not exist (never started, or its history has expired). */
   describe(executionArn: string): Promise<ExecutionState | undefined>;
+}
+
+/** One window of live traffic to judge: a bake, or the sign-off's wait. */
+export interface MeasureWindow {
+  service: string;
+  from: Date;
+  to: Date;
+  candidateSlot: Slot;
+  stableSlot: Slot;
+}
+/** What each slot served in the window (analysis/judge.ts compares them). */
+export interface StepMeasurement {
+  candidate: SlotMetrics;
+  baseline: SlotMetrics;
+  /** Where the numbers come from, for the evidence: the router's samples, or the CloudWatch metrics read. */
+  source: string;
+}
+/** Requests, errors and latency per slot: the local router's samples, or CloudWatch (ALB, Lambda). */
+export interface MetricsProvider {
+  measure(window: MeasureWindow): Promise<StepMeasurement>;
 }
 
 export interface Deps {

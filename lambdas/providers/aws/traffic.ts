@@ -133,7 +133,16 @@ export class AlbTraffic {
 
 /** Where the alias remembers which published version each slot holds (UpdateAlias keeps it atomic). */
 const SLOTS_PATTERN = /golive slots: blue=(\S+) green=(\S+)/;
-type SlotVersions = Record<Slot, string | undefined>;
+export type SlotVersions = Record<Slot, string | undefined>;
+
+/** The published version each slot of an alias holds (also what the metrics of a slot are read by). */
+export function aliasSlotVersions(alias: Pick<AliasConfiguration, 'Description' | 'FunctionVersion'>): SlotVersions {
+  const match = SLOTS_PATTERN.exec(alias.Description ?? '');
+  // First go-live on this alias: its primary version is the blue slot.
+  return match
+    ? { blue: match[1], green: match[2] === '-' ? undefined : match[2] }
+    : { blue: alias.FunctionVersion, green: undefined };
+}
 
 /**
  * Lambda alias weights: the alias's primary version serves the stable slot, the candidate gets
@@ -153,11 +162,7 @@ export class LambdaAliasTraffic {
   }
 
   private static slots(alias: AliasConfiguration): SlotVersions {
-    const match = SLOTS_PATTERN.exec(alias.Description ?? '');
-    // First go-live on this alias: its primary version is the blue slot.
-    return match
-      ? { blue: match[1], green: match[2] === '-' ? undefined : match[2] }
-      : { blue: alias.FunctionVersion, green: undefined };
+    return aliasSlotVersions(alias);
   }
 
   private static describeSlots(slots: SlotVersions): string {
