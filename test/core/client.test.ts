@@ -171,6 +171,25 @@ describe('GoLiveClient.start', () => {
     expect(again).toMatchObject({ duplicate: true, name: first.name, executionArn: first.executionArn });
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
   });
+
+  it('answers a repeat that arrives while the first start runs as that start, not as AlreadyStarting', async () => {
+    const started: ReturnType<typeof execution>[] = [];
+    describeFrom(started);
+    sfn.on(StartExecutionCommand).callsFake(({ name }: { name: string }) => {
+      started.push(execution(name));
+      return { executionArn: arnOf(name) };
+    });
+    sfn.on(ListExecutionsCommand).callsFake(() => ({ executions: started.map(listed) }));
+
+    const [first, again] = await Promise.all([
+      client.start(RM, { service: 'demo', version: '2.0.0' }, { dedupeKey: 'trigger-1' }),
+      client.start(RM, { service: 'demo', version: '2.0.0' }, { dedupeKey: 'trigger-1' }),
+    ]);
+
+    expect(first).toMatchObject({ duplicate: false });
+    expect(again).toMatchObject({ duplicate: true, name: first.name });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
 });
 
 describe('GoLiveClient.list', () => {

@@ -241,6 +241,10 @@ export class GoLiveClient {
       return { executionArn, name, request, duplicate: true };
     }
     return this.oneAtATime(request.service, async () => {
+      // A repeat that waited for the first start (a Slack retry arriving while it ran) finds it now.
+      if (options.dedupeKey && (await this.tryDescribe(executionArn))) {
+        return { executionArn, name, request, duplicate: true };
+      }
       await this.refuseBusyService(request);
       try {
         const started = await this.ports.sfn.send(
