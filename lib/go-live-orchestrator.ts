@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Annotations, Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -27,7 +28,7 @@ import { TASK_NAMES, TASKS } from '../lambdas/core/workflow/definition';
 import type { GoLiveConfig } from '../lambdas/core/config';
 import { AuditArchive, executionsArn } from './audit-archive';
 import { CloudWatchSdkLayer } from './cloudwatch-sdk-layer';
-import { GoLiveFunction } from './golive-function';
+import { GoLiveFunction, type GoLiveFunctionProps } from './golive-function';
 import { ruleEventPattern } from './event-routes';
 import { acknowledgeFunctionFindings, acknowledgeWildcards } from './nag';
 import { ProviderGrants, type ProviderAccess } from './provider-grants';
@@ -68,6 +69,13 @@ export type { EventFunctionKey };
 export type GoLiveFunctionKey = FunctionKey | EventFunctionKey;
 
 const ALL_FUNCTION_KEYS = [...Object.keys(FUNCTIONS), ...Object.keys(EVENT_FUNCTIONS)] as GoLiveFunctionKey[];
+
+/**
+ * The functions that call the service's own URLs (`services.<name>.endpoints`): readiness (health
+ * of blue and green, runbook and DR links on the live endpoint) and smoke-test. Only these run in
+ * the `vpc` when one is given; every other function talks to AWS APIs and Slack only.
+ */
+export const SERVICE_REACHING_FUNCTIONS: readonly GoLiveFunctionKey[] = ['readiness', 'smoke-test'];
 
 /** Defaults sized to the Task TimeoutSeconds in the ASL; restoring a backup takes longest. */
 // Smoke tests run several HTTP checks with retries and latency budgets: they get the 5 min their Task allows.
@@ -129,6 +137,25 @@ export interface GoLiveOrchestratorProps {
    * @default - none: subscribe to the topic after deploying
    */
   readonly alarmSubscriptions?: readonly sns.ITopicSubscription[];
+  /**
+   * The VPC the service's endpoints are reachable from: give it when they are internal (an
+   * internal load balancer, a private API). The functions that call those URLs
+   * (`SERVICE_REACHING_FUNCTIONS`: readiness and smoke-test) then run in it; no other function does.
+   * They still call AWS APIs and Slack, so their subnets need a NAT gateway, or VPC endpoints for
+   * every AWS API they call plus a way to Slack (README, "Deploying to AWS").
+   * @default - no VPC: every function runs outside any VPC and reaches public URLs only
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * The subnets of `vpc` those functions are placed in.
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * The security groups of those functions: allow them into the service's load balancer.
+   * @default - one golive creates for both (`vpcConnections`), all outbound traffic allowed
+   */
+  readonly securityGroups?: readonly ec2.ISecurityGroup[];
 }
 
 /**
@@ -175,6 +202,13 @@ export class GoLiveOrchestrator extends Construct {
   public readonly alarmTopic: sns.Topic;
   /** Those alarms and their topic. */
   public readonly monitoring: SelfMonitoring;
+  /**
+   * With `vpc`: the security groups of the functions in it, to let them into the service's load
+   * balancer (`alb.connections.allowFrom(golive.vpcConnections, ec2.Port.tcp(443))`).
+   */
+  public readonly vpcConnections?: ec2.Connections;
+  /** The security group golive created for those functions (`vpc` given without `securityGroups`). */
+  public readonly serviceReachSecurityGroup?: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: GoLiveOrchestratorProps) {
     super(scope, id);
@@ -197,10 +231,25 @@ export class GoLiveOrchestrator extends Construct {
 
     // Mute rules are newer than the SDK some Lambda runtimes ship: one layer for the functions using them.
     this.cloudWatchSdk = new CloudWatchSdkLayer(this, 'CloudWatchSdk');
+    // The functions that call the service's URLs run in its VPC when one is given; the rest stay out.
+    let network: Pick<GoLiveFunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> | undefined;
+    if (props.vpc) {
+      if (!props.securityGroups) {
+        this.serviceReachSecurityGroup = new ec2.SecurityGroup(this, 'ServiceReachSecurityGroup', {
+          vpc: props.vpc,
+          description: 'golive readiness and smoke-test functions: allow this group into the service endpoints',
+          allowAllOutbound: true,
+        });
+      }
+      const securityGroups = props.securityGroups ?? [this.serviceReachSecurityGroup!];
+      network = { vpc: props.vpc, securityGroups, ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}) };
+      this.vpcConnections = new ec2.Connections({ securityGroups: [...securityGroups] });
+    }
     const catalog: Record<GoLiveFunctionKey, { description: string }> = { ...FUNCTIONS, ...EVENT_FUNCTIONS };
     const functions = {} as Record<GoLiveFunctionKey, GoLiveFunction>;
     for (const key of ALL_FUNCTION_KEYS) {
       const access = PROVIDER_ACCESS[key] ?? [];
+      const inVpc = network !== undefined && SERVICE_REACHING_FUNCTIONS.includes(key);
       functions[key] = new GoLiveFunction(this, pascalCase(key), {
         name: key,
         description: catalog[key].description,
@@ -208,7 +257,9 @@ export class GoLiveOrchestrator extends Construct {
         logRetention,
         config: props.config,
         ...(access.some((a) => a.startsWith('alerts')) ? { layers: [this.cloudWatchSdk.layer] } : {}),
+        ...(inVpc ? network : {}),
       });
+      if (inVpc) acknowledgeVpcAccess(functions[key]);
       // Every function appends to the audit trail; each gets the store operations its code calls.
       this.bindStore(functions[key], FUNCTION_STORE_OPERATIONS[key] ?? ALL_STORE_OPERATIONS);
       // Every step reports progress to the Slack status card.
@@ -397,6 +448,13 @@ function validateProps(props: GoLiveOrchestratorProps): {
     });
   }
 
+  if (!props.vpc) {
+    if (props.vpcSubnets) problems.push('vpcSubnets: given without vpc: pass the VPC these subnets belong to');
+    if (props.securityGroups) problems.push('securityGroups: given without vpc: pass the VPC these groups belong to');
+  } else if (props.securityGroups && props.securityGroups.length === 0) {
+    problems.push('securityGroups: empty: list at least one, or leave it out and golive creates one');
+  }
+
   const overrides = props.functionTimeouts ?? {};
   for (const key of Object.keys(overrides)) {
     if (!(ALL_FUNCTION_KEYS as string[]).includes(key)) {
@@ -433,6 +491,15 @@ function validateProps(props: GoLiveOrchestratorProps): {
     throw new Error(`GoLiveOrchestrator: invalid props:\n  - ${problems.join('\n  - ')}`);
   }
   return { timeouts, alarmNames };
+}
+
+/** The one finding a function placed in a VPC adds, acknowledged on that function only. */
+function acknowledgeVpcAccess(fn: lambda.Function): void {
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+    reason:
+      'Lambda attaches this AWS-managed policy to place the function in the service VPC: it is exactly the network-interface actions (ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeSubnets, DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) plus log writing; the ec2 actions support no resource scoping that a copy could add.',
+  });
 }
 
 /** Services on the local router or SQLite backups cannot run on AWS: said at synth, not at the first go-live. */

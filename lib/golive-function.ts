@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -61,6 +62,23 @@ export interface GoLiveFunctionProps {
    * @default - none
    */
   readonly bundleAliases?: Record<string, string>;
+  /**
+   * The VPC to run in, for a function that must reach addresses only routable inside it (a
+   * service behind an internal load balancer). Lambda then adds the network-interface permissions
+   * (the AWS-managed AWSLambdaVPCAccessExecutionRole) to the function's role.
+   * @default - not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * The subnets of `vpc` the function's network interfaces are placed in.
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * The security groups of the function's network interfaces in `vpc`.
+   * @default - one Lambda creates for the function, all outbound traffic allowed
+   */
+  readonly securityGroups?: readonly ec2.ISecurityGroup[];
 }
 
 /**
@@ -86,6 +104,9 @@ export class GoLiveFunction extends NodejsFunction {
       handler: 'handler',
       ...(props.description === undefined ? {} : { description: props.description }),
       ...(props.layers?.length ? { layers: [...props.layers] } : {}),
+      ...(props.vpc ? { vpc: props.vpc } : {}),
+      ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
+      ...(props.securityGroups ? { securityGroups: [...props.securityGroups] } : {}),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
