@@ -59,6 +59,8 @@ export const WORKFLOW_ERROR_NAMES = [
   'RollbackFailed',
 ] as const;
 
+/** The message of anything thrown; by shape, since errors from another realm (a native module, a VM) fail `instanceof Error`. */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(err);
 }

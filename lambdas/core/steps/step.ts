@@ -46,7 +46,8 @@ export async function runStep<T>(
     await reportProgress(deps, event, step, 'started');
     outcome = await fn();
   } catch (err) {
-    const error = err instanceof Error ? err : new Error(String(err));
+    // By shape: an error from another realm (a native module) is still an error, name and all.
+    const error = isErrorLike(err) ? err : new Error(String(err));
     const evidence = error instanceof GoLiveError ? error.evidence : undefined;
     try {
       await deps.store.appendAudit(entry('failed', `${error.name}: ${error.message}`, evidence));
@@ -71,6 +72,11 @@ export async function runStep<T>(
   }
   await reportProgress(deps, event, step, 'succeeded', outcome.summary);
   return outcome.result;
+}
+
+function isErrorLike(value: unknown): value is Error {
+  const e = value as { name?: unknown; message?: unknown } | null;
+  return typeof e === 'object' && e !== null && typeof e.name === 'string' && typeof e.message === 'string';
 }
 
 /**

@@ -1,4 +1,5 @@
-import { SmokeTestFailed } from '../../../lambdas/core/errors';
+import { runInNewContext } from 'node:vm';
+import { errorMessage, SmokeTestFailed } from '../../../lambdas/core/errors';
 import type { ProgressEvent } from '../../../lambdas/core/ports';
 import { describeCause, PROGRESS_BUDGET_MS, runStep } from '../../../lambdas/core/steps/step';
 import { EXECUTION_ID, fakeDeps, NOW, stepPayload, type FakeDeps } from '../../support/fake-deps';
@@ -81,6 +82,20 @@ describe('runStep', () => {
         /^1\/3 smoke test\(s\) failed \(its audit record could not be written: .*not open/,
       ),
     });
+  });
+
+  it('keeps the name and message of an error from another realm (a native module), in the error and the audit', async () => {
+    const foreign = runInNewContext(
+      '(() => { const e = new Error("disk full"); e.name = "SqliteError"; return e; })()',
+    );
+    expect(foreign instanceof Error).toBe(false);
+
+    await expect(runStep(f.deps, event, 'ShiftTraffic', 'shift', () => Promise.reject(foreign))).rejects.toMatchObject({
+      name: 'SqliteError',
+      message: 'disk full',
+    });
+    expect((await f.audit())[0]).toMatchObject({ outcome: 'failed', summary: 'SqliteError: disk full' });
+    expect(errorMessage(foreign)).toBe('disk full');
   });
 
   it('refuses with GoLiveAborted, without running the step, once an abort was requested', async () => {
