@@ -59,7 +59,8 @@ const PROVIDER_ACCESS: Partial<Record<string, ProviderAccess[]>> = {
   backup: ['backup'],
   // The rollback (traffic) and the janitor delete the scratch target of a restore left behind.
   traffic: ['traffic-write', 'backup-cleanup'],
-  bake: ['alerts-read'],
+  // AnalyzeCanary reads both slots' metrics after each bake.
+  bake: ['alerts-read', 'metrics-read'],
   // Once canary traffic has moved, the sign-off watches the alarms too (and reads them at its start).
   approval: ['alerts-read'],
   janitor: ['traffic-write', 'alerts-write', 'backup-cleanup'],

@@ -18,6 +18,11 @@ export type ProviderAccess =
   | 'traffic-write'
   /** DescribeAlarms (every alarm: composite alarms need `*`) and ListAlarmMuteRules. Read-only. */
   | 'alerts-read'
+  /**
+   * The canary analysis (AnalyzeCanary): GetMetricData (no resource-level permissions) and, for
+   * Lambda-alias services, GetAlias to learn each slot's published version. Read-only.
+   */
+  | 'metrics-read'
   /** Mute and unmute: Put/DeleteAlarmMuteRule (golive-* rules), Disable/EnableAlarmActions. */
   | 'alerts-write'
   /**
@@ -119,6 +124,12 @@ export class ProviderGrants {
           ...s(['cloudwatch:DescribeAlarms'], ['*']),
           // Mute rules of anyone count ("already muted"), so listing covers every rule.
           ...s(['cloudwatch:ListAlarmMuteRules'], [this.arn('cloudwatch', 'alarm-mute-rule', '*')]),
+        ];
+      case 'metrics-read':
+        return [
+          // GetMetricData has no resource-level permissions (Service Authorization Reference): `*`, read-only.
+          ...s(['cloudwatch:GetMetricData'], ['*']),
+          ...s(['lambda:GetAlias'], functionArns),
         ];
       case 'alerts-write':
         return [

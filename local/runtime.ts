@@ -29,6 +29,7 @@ import { LocalEngine } from './engine/engine';
 import { startSfnEndpoint } from './engine/sfn-endpoint';
 import { LocalEventBus, matchesPattern, type BusEvent } from './event-bus';
 import { alertRollbackFailures, logFailedSteps } from './failure-log';
+import { LocalRouterMetrics } from './providers/router-metrics';
 import { localFunctions } from './functions';
 import { openLocalStore } from './store-guard';
 import { describeTarget, storedTargetState } from './stored-state';
@@ -118,6 +119,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     const store = openLocalStore(home);
     cleanups.push(() => store.close());
     const targets = new Map<string, DemoTarget>();
+    // Every request each router proxies, per slot: what the canary analysis judges.
+    const metrics = new LocalRouterMetrics();
+    cleanups.push(() => metrics.stop());
     const generators: TrafficGenerator[] = [];
     cleanups.push(async () => {
       await Promise.all(generators.map((g) => g.stop()));
@@ -149,6 +153,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       });
       cleanups.push(() => target.stop());
       targets.set(service, target);
+      metrics.track(service, target.router);
       // A real online backup, as the nightly job would have taken; kept unless one within RPO exists.
       const backupDir = join(home, 'backups', service);
       const [latest] = listBackups(backupDir);
@@ -243,6 +248,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       notifier: slack ? slack.notifier(notifier) : notifier,
       callbacks: new SfnTaskCallbacks(sfn),
       executions: new SfnExecutions(sfn),
+      metrics,
       now: () => new Date(),
       fetch,
     };

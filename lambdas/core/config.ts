@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_ANALYSIS_POLICY } from './analysis/judge';
 import { STRATEGIES } from './strategies';
 import { timingsFor } from './request';
 import { restoreBudgetFor, worstCaseRunSeconds } from './workflow/budget';
@@ -7,6 +8,37 @@ import { policyProblems, readinessPolicySchema, serviceReadinessSchema } from '.
 
 const slackUserId = z.string().min(1, 'must be a Slack user id such as U0123ABCD');
 const url = z.string().url();
+
+const latencyThreshold = (maxRatio: number, marginalRatio: number) =>
+  z
+    .object({
+      maxRatio: z.number().gt(1, 'must be above 1 (candidate / baseline)').default(maxRatio),
+      marginalRatio: z.number().gt(1, 'must be above 1 (candidate / baseline)').default(marginalRatio),
+    })
+    .strict()
+    .refine((t) => t.marginalRatio <= t.maxRatio, 'marginalRatio must not exceed maxRatio')
+    .prefault({});
+
+/** Thresholds of the automated canary judgement (lambdas/core/analysis/judge.ts). */
+const analysisSchema = z
+  .object({
+    /** `rollback`: a failing verdict rolls back with CanaryAnalysisFailed; `flag`: it is shown, not acted on. */
+    onFail: z.enum(['rollback', 'flag']).default(DEFAULT_ANALYSIS_POLICY.onFail),
+    /** Below this many requests on either slot a bake's verdict is inconclusive, never pass. */
+    minRequests: z.number().int().min(1).default(DEFAULT_ANALYSIS_POLICY.minRequests),
+    alpha: z.number().gt(0).lt(1).default(DEFAULT_ANALYSIS_POLICY.alpha),
+    /** 5xx-rate increase (absolute: 0.01 = one point) tolerated before a significant rise fails. */
+    maxErrorRateIncrease: z.number().min(0).max(1).default(DEFAULT_ANALYSIS_POLICY.maxErrorRateIncrease),
+    latency: z
+      .object({
+        p50: latencyThreshold(DEFAULT_ANALYSIS_POLICY.latency.p50.maxRatio, DEFAULT_ANALYSIS_POLICY.latency.p50.marginalRatio),
+        p95: latencyThreshold(DEFAULT_ANALYSIS_POLICY.latency.p95.maxRatio, DEFAULT_ANALYSIS_POLICY.latency.p95.marginalRatio),
+        p99: latencyThreshold(DEFAULT_ANALYSIS_POLICY.latency.p99.maxRatio, DEFAULT_ANALYSIS_POLICY.latency.p99.marginalRatio),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
 
 /** Per-service overrides of the global roles (slack.*): each list given replaces the global one. */
 const serviceRoles = z
@@ -146,6 +178,8 @@ const service = z
       })
       .strict()
       .default({ default: 'canary', canarySteps: [10, 50], bakeSeconds: 60 }),
+    /** How each bake's measurements are judged, candidate against the stable version (README: Canary analysis). */
+    analysis: analysisSchema.prefault({}),
     /** Who may start, approve and audit this service's go-lives, when not the global slack.* lists. */
     roles: serviceRoles.default({}),
     /** Links, the resources the readiness checks look at, and per-service overrides of the checklist. */

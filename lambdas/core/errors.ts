@@ -32,6 +32,8 @@ export const ReadinessCheckFailed = define('ReadinessCheckFailed');
 export const BackupVerificationFailed = define('BackupVerificationFailed');
 export const SmokeTestFailed = define('SmokeTestFailed');
 export const AlarmTriggered = define('AlarmTriggered');
+/** The canary's measurements, judged against the stable version's, failed (config: analysis.onFail rollback). */
+export const CanaryAnalysisFailed = define('CanaryAnalysisFailed');
 export const TrafficShiftFailed = define('TrafficShiftFailed');
 export const ApprovalRejected = define('ApprovalRejected');
 export const RollbackFailed = define('RollbackFailed');
@@ -51,6 +53,7 @@ export const WORKFLOW_ERROR_NAMES = [
   'BackupVerificationFailed',
   'SmokeTestFailed',
   'AlarmTriggered',
+  'CanaryAnalysisFailed',
   'TrafficShiftFailed',
   'ApprovalRejected',
   'GoLiveAborted',

@@ -426,6 +426,7 @@ export interface Deps {
   notifier: Notifier;
   callbacks: TaskCallbacks;
   executions: Executions;
+  metrics: MetricsProvider;
   now: () => Date;
   fetch: typeof fetch;
 }

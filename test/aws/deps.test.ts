@@ -256,6 +256,7 @@ describe('AWS deps from the environment', () => {
         'config',
         'executions',
         'fetch',
+        'metrics',
         'notifier',
         'now',
         'readiness',

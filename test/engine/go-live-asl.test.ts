@@ -73,7 +73,12 @@ const functions: Record<string, LambdaHandler> = {
     log.push(`traffic:${e.action}${e.weight === undefined ? '' : `:${e.weight}`}`);
     return { weight: e.action === 'rollback' ? 0 : (e.weight ?? 100) };
   },
-  bake: async (e: { taskToken: string; executionId: string; weight: number }) => {
+  bake: async (e: { taskToken: string; executionId: string; weight: number; action?: string }) => {
+    // The bake function also runs AnalyzeCanary, right after each canary bake.
+    if (e.action === 'analyze') {
+      log.push(`analyze:${e.weight}`);
+      return { judgement: { verdict: 'pass' } };
+    }
     log.push(`bake:${e.weight}`);
     tokens.push({ kind: 'bake', taskToken: e.taskToken, executionId: e.executionId });
     return { watching: true };
@@ -173,6 +178,7 @@ describe('state-machines/go-live.asl.json on the local engine', () => {
       'smoke:pre-traffic',
       'traffic:shift:50',
       'bake:50',
+      'analyze:50',
       'approval',
       'traffic:promote',
       'smoke:post-promotion',

@@ -12,6 +12,9 @@ import type {
   Endpoints,
   ExecutionState,
   Executions,
+  MeasureWindow,
+  MetricsProvider,
+  StepMeasurement,
   MuteMode,
   MuteRecord,
   NotificationEvent,
@@ -275,6 +278,21 @@ export class FakeCallbacks implements TaskCallbacks {
   }
 }
 
+/** What each slot served: `next` answers the next measure (default: nothing served); every window asked is kept. */
+export class FakeMetrics implements MetricsProvider {
+  next: StepMeasurement = {
+    candidate: { requests: 0, errors: 0 },
+    baseline: { requests: 0, errors: 0 },
+    source: 'fake',
+  };
+  readonly windows: MeasureWindow[] = [];
+
+  async measure(window: MeasureWindow): Promise<StepMeasurement> {
+    this.windows.push(window);
+    return this.next;
+  }
+}
+
 /** DescribeExecution: every execution RUNNING unless set in `states`; one in `gone` no longer exists. */
 export class FakeExecutions implements Executions {
   readonly states = new Map<string, ExecutionState>();
@@ -327,6 +345,7 @@ export interface FakeDeps {
   notifier: FakeNotifier;
   callbacks: FakeCallbacks;
   executions: FakeExecutions;
+  metrics: FakeMetrics;
   http: FakeFetch;
   clock: FakeClock;
   /** The audit trail of an execution (default: EXECUTION_ID). */
@@ -347,6 +366,7 @@ export function fakeDeps(overrides: Partial<Deps> = {}): FakeDeps {
     notifier: new FakeNotifier(),
     callbacks: new FakeCallbacks(),
     executions: new FakeExecutions(),
+    metrics: new FakeMetrics(),
     http: new FakeFetch(),
     clock: new FakeClock(),
   };
@@ -360,6 +380,7 @@ export function fakeDeps(overrides: Partial<Deps> = {}): FakeDeps {
     notifier: fakes.notifier,
     callbacks: fakes.callbacks,
     executions: fakes.executions,
+    metrics: fakes.metrics,
     fetch: fakes.http.fetch,
     now: () => fakes.clock.at,
     ...overrides,
@@ -452,6 +473,7 @@ const PAYLOADS: { [S in TaskName]: StepPayload<S> } = {
   PreTrafficSmokeTests: { state: 'PreTrafficSmokeTests', ...forward, phase: 'pre-traffic' },
   ShiftTraffic: { state: 'ShiftTraffic', ...forward, action: 'shift', weight: 10 },
   Bake: { state: 'Bake', ...forward, taskToken: token, phase: 'canary', weight: 10 },
+  AnalyzeCanary: { state: 'AnalyzeCanary', ...forward, action: 'analyze', weight: 10 },
   SignOff: {
     state: 'SignOff',
     ...forward,

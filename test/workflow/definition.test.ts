@@ -77,11 +77,13 @@ describe('the worst-case run time (lambdas/core/workflow/budget.ts)', () => {
     expect(taskWorstCaseSeconds('Bake', 600)).toBe(3 * 30 + 7 + 600);
   });
 
-  it('grows by one shift and one bake per canary step', () => {
+  it('grows by one shift, one bake and one analysis per canary step', () => {
     const oneMore = worstCaseRunSeconds({ ...timings, canarySteps: 3 }) - worstCaseRunSeconds(timings);
 
-    expect(oneMore).toBe(taskWorstCaseSeconds('ShiftTraffic') + taskWorstCaseSeconds('Bake', 30));
-    expect(oneMore).toBe(4 * 120 + 7 + (3 * 30 + 7 + 30));
+    expect(oneMore).toBe(
+      taskWorstCaseSeconds('ShiftTraffic') + taskWorstCaseSeconds('Bake', 30) + taskWorstCaseSeconds('AnalyzeCanary'),
+    );
+    expect(oneMore).toBe(4 * 120 + 7 + (3 * 30 + 7 + 30) + (4 * 60 + 7));
   });
 
   it('includes the restore budget, the sign-off wait and the post-promotion bake', () => {

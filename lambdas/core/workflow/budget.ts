@@ -117,7 +117,7 @@ export const BUDGET_PHASES = {
     'VerifyBackup',
     'PreTrafficSmokeTests',
   ],
-  perCanaryStep: ['ShiftTraffic', 'Bake'],
+  perCanaryStep: ['ShiftTraffic', 'Bake', 'AnalyzeCanary'],
   signOff: ['SignOff'],
   afterTraffic: [
     'Promote',

@@ -240,7 +240,18 @@ const states = {
     payload: { ...forward, taskToken: data.taskToken, phase: 'canary', weight: data.bakeWeight },
     timeout: { path: '$.plan.bakeSeconds', invokeSeconds: CALLBACK_INVOKE_SECONDS },
     resultPath: null,
-    catches: [timeoutPasses('NextCanaryStep'), toRollback],
+    catches: [timeoutPasses('AnalyzeCanary'), toRollback],
+    Next: 'AnalyzeCanary',
+  }),
+  AnalyzeCanary: task('AnalyzeCanary', {
+    Comment:
+      'Judge what the candidate served during the bake against the stable version (requests, 5xx rate, latency); a failing verdict rolls back with CanaryAnalysisFailed.',
+    fn: 'bake',
+    payload: { ...forward, action: 'analyze', weight: data.bakeWeight },
+    timeout: { seconds: 60 },
+    resultSelector: selectValue,
+    resultPath: '$.analysis',
+    catches: [toRollback],
     Next: 'NextCanaryStep',
   }),
   NextCanaryStep: pass({

@@ -4,6 +4,7 @@ import type {
   AlertsProvider,
   BackupProvider,
   Deps,
+  MetricsProvider,
   Executions,
   Notifier,
   ReadinessProvider,
@@ -50,6 +51,17 @@ export function createAwsDeps(config: GoLiveConfig, env: NodeJS.ProcessEnv = pro
     executions: lazyProvider<Executions>(() =>
       Promise.all([import('@aws-sdk/client-sfn'), import('../sfn-executions'), import('./errors')]).then(
         ([sdk, m, e]) => new m.SfnExecutions(new sdk.SFNClient(e.CLIENT_CONFIG)),
+      ),
+    ),
+    metrics: lazyProvider<MetricsProvider>(() =>
+      Promise.all([
+        import('@aws-sdk/client-cloudwatch'),
+        import('@aws-sdk/client-lambda'),
+        import('./metrics'),
+        import('./errors'),
+      ]).then(
+        ([cw, lambda, m, e]) =>
+          new m.AwsMetrics(config, new cw.CloudWatchClient(e.CLIENT_CONFIG), new lambda.LambdaClient(e.CLIENT_CONFIG)),
       ),
     ),
     now: () => new Date(),
