@@ -89,7 +89,15 @@ export const STORE_OPERATIONS: Record<StoreOperation, readonly (readonly [StoreA
 export const ALL_STORE_OPERATIONS = Object.keys(STORE_OPERATIONS) as StoreOperation[];
 
 /** What every workflow step does: append its audit record and keep the Slack status card (notifier). */
-const STEP: StoreOperation[] = ['appendAudit', 'getExecutionValue', 'putExecutionValue', 'getApproval'];
+const STEP: StoreOperation[] = [
+  'appendAudit',
+  'getExecutionValue',
+  'putExecutionValue',
+  'getApproval',
+  // Every workflow function bundles the AWS deps, whose traffic provider reads the release of the
+  // service's lock (lambdas/providers/aws/index.ts): read-only, on the lock partitions.
+  'getLock',
+];
 /** Closing what a go-live left open: its approval and its callbacks (lock release, abort, alarm). */
 const CLOSE: StoreOperation[] = ['findApprovalByExecution', 'closeApproval', 'findCallbacks', 'deleteCallback'];
 /** The scratch target of a restore: recorded while it exists, cleared once it is deleted. */
@@ -127,7 +135,7 @@ export const FUNCTION_STORE_OPERATIONS: Record<string, readonly StoreOperation[]
     'setLiveVersion',
     'listScratchLeft',
   ],
-  'audit-export': ['listAudit'],
+  'audit-export': ['listAudit', 'getLock'],
   slack: [...STEP, ...DECIDE],
   // The control API (lib/control-api.ts): starts check the lock; votes and aborts as the Slack app casts them.
   control: [...STEP, ...DECIDE],
