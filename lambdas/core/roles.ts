@@ -38,9 +38,13 @@ export function hasRole(config: GoLiveConfig, service: string, role: RoleName, u
 export function userForPrincipal(config: Pick<GoLiveConfig, 'identities'>, principalArn: string): string | undefined {
   const exact = config.identities.find((i) => i.principal === principalArn);
   if (exact) return exact.user;
-  // arn:aws:sts::123456789012:assumed-role/Role/session → arn:aws:iam::123456789012:role/Role
+  // arn:aws:sts::123456789012:assumed-role/Role/session → arn:aws:iam::123456789012:role[/path]/Role:
+  // the session ARN drops the role's path, so a configured role matches by partition, account and name.
   const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(principalArn);
   if (!session) return undefined;
-  const roleArn = `arn:${session[1]}:iam::${session[2]}:role/${session[3]}`;
-  return config.identities.find((i) => i.principal === roleArn)?.user;
+  const [, partition, account, roleName] = session;
+  return config.identities.find((i) => {
+    const role = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(i.principal);
+    return role !== null && role[1] === partition && role[2] === account && role[3] === roleName;
+  })?.user;
 }
