@@ -12,7 +12,8 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../lambdas/core/config';
 import { loadConfig } from '../lambdas/core/config-file';
-import { createLambdaSlackHandler } from '../lambdas/slack/lambda-receiver';
+import { slackAppContext } from '../lambdas/slack/context';
+import { createLambdaSlackHandler, type SlackLambdaHandler } from '../lambdas/slack/lambda-receiver';
 import { startLocalRuntime } from '../local/runtime';
 import { localSlackCredentials } from '../local/slack-emulator/credentials';
 import { signedHeaders } from '../local/slack-emulator/signing';
@@ -96,17 +97,16 @@ async function main(): Promise<void> {
       expiresAt: new Date(Date.now() + 3600_000).toISOString(),
       votes: [],
     });
-    const lambda = createLambdaSlackHandler(
-      {
-        config,
-        store: rt.store,
-        callbacks: rt.deps.callbacks,
-        sfn: rt.sfn,
-        stateMachineArn: rt.stateMachineArn,
-        now: () => new Date(),
+    // The work after each answer runs in-process, not awaited, as Lambda's asynchronous self-invocation would.
+    const lambda: SlackLambdaHandler = createLambdaSlackHandler(slackAppContext(rt.client, rt.store), {
+      signingSecret,
+      botToken,
+      clientOptions: { slackApiUrl: slack.emulator.apiUrl },
+      handOver: (work) => {
+        void lambda(work).catch(() => undefined);
+        return Promise.resolve();
       },
-      { signingSecret, botToken, clientOptions: { slackApiUrl: slack.emulator.apiUrl } },
-    );
+    });
     const headers = (body: string) => ({
       'content-type': 'application/x-www-form-urlencoded',
       ...signedHeaders(signingSecret, body),

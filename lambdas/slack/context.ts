@@ -1,20 +1,33 @@
-import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { Actor, GoLiveClient } from '../core/client';
 import type { GoLiveConfig } from '../core/config';
-import type { Store, TaskCallbacks } from '../core/ports';
+import type { Store } from '../core/ports';
 import { hasRole, rolesFor, serviceConfig } from '../core/roles';
-import { escapeMrkdwn, mention } from '../providers/slack/mrkdwn';
+import { escapeMrkdwn, mention, mrkdwnWithMentions } from '../providers/slack/mrkdwn';
 import { UserNames, type UsersInfoClient } from './user-names';
 
-/** What the Slack listeners need: the config, the store, the task callbacks and Step Functions. */
+/**
+ * What the Slack listeners need. Go-lives are started, listed, described, voted on and aborted
+ * through `client` (the same GoLiveClient as the control API and the CLI); the store is read for
+ * what only Slack shows (the approval record behind a button, the checklist, the status card) and
+ * written only for Slack's own message references.
+ */
 export interface SlackAppContext {
+  /** The client's config (`client.config`): roles and services, for answers within Slack's 3 s. */
   config: GoLiveConfig;
+  client: GoLiveClient;
   store: Store;
-  callbacks: TaskCallbacks;
-  sfn: SFNClient;
-  stateMachineArn: string;
   now: () => Date;
   /** Display names (users.info, cached); createSlackApp gives the app one when absent. */
   names?: UserNames;
+}
+
+/** The Slack app's context over a GoLiveClient: its config, and the store and clock it acts on. */
+export function slackAppContext(
+  client: GoLiveClient,
+  store: Store,
+  now: () => Date = () => new Date(),
+): SlackAppContext {
+  return { config: client.config, client, store, now };
 }
 
 export const USAGE = [
@@ -23,7 +36,7 @@ export const USAGE = [
   '`/golive` open the start form',
   '`/golive status <service|execution>` where a go-live stands',
   '`/golive abort <execution> [reason]` roll a running go-live back (release managers)',
-  '`/golive history <service>` past go-lives, newest first',
+  '`/golive history <service> [page]` past go-lives, newest first, ten at a time',
   '`/golive help` this help',
 ].join('\n');
 
@@ -31,6 +44,11 @@ export const USAGE = [
 export function displayName(ctx: SlackAppContext, client: UsersInfoClient, user: string): Promise<string> {
   ctx.names ??= new UserNames(() => ctx.now().getTime());
   return ctx.names.name(client, user);
+}
+
+/** The person clicking or typing, as GoLiveClient records them: verified by Slack's signature, with their display name. */
+export async function slackActor(ctx: SlackAppContext, client: UsersInfoClient, user: string): Promise<Actor> {
+  return { user, verifiedBy: 'slack', name: await displayName(ctx, client, user) };
 }
 
 export function displayNames(
@@ -87,4 +105,11 @@ export function knownUsers(config: GoLiveConfig): Set<string> {
   for (const members of Object.values(config.readiness?.roles ?? {})) for (const id of members) ids.add(id);
   // Only what looks like a Slack user id: a role named "approvers" must stay a word.
   return new Set([...ids].filter((id) => SLACK_USER_ID.test(id)));
+}
+
+/** Text from the core for Slack: escaped, the user ids it names (config, `also`) written as mentions. */
+export function coreText(ctx: SlackAppContext, text: string, also: Iterable<string> = []): string {
+  const ids = knownUsers(ctx.config);
+  for (const id of also) ids.add(id);
+  return mrkdwnWithMentions(text, ids);
 }

@@ -1,53 +1,98 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { awsDeps } from '../providers/aws';
-import { slackClientOptions } from '../providers/aws/notifier';
-import { createLambdaSlackHandler, type ApiGatewayEvent, type SlackLambdaHandler } from './lambda-receiver';
+import { GoLiveClient } from '../core/client';
+import type { Store } from '../core/ports';
+import { bundledConfig } from '../providers/aws/config';
+import { readEnv } from '../providers/aws/env';
+import { CLIENT_CONFIG } from '../providers/aws/errors';
+import { lazyProvider } from '../providers/aws/lazy';
+import { SlackSecret, slackClientOptions } from '../providers/aws/notifier';
+import { SfnTaskCallbacks } from '../providers/sfn-callbacks';
+import { slackAppContext } from './context';
+import {
+  createLambdaSlackHandler,
+  type ApiGatewayEvent,
+  type SlackLambdaHandler,
+  type SlackWorkEvent,
+} from './lambda-receiver';
 
 /**
- * The Slack endpoint behind API Gateway: AwsLambdaReceiver via createLambdaSlackHandler.
- * Environment: SLACK_SECRET_ARN (a Secrets Manager secret holding JSON
- * `{"signingSecret": "...", "botToken": "xoxb-..."}`, read at run time and cached, never logged)
- * and STATE_MACHINE_ARN. Store, config and task callbacks come from the AWS providers.
+ * The Slack endpoint behind API Gateway (lambdas/slack/lambda-receiver.ts), and the second leg of
+ * each request it answers: an asynchronous invocation of this same function.
+ * Environment: GOLIVE_SLACK_SECRET_ARN (the Secrets Manager secret holding JSON
+ * `{"signingSecret": "...", "botToken": "xoxb-..."}`, read at run time through SlackSecret like
+ * every golive function: cached 5 minutes, never logged), STATE_MACHINE_ARN and GOLIVE_TABLE.
+ * AWS_LAMBDA_FUNCTION_NAME (set by Lambda) names the function it hands work to.
  */
-const sfn = new SFNClient({});
-const secrets = new SecretsManagerClient({});
+export const STATE_MACHINE_ENV = 'STATE_MACHINE_ARN';
 
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
+const logger = new Logger();
+const sfn = new SFNClient(CLIENT_CONFIG);
+const lambda = new LambdaClient({});
+
+let goLives: { client: GoLiveClient; store: Store } | undefined;
+let secret: SlackSecret | undefined;
+let built: { credentials: string; handler: SlackLambdaHandler } | undefined;
+
+/** Built on the first request (a missing variable or config then fails that request, naming it). */
+function goLiveClient(): { client: GoLiveClient; store: Store } {
+  if (goLives) return goLives;
+  const config = bundledConfig();
+  const { table } = readEnv(['table']);
+  const stateMachineArn = process.env[STATE_MACHINE_ENV];
+  if (!stateMachineArn) {
+    throw new Error(`environment variable ${STATE_MACHINE_ENV} is not set: deploy the function through SlackIngress`);
+  }
+  const store = lazyProvider<Store>(() => import('../providers/aws/store').then((m) => new m.DynamoStore(table)));
+  const client = new GoLiveClient({
+    config,
+    sfn,
+    stateMachineArn,
+    store,
+    callbacks: new SfnTaskCallbacks(sfn),
+    now: () => new Date(),
+  });
+  goLives = { client, store };
+  return goLives;
 }
 
-async function build(): Promise<SlackLambdaHandler> {
-  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: requiredEnv('SLACK_SECRET_ARN') }));
-  const { signingSecret, botToken } = JSON.parse(SecretString ?? '{}') as { signingSecret?: string; botToken?: string };
-  if (!signingSecret || !botToken) throw new Error('the Slack secret must hold JSON with signingSecret and botToken');
-  const deps = await awsDeps();
-  return createLambdaSlackHandler(
-    {
-      config: deps.config,
-      store: deps.store,
-      callbacks: deps.callbacks,
-      now: deps.now,
-      sfn,
-      stateMachineArn: requiredEnv('STATE_MACHINE_ARN'),
-    },
-    {
-      signingSecret,
-      botToken,
-      // Bounded timeouts and retries, and GOLIVE_SLACK_API_URL (GovSlack): as the other functions.
-      clientOptions: slackClientOptions(),
-    },
+/** The work of an answered request, to this function, asynchronously (it returns once Lambda queued it). */
+async function handOver(work: SlackWorkEvent): Promise<void> {
+  const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
+  if (!functionName) throw new Error('environment variable AWS_LAMBDA_FUNCTION_NAME is not set: run this on Lambda');
+  await lambda.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'Event',
+      Payload: new TextEncoder().encode(JSON.stringify(work)),
+    }),
   );
 }
 
-let built: Promise<SlackLambdaHandler> | undefined;
+/** The Bolt app for the current credentials: rebuilt when the secret read after its cache expired has changed. */
+async function slackHandler(): Promise<SlackLambdaHandler> {
+  secret ??= new SlackSecret(readEnv(['slackSecretArn']).slackSecretArn);
+  const { signingSecret, botToken } = await secret.get();
+  const credentials = `${signingSecret}\n${botToken}`;
+  if (built?.credentials !== credentials) {
+    const { client, store } = goLiveClient();
+    built = {
+      credentials,
+      handler: createLambdaSlackHandler(slackAppContext(client, store), {
+        signingSecret,
+        botToken,
+        // Bounded timeouts and retries, and GOLIVE_SLACK_API_URL (GovSlack): as the other functions.
+        clientOptions: slackClientOptions(),
+        handOver,
+        logError: (message, details) => logger.error(message, details),
+      }),
+    };
+  }
+  return built.handler;
+}
 
-export const handler = async (event: ApiGatewayEvent, context: unknown) => {
-  built ??= build().catch((err: unknown) => {
-    built = undefined; // try again on the next request rather than caching the failure
-    throw err;
-  });
-  return (await built)(event, context);
+export const handler = async (event: ApiGatewayEvent | SlackWorkEvent, context: unknown) => {
+  const slack = await slackHandler();
+  return slack(event as ApiGatewayEvent, context);
 };

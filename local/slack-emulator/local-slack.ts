@@ -1,9 +1,11 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { WebClient } from '@slack/web-api';
+import { GoLiveClient } from '../../lambdas/core/client';
 import type { GoLiveConfig } from '../../lambdas/core/config';
 import type { NotificationEvent, Notifier, ProgressEvent, Store, TaskCallbacks } from '../../lambdas/core/ports';
 import { slackNotifier } from '../../lambdas/providers/slack/notifier';
 import { rolesFor } from '../../lambdas/core/roles';
+import { slackAppContext } from '../../lambdas/slack/context';
 import { createLocalSlackApp } from './local-receiver';
 import { localSlackCredentials } from './credentials';
 import { PortInUseError } from '../demo/net';
@@ -72,6 +74,11 @@ export async function startLocalSlack(options: {
   callbacks: TaskCallbacks;
   sfn: SFNClient;
   stateMachineArn: string;
+  /**
+   * The runtime's GoLiveClient, through which the app acts (as the control API does).
+   * @default - one over the ports above
+   */
+  client?: GoLiveClient;
   log?: (line: string) => void;
 }): Promise<LocalSlack> {
   const { signingSecret, botToken } = localSlackCredentials(options.home);
@@ -90,17 +97,21 @@ export async function startLocalSlack(options: {
     log(`${err.message}; using a free port for the Slack emulator instead`);
     return startSlackEmulator({ ...emulatorOptions, port: 0 });
   });
-  handler.app = createLocalSlackApp(
-    {
+  const goLives =
+    options.client ??
+    new GoLiveClient({
       config: options.config,
-      store: options.store,
-      callbacks: options.callbacks,
       sfn: options.sfn,
       stateMachineArn: options.stateMachineArn,
+      store: options.store,
+      callbacks: options.callbacks,
       now: () => new Date(),
-    },
-    { signingSecret, botToken, clientOptions: { slackApiUrl: emulator.apiUrl } },
-  );
+    });
+  handler.app = createLocalSlackApp(slackAppContext(goLives, options.store), {
+    signingSecret,
+    botToken,
+    clientOptions: { slackApiUrl: emulator.apiUrl },
+  });
   const client = new WebClient(botToken, { slackApiUrl: emulator.apiUrl, retryConfig: { retries: 1 } });
   const slack = slackNotifier(client, { channel: options.config.slack.channel, store: options.store });
   return {

@@ -1,3 +1,10 @@
+import {
+  createLambdaSlackHandler,
+  type SlackLambdaHandler,
+  type SlackWorkEvent,
+} from '../../lambdas/slack/lambda-receiver';
+import { slackAppContext } from '../../lambdas/slack/context';
+import type { LocalRuntime } from '../../local/runtime';
 import { signedHeaders } from '../../local/slack-emulator/signing';
 import type { EmulatorMessage, SlackEmulator } from '../../local/slack-emulator/server';
 
@@ -170,4 +177,34 @@ export async function approveInEmulator(
   await e.click(user, messageTs, 'golive_approve');
   const open = await e.waitFor((em) => em.openView(user));
   return e.submit(user, { ...ticked(open.view, options.pick), ...(options.note ? { note: options.note } : {}) });
+}
+
+/**
+ * The Lambda Slack handler over a local runtime, its hand-over run in-process as Lambda runs the
+ * asynchronous invocation: the work event through JSON, not awaited by the answer. `settled()`
+ * waits for the work handed over so far (and fails with what failed there).
+ */
+export function lambdaOverRuntime(
+  rt: LocalRuntime,
+  credentials: { signingSecret: string; botToken: string },
+): { lambda: SlackLambdaHandler; handedOver: SlackWorkEvent[]; settled(): Promise<void> } {
+  const handedOver: SlackWorkEvent[] = [];
+  const running: Promise<void>[] = [];
+  const lambda: SlackLambdaHandler = createLambdaSlackHandler(slackAppContext(rt.client, rt.store), {
+    ...credentials,
+    clientOptions: { slackApiUrl: rt.slack!.emulator.apiUrl },
+    handOver: (work) => {
+      const delivered = JSON.parse(JSON.stringify(work)) as SlackWorkEvent;
+      handedOver.push(delivered);
+      running.push(lambda(delivered));
+      return Promise.resolve();
+    },
+  });
+  return {
+    lambda,
+    handedOver,
+    async settled() {
+      await Promise.all(running);
+    },
+  };
 }

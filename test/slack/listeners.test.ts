@@ -1,4 +1,4 @@
-import type { SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { approve } from '../../lambdas/slack/listeners/actions/approve';
 import { approveSubmitted } from '../../lambdas/slack/listeners/views/approve-submitted';
 import { READINESS_VALUE, type ReadinessItem, type ReadinessReport } from '../../lambdas/core/steps/readiness';
@@ -7,10 +7,12 @@ import { golive } from '../../lambdas/slack/listeners/commands/golive';
 import { rejectSubmitted } from '../../lambdas/slack/listeners/views/reject-submitted';
 import { startSubmitted } from '../../lambdas/slack/listeners/views/start-submitted';
 import type { ButtonArgs, CommandArgs, ViewArgs } from '../../lambdas/slack/listeners/types';
-import type { SlackAppContext } from '../../lambdas/slack/context';
+import { LEG_KEY, type Leg } from '../../lambdas/slack/listeners/legs';
+import { slackAppContext, type SlackAppContext } from '../../lambdas/slack/context';
+import { GoLiveClient } from '../../lambdas/core/client';
 import type { ApprovalRecord } from '../../lambdas/core/ports';
 import { SqliteStore } from '../../local/providers/sqlite-store';
-import { parseConfig } from '../../lambdas/core/config';
+import { parseConfig, type GoLiveConfig } from '../../lambdas/core/config';
 import { APPROVER, REQUESTER, testConfig } from '../support/harness';
 
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:golive-go-live';
@@ -22,8 +24,19 @@ const NAMES: Record<string, string> = {
   [REQUESTER]: 'Rita',
 };
 
-/** Records every call in order, so tests can assert that ack() came first. */
-function fakes(ctxOverrides: Partial<SlackAppContext> = {}) {
+/** DescribeExecution of EXECUTION: a RUNNING go-live of demo requested by REQUESTER. */
+const RUNNING = {
+  status: 'RUNNING',
+  name: 'demo-2-0-0',
+  executionArn: EXECUTION,
+  input: JSON.stringify({ service: 'demo', version: '2.0.0', requestedBy: REQUESTER }),
+};
+
+/**
+ * Records every call in order, so tests can assert that ack() came first. Step Functions is a fake
+ * behind a real GoLiveClient: EXECUTION is running, any other execution does not exist.
+ */
+function fakes(options: { config?: GoLiveConfig } = {}) {
   const calls: string[] = [];
   const record =
     (name: string, result: unknown = { ok: true }) =>
@@ -51,29 +64,35 @@ function fakes(ctxOverrides: Partial<SlackAppContext> = {}) {
   };
   const ack = jest.fn(record('ack', undefined));
   const respond = jest.fn(record('respond', undefined));
-  const sfnSend = jest.fn((command: { constructor: { name: string } }): Promise<unknown> => {
-    calls.push(command.constructor.name);
-    if (command.constructor.name === 'DescribeExecutionCommand') {
-      const err = new Error('does not exist');
-      err.name = 'ExecutionDoesNotExist';
-      return Promise.reject(err);
-    }
-    return Promise.resolve({ executionArn: EXECUTION, startDate: new Date() });
-  });
+  const sfnSend = jest.fn(
+    (command: { constructor: { name: string }; input: { executionArn?: string } }): Promise<unknown> => {
+      calls.push(command.constructor.name);
+      if (command.constructor.name === 'DescribeExecutionCommand') {
+        if (command.input.executionArn === EXECUTION) return Promise.resolve(RUNNING);
+        const err = new Error('does not exist');
+        err.name = 'ExecutionDoesNotExist';
+        return Promise.reject(err);
+      }
+      return Promise.resolve({ executionArn: EXECUTION, startDate: new Date() });
+    },
+  );
   const callbacks = {
     succeed: jest.fn(() => Promise.resolve({ closed: false })),
     fail: jest.fn(() => Promise.resolve({ closed: false })),
   };
   const store = new SqliteStore(':memory:');
-  const ctx: SlackAppContext = {
-    config: testConfig(),
+  // A real client (the SDK's paginators want one) whose every call is the fake.
+  const sfn = new SFNClient({ region: 'us-east-1' });
+  sfn.send = sfnSend as unknown as SFNClient['send'];
+  const goLives = new GoLiveClient({
+    config: options.config ?? testConfig(),
+    sfn,
+    stateMachineArn: ARN,
     store,
     callbacks,
-    sfn: { send: sfnSend } as unknown as SFNClient,
-    stateMachineArn: ARN,
     now: () => new Date(),
-    ...ctxOverrides,
-  };
+  });
+  const ctx: SlackAppContext = slackAppContext(goLives, store);
   return { ctx, client, ack, respond, sfnSend, callbacks, calls, store };
 }
 type Fakes = ReturnType<typeof fakes>;
@@ -129,16 +148,12 @@ async function pendingApproval(f: Fakes, overrides: Partial<ApprovalRecord> = {}
   await f.store.createApproval(record);
   return record;
 }
-/** DescribeExecution answers a RUNNING go-live of demo. */
+/** DescribeExecution answers a RUNNING go-live of demo, whatever the execution. */
 function running(f: Fakes) {
-  f.sfnSend.mockImplementation(() =>
-    Promise.resolve({
-      status: 'RUNNING',
-      name: 'demo-2-0-0',
-      executionArn: EXECUTION,
-      input: JSON.stringify({ service: 'demo', version: '2.0.0', requestedBy: REQUESTER }),
-    }),
-  );
+  f.sfnSend.mockImplementation((command) => {
+    f.calls.push(command.constructor.name);
+    return Promise.resolve(command.constructor.name === 'DescribeExecutionCommand' ? RUNNING : {});
+  });
 }
 const ackText = (f: Fakes) => JSON.stringify(f.ack.mock.calls[0]);
 const ephemeralText = (f: Fakes) => JSON.stringify(f.client.chat.postEphemeral.mock.calls);
@@ -439,7 +454,9 @@ describe('/golive with roles per service', () => {
     await golive(f.ctx)(command(f, REQUESTER, 'abort demo-2-0-0'));
 
     expect(f.calls[0]).toBe('ack');
-    expect(JSON.stringify(f.respond.mock.calls)).toContain('cannot abort a go-live of demo');
+    expect(JSON.stringify(f.respond.mock.calls)).toContain(
+      '🚫 <@U_RELEASE_MANAGER> is not a release manager of demo (release managers: <@U_DEMO_RM>)',
+    );
     expect(await f.store.getExecutionValue(EXECUTION, 'abort')).toBeUndefined();
   });
 });
@@ -744,5 +761,159 @@ describe('modal submission listeners', () => {
     expect(JSON.parse(start.input.input)).toEqual(
       expect.objectContaining({ strategy: 'blue-green', notes: 'after the freeze', requestedBy: REQUESTER }),
     );
+  });
+});
+
+describe('listeners in two legs (Lambda: the answer, then the work in a second invocation)', () => {
+  /** The command as Bolt hands it to the listener in a leg: its parsed body and the leg in its context. */
+  function inLeg(args: CommandArgs, leg: Leg): CommandArgs {
+    return { ...args, body: { ...args.command }, context: { [LEG_KEY]: leg } } as unknown as CommandArgs;
+  }
+
+  it('answers and hands the request over in the answer leg, starting nothing', async () => {
+    const f = fakes();
+    const handOver = jest.fn();
+    const args = inLeg(command(f, REQUESTER, 'demo 2.0.0'), { kind: 'answer', handOver });
+
+    await golive(f.ctx)(args);
+
+    expect(f.ack).toHaveBeenCalledWith({ response_type: 'ephemeral', text: 'Starting demo 2.0.0 (canary)…' });
+    expect(handOver).toHaveBeenCalledWith(args.body);
+    expect(f.sfnSend).not.toHaveBeenCalled();
+    expect(f.respond).not.toHaveBeenCalled();
+  });
+
+  it('hands nothing over when the answer refuses', async () => {
+    const f = fakes();
+    const handOver = jest.fn();
+
+    await golive(f.ctx)(inLeg(command(f, APPROVER, 'demo 2.0.0'), { kind: 'answer', handOver }));
+
+    expect(ackText(f)).toContain('only release managers');
+    expect(handOver).not.toHaveBeenCalled();
+  });
+
+  it('does the work in the work leg without answering again', async () => {
+    const f = fakes();
+
+    await golive(f.ctx)(inLeg(command(f, REQUESTER, 'demo 2.0.0'), { kind: 'work' }));
+
+    expect(f.ack).not.toHaveBeenCalled();
+    expect(f.sfnSend.mock.calls.map(([c]) => c.constructor.name)).toContain('StartExecutionCommand');
+    expect(JSON.stringify(f.respond.mock.calls)).toContain('🚀 Started');
+  });
+
+  it('tells a refusal of GoLiveClient in the work as an answer: the service is locked', async () => {
+    const f = fakes();
+    const now = new Date();
+    await f.store.acquireLock(
+      {
+        service: 'demo',
+        executionId: EXECUTION,
+        version: '1.9.0',
+        requestedBy: REQUESTER,
+        acquiredAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + 3600_000).toISOString(),
+      },
+      now,
+    );
+
+    await golive(f.ctx)(inLeg(command(f, REQUESTER, 'demo 2.0.0'), { kind: 'work' }));
+
+    expect(f.respond).toHaveBeenCalledWith({
+      response_type: 'ephemeral',
+      text: expect.stringMatching(/^⚠️ demo is locked by demo-2-0-0 \(1\.9\.0, requested by <@U_RELEASE_MANAGER>/),
+    });
+    expect(f.sfnSend.mock.calls.map(([c]) => c.constructor.name)).not.toContain('StartExecutionCommand');
+  });
+
+  it('tells the user when the work fails, and fails the invocation with the error', async () => {
+    const f = fakes();
+    f.sfnSend.mockImplementation(() => Promise.reject(Object.assign(new Error('boom'), { name: 'InternalFailure' })));
+
+    const work = golive(f.ctx)(inLeg(command(f, REQUESTER, 'demo 2.0.0'), { kind: 'work' }));
+
+    await expect(work).rejects.toMatchObject({ name: 'InternalFailure' });
+    expect(JSON.stringify(f.respond.mock.calls)).toContain('golive could not finish this (InternalFailure)');
+  });
+});
+
+describe('/golive history and status, through GoLiveClient', () => {
+  /** Twelve ended go-lives of demo, newest first, and one of another service among them. */
+  function history(f: Fakes) {
+    const prefix = EXECUTION.slice(0, EXECUTION.lastIndexOf(':') + 1);
+    const executions = Array.from({ length: 13 }, (_, i) => ({
+      name: `go-${i}`,
+      executionArn: `${prefix}go-${i}`,
+      status: 'SUCCEEDED',
+      startDate: new Date(Date.UTC(2026, 4, 4, 12 - i)),
+      stopDate: new Date(Date.UTC(2026, 4, 4, 12 - i, 30)),
+      input: JSON.stringify({
+        service: i === 3 ? 'other' : 'demo',
+        version: `2.0.${i}`,
+        requestedBy: REQUESTER,
+      }),
+    }));
+    f.sfnSend.mockImplementation((command) => {
+      f.calls.push(command.constructor.name);
+      const input = (command as unknown as { input: { executionArn?: string } }).input;
+      if (command.constructor.name === 'ListExecutionsCommand') return Promise.resolve({ executions });
+      if (command.constructor.name === 'DescribeExecutionCommand')
+        return Promise.resolve(executions.find((e) => e.executionArn === input.executionArn));
+      return Promise.resolve({ events: [] });
+    });
+  }
+  const told = (f: Fakes) => (f.respond.mock.calls.at(-1)![0] as unknown as { text: string }).text;
+
+  it('lists ten at a time, newest first, and names the command for the next page', async () => {
+    const f = fakes();
+    history(f);
+
+    await golive(f.ctx)(command(f, APPROVER, 'history demo'));
+    const first = told(f);
+    const next = /`\/golive history demo (\S+)`/.exec(first)?.[1];
+    await golive(f.ctx)(command(f, APPROVER, `history demo ${next}`));
+    const second = told(f);
+
+    expect(first.split('\n')[0]).toBe('*demo: last 10 go-live(s)*');
+    expect(first).toContain('`go-0` demo 2.0.0 — *SUCCEEDED*');
+    expect(first).toContain('`go-10` demo 2.0.10');
+    expect(first).not.toContain('`go-3`');
+    expect(second.split('\n')[0]).toBe('*demo: 2 older go-live(s)*');
+    expect(second).toContain('`go-11`');
+    expect(second).toContain('`go-12`');
+    expect(second).not.toContain('Older ones');
+    // Bounded: each page describes only what it examines (11 for the first page, 2 for the second).
+    expect(f.calls.filter((c) => c === 'DescribeExecutionCommand')).toHaveLength(13);
+  });
+
+  it('says a page token that golive did not give is not one', async () => {
+    const f = fakes();
+    history(f);
+
+    await golive(f.ctx)(command(f, APPROVER, 'history demo <!channel>'));
+
+    expect(told(f)).toBe('⚠️ that page is not one golive gave for demo: start again with `/golive history demo`.');
+  });
+
+  it('answers the status of a service with its newest go-live and the last audit entry', async () => {
+    const f = fakes();
+    history(f);
+    await f.store.appendAudit({
+      executionId: `${EXECUTION.slice(0, EXECUTION.lastIndexOf(':') + 1)}go-0`,
+      service: 'demo',
+      step: 'Notify',
+      action: 'notify',
+      actor: 'golive',
+      outcome: 'info',
+      summary: 'demo 2.0.0 is live <!here>',
+      evidence: {},
+      at: new Date().toISOString(),
+    });
+
+    await golive(f.ctx)(command(f, APPROVER, 'status demo'));
+
+    expect(told(f)).toMatch(/^✅ `go-0` demo 2\.0\.0 — \*SUCCEEDED\*, took 30m/);
+    expect(told(f)).toContain('\nlast: Notify — demo 2.0.0 is live &lt;!here&gt;');
   });
 });

@@ -1,8 +1,8 @@
-import { createLambdaSlackHandler, type SlackLambdaHandler } from '../../lambdas/slack/lambda-receiver';
+import type { SlackLambdaHandler } from '../../lambdas/slack/lambda-receiver';
 import { malformedSlackBody } from '../../lambdas/slack/request-guard';
 import { localSlackCredentials } from '../../local/slack-emulator/credentials';
 import { REQUESTER, startHarness, testConfig, type Harness } from '../support/harness';
-import { commandBody, slackRequest } from './helpers';
+import { commandBody, lambdaOverRuntime, slackRequest } from './helpers';
 
 const form = (payload: string) => new URLSearchParams({ payload }).toString();
 const user = { id: 'U_APPROVER_ANA', team_id: 'T0GOLIVE' };
@@ -97,17 +97,7 @@ describe('signed but malformed Slack requests on both receivers', () => {
     h = await startHarness({ config: testConfig(), slack: { port: 0 } });
     const creds = localSlackCredentials(h.home);
     secret = creds.signingSecret;
-    lambda = createLambdaSlackHandler(
-      {
-        config: h.rt.config,
-        store: h.rt.store,
-        callbacks: h.rt.deps.callbacks,
-        sfn: h.rt.sfn,
-        stateMachineArn: h.rt.stateMachineArn,
-        now: () => new Date(),
-      },
-      { signingSecret: secret, botToken: creds.botToken, clientOptions: { slackApiUrl: h.rt.slack!.emulator.apiUrl } },
-    );
+    ({ lambda } = lambdaOverRuntime(h.rt, creds));
   });
   afterAll(() => h.close());
 

@@ -1,39 +1,30 @@
-import { checkVote } from '../../../core/steps/approval';
 import { READINESS_VALUE, type ReadinessReport } from '../../../core/steps/readiness';
 import { displayNames } from '../../context';
 import { approveModal } from '../../modals';
-import { reportVote } from '../../vote-outcome';
-import type { ButtonArgs, Listener } from '../types';
+import { checkBeforeVote, reportVote } from '../../vote-outcome';
+import { twoPhase } from '../legs';
+import type { ButtonArgs } from '../types';
+
+const originOf = ({ body }: ButtonArgs) => ({
+  user: body.user.id,
+  ...(body.channel?.id ? { channel: body.channel.id } : {}),
+  ...(body.message?.ts ? { ts: body.message.ts } : {}),
+});
 
 /**
- * Approve: anyone not allowed hears why at once; an approver gets the approve form, with a checkbox
- * for each open checklist item they are named to attest (approving attests only what they tick).
+ * Approve: an approver gets the approve form at once (its trigger expires after 3 s), with a
+ * checkbox for each open checklist item they are named to attest (approving attests only what
+ * they tick); anyone else hears why after the answer.
  */
-export const approve: Listener<ButtonArgs> =
-  (ctx) =>
-  async ({ ack, action, body, client }) => {
+export const approve = twoPhase<ButtonArgs>((ctx) => ({
+  async answer(args) {
+    const { ack, action, body, client } = args;
     await ack();
     const approvalId = action.value ?? '';
     const user = body.user.id;
-    const origin = {
-      user,
-      ...(body.channel?.id ? { channel: body.channel.id } : {}),
-      ...(body.message?.ts ? { ts: body.message.ts } : {}),
-    };
-    const record = approvalId ? await ctx.store.getApproval(approvalId) : undefined;
-    const early = record
-      ? checkVote(record, { voter: user, decision: 'approve', at: ctx.now().toISOString() }, ctx.now())
-      : { kind: 'refused' as const, message: 'this sign-off is unknown' };
-    if (early || !record) {
-      await reportVote(
-        ctx,
-        client,
-        approvalId,
-        early ?? { kind: 'refused', message: 'this sign-off is unknown' },
-        origin,
-      );
-      return;
-    }
+    const { record, early } = await checkBeforeVote(ctx, approvalId, user, 'approve');
+    if (early || !record) return 'work';
+    const origin = originOf(args);
     const report = await ctx.store.getExecutionValue<ReadinessReport>(record.executionId, READINESS_VALUE);
     const open = (report?.items ?? []).filter((i) => i.status === 'to-attest');
     const attestable = open.filter((i) => i.attesters.includes(user));
@@ -56,4 +47,11 @@ export const approve: Listener<ButtonArgs> =
         })),
       }),
     });
-  };
+  },
+  // Why the click changes nothing (the check is made again: the sign-off may have closed since).
+  async work(args) {
+    const approvalId = args.action.value ?? '';
+    const { early } = await checkBeforeVote(ctx, approvalId, args.body.user.id, 'approve');
+    if (early) await reportVote(ctx, args.client, approvalId, early, originOf(args));
+  },
+}));

@@ -1,4 +1,5 @@
-import type { CommandArgs, Listener, Subcommand } from '../types';
+import { twoPhase } from '../legs';
+import type { CommandArgs, Phases, Subcommand } from '../types';
 import { abort } from './golive/abort';
 import { help } from './golive/help';
 import { history } from './golive/history';
@@ -9,15 +10,25 @@ import { status } from './golive/status';
 const SUBCOMMANDS: Record<string, Subcommand> = { status, abort, history, help };
 
 /** `/golive …`: a subcommand by its first word; anything else is a start request. */
-export const golive: Listener<CommandArgs> = (ctx) => {
+export const golive = twoPhase<CommandArgs>((ctx) => {
   // A Map, not an object: `/golive constructor 1.0.0` is a start request, never Object's constructor.
   const sub = new Map(Object.entries(SUBCOMMANDS).map(([name, make]) => [name, make(ctx)]));
   const startGoLive = start(ctx);
   const modal = openStartModal(ctx);
-  return async (args) => {
+  const route = (args: CommandArgs): [Phases<CommandArgs, [string[]]>, string[]] => {
     const words = (args.command.text ?? '').trim().split(/\s+/).filter(Boolean);
-    if (words.length === 0) return modal(args, []);
+    if (words.length === 0) return [modal, []];
     const handler = sub.get(words[0].toLowerCase());
-    return handler ? handler(args, words.slice(1)) : startGoLive(args, words);
+    return handler ? [handler, words.slice(1)] : [startGoLive, words];
   };
-};
+  return {
+    answer(args) {
+      const [phases, words] = route(args);
+      return phases.answer(args, words);
+    },
+    async work(args) {
+      const [phases, words] = route(args);
+      await phases.work?.(args, words);
+    },
+  };
+});

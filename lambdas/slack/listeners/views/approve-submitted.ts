@@ -1,86 +1,94 @@
-import { castVote } from '../../../core/steps/approval';
+import type { ApprovalRecord } from '../../../core/ports';
+import { checkVote } from '../../../core/steps/approval';
 import { READINESS_VALUE, type ReadinessReport } from '../../../core/steps/readiness';
-import { displayNames, knownUsers, type SlackAppContext } from '../../context';
+import { displayNames, knownUsers, slackActor, type SlackAppContext } from '../../context';
 import { APPROVE_NOTE, ATTEST_BLOCK } from '../../modals';
 import { withNames } from '../../user-names';
 import { checkedValues, fieldText, metaText, viewMeta } from '../../view-state';
-import { reportVote } from '../../vote-outcome';
-import type { Listener, ViewArgs } from '../types';
+import { castThroughClient, checkBeforeVote, reportVote } from '../../vote-outcome';
+import { twoPhase } from '../legs';
+import type { ViewArgs } from '../types';
 
 /** Errors shown under a modal field are short; the refusal is cut rather than lost. */
 const ERROR_MAX = 1000;
 
+function request({ view, body }: ViewArgs) {
+  const meta = viewMeta(view);
+  const channel = metaText(meta, 'channel');
+  const ts = metaText(meta, 'ts');
+  return {
+    approvalId: metaText(meta, 'approvalId') ?? '',
+    origin: { user: body.user.id, ...(channel ? { channel } : {}), ...(ts ? { ts } : {}) },
+    attest: checkedValues(view, ATTEST_BLOCK),
+    note: fieldText(view, APPROVE_NOTE),
+  };
+}
+
 /**
  * The approve form: one vote that attests exactly the ticked items (verified by Slack's signature,
- * with the voter's display name). A refusal (required items still to attest, say) is shown in the
- * form, which stays open; anything else closes it and is told like a click.
+ * with the voter's display name), cast through GoLiveClient after the answer. What would refuse it
+ * (required items left unticked, a voter who may not vote) is shown in the form at once, which
+ * stays open; anything else closes it and is told like a click.
  */
-export const approveSubmitted: Listener<ViewArgs> =
-  (ctx) =>
-  async ({ ack, view, body, client }) => {
-    const user = body.user.id;
-    const meta = viewMeta(view);
-    const approvalId = metaText(meta, 'approvalId');
-    const origin = {
-      user,
-      ...(metaText(meta, 'channel') ? { channel: metaText(meta, 'channel') } : {}),
-      ...(metaText(meta, 'ts') ? { ts: metaText(meta, 'ts') } : {}),
-    };
-    if (!approvalId) {
-      await ack();
-      await reportVote(ctx, client, '', { kind: 'refused', message: 'this sign-off is unknown' }, origin);
-      return;
-    }
-    // One batch of lookups (cached, bounded): the voter's name for the record, everyone's for an error.
-    const names = await displayNames(ctx, client, [user, ...knownUsers(ctx.config)]);
-    const note = fieldText(view, APPROVE_NOTE);
-    const attest = checkedValues(view, ATTEST_BLOCK);
-    const outcome = await castVote(
-      ctx,
-      { approvalId },
-      {
-        voter: user,
-        voterName: names.get(user) ?? user,
-        verifiedBy: 'slack',
-        decision: 'approve',
-        attest,
-        ...(note ? { reason: note } : {}),
-      },
-    );
-    if (outcome.kind === 'refused') {
+export const approveSubmitted = twoPhase<ViewArgs>((ctx) => ({
+  async answer(args) {
+    const { ack, view, body, client } = args;
+    const { approvalId, attest } = request(args);
+    const record = approvalId ? await ctx.store.getApproval(approvalId) : undefined;
+    const now = ctx.now();
+    const early = record && checkVote(record, { voter: body.user.id, decision: 'approve', at: now.toISOString() }, now);
+    const refusal =
+      early?.kind === 'refused'
+        ? withNames(early.message, await displayNames(ctx, client, [body.user.id, ...knownUsers(ctx.config)]))
+        : record && !early
+          ? await stillUnattested(ctx, client, record, attest)
+          : undefined;
+    if (refusal) {
       // Under the first checkbox group (the form has none when there is nothing to attest: under the note).
       const blocks = ((view.blocks ?? []) as { block_id?: string }[]).map((b) => b.block_id ?? '');
       const field =
         [...blocks, ...Object.keys(view.state?.values ?? {})].find((id) => id.startsWith(ATTEST_BLOCK)) ?? APPROVE_NOTE;
-      // The core's refusal for items left unattested speaks of CLI flags: said here in the form's terms.
-      const unattested = outcome.message.startsWith('not approved')
-        ? await stillUnattested(ctx, approvalId, attest, names)
-        : undefined;
-      const message = unattested ?? withNames(outcome.message, names);
       await ack({
         response_action: 'errors',
-        errors: { [field]: message.length > ERROR_MAX ? `${message.slice(0, ERROR_MAX - 1)}…` : message },
+        errors: { [field]: refusal.length > ERROR_MAX ? `${refusal.slice(0, ERROR_MAX - 1)}…` : refusal },
       });
       return;
     }
     await ack();
-    await reportVote(ctx, client, approvalId, outcome, origin);
-  };
+    return 'work';
+  },
+  async work(args) {
+    const { approvalId, origin, attest, note } = request(args);
+    const { record, early } = await checkBeforeVote(ctx, approvalId, origin.user, 'approve');
+    const outcome =
+      early ??
+      (await castThroughClient(ctx, record!, await slackActor(ctx, args.client, origin.user), {
+        decision: 'approve',
+        attest,
+        ...(note ? { reason: note } : {}),
+      }));
+    await reportVote(ctx, args.client, approvalId, outcome, origin);
+  },
+}));
 
 /**
- * The refusal in the form's terms when required items would stay unattested: each one, and who may
- * attest it (the core's message speaks of CLI flags).
+ * Why approving would be refused when required items would stay unattested, in the form's terms:
+ * each one, and who may attest it (the core's refusal speaks of CLI flags).
  */
 async function stillUnattested(
   ctx: SlackAppContext,
-  approvalId: string,
+  client: ViewArgs['client'],
+  record: ApprovalRecord,
   ticked: string[],
-  names: Map<string, string>,
 ): Promise<string | undefined> {
-  const record = await ctx.store.getApproval(approvalId);
-  const report = record && (await ctx.store.getExecutionValue<ReadinessReport>(record.executionId, READINESS_VALUE));
+  const report = await ctx.store.getExecutionValue<ReadinessReport>(record.executionId, READINESS_VALUE);
   const open = (report?.items ?? []).filter((i) => i.required && i.status === 'to-attest' && !ticked.includes(i.id));
   if (open.length === 0) return undefined;
+  const names = await displayNames(
+    ctx,
+    client,
+    open.flatMap((i) => i.attesters),
+  );
   // Grouped by who may attest them: the form already shows each item's title beside its id.
   const byAttesters = new Map<string, string[]>();
   for (const i of open) {

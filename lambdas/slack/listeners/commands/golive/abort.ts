@@ -1,55 +1,44 @@
-import { requestAbort } from '../../../../core/steps/abort';
+import { GoLiveClientError } from '../../../../core/client';
 import { CARD_KEY, type CardState } from '../../../../providers/slack/messages';
 import { escapeMrkdwn, mention } from '../../../../providers/slack/mrkdwn';
-import { USAGE, displayName, isReleaseManager, notReleaseManager, servicesManagedBy } from '../../../context';
-import { describe, executionArnFor, summarise } from '../../../executions';
+import { USAGE, coreText, notReleaseManager, servicesManagedBy, slackActor } from '../../../context';
 import type { Subcommand } from '../../types';
 
-/** `/golive abort <execution> [reason]`: release managers of the go-live's service only; it rolls back. */
-export const abort: Subcommand =
-  (ctx) =>
-  async ({ ack, command, respond, client }, words) => {
+/**
+ * `/golive abort <execution> [reason]`: release managers of the go-live's service only; it rolls
+ * back. Someone who manages no service is refused at once; GoLiveClient checks the rest.
+ */
+export const abort: Subcommand = (ctx) => ({
+  async answer({ ack, command }, words) {
     const user = command.user_id;
     if (servicesManagedBy(ctx.config, user).length === 0) {
       await ack({ response_type: 'ephemeral', text: notReleaseManager(ctx.config, user, 'abort a go-live') });
       return;
     }
-    const [target, ...reasonWords] = words;
-    if (!target) {
+    if (!words[0]) {
       await ack({ response_type: 'ephemeral', text: `⚠️ name the execution to abort.\n${USAGE}` });
       return;
     }
     await ack();
-    const executionArn = executionArnFor(ctx.stateMachineArn, target);
-    const described = await describe(ctx, executionArn);
-    if (!described) {
-      await respond({
-        response_type: 'ephemeral',
-        text: `⚠️ no go-live named "${escapeMrkdwn(target)}". Nothing changed.`,
-      });
-      return;
-    }
-    const { service } = summarise(described);
-    if (!service || !isReleaseManager(ctx.config, service, user)) {
-      await respond({
-        response_type: 'ephemeral',
-        text: notReleaseManager(ctx.config, user, `abort a go-live of ${service ?? 'an unknown service'}`, service),
-      });
-      return;
-    }
-    if (described.status !== 'RUNNING') {
-      await respond({
-        response_type: 'ephemeral',
-        text: `\`${described.name}\` already ended (${described.status}): nothing to abort.`,
-      });
-      return;
-    }
+    return 'work';
+  },
+  async work({ command, respond, client }, words) {
+    const user = command.user_id;
+    const [target, ...reasonWords] = words;
     const reason = reasonWords.join(' ') || 'aborted from Slack';
-    await requestAbort(ctx, executionArn, user, reason, {
-      verifiedBy: 'slack',
-      name: await displayName(ctx, client, user),
-    });
-    const card = await ctx.store.getExecutionValue<CardState>(executionArn, CARD_KEY);
+    let aborted;
+    try {
+      aborted = await ctx.client.abort(await slackActor(ctx, client, user), target, reason);
+    } catch (err) {
+      if (!(err instanceof GoLiveClientError)) throw err;
+      const text =
+        err.code === 'NotFound'
+          ? `⚠️ no go-live named "${escapeMrkdwn(target)}". Nothing changed.`
+          : `${err.code === 'Unauthorized' ? '🚫' : '⚠️'} ${coreText(ctx, err.message)}`;
+      await respond({ response_type: 'ephemeral', text });
+      return;
+    }
+    const card = await ctx.store.getExecutionValue<CardState>(aborted.executionArn, CARD_KEY);
     if (card) {
       await client.chat.postMessage({
         channel: card.channel,
@@ -59,6 +48,7 @@ export const abort: Subcommand =
     }
     await respond({
       response_type: 'ephemeral',
-      text: `🛑 \`${described.name}\` is rolling back (${escapeMrkdwn(reason)}).`,
+      text: `🛑 \`${aborted.name}\` is rolling back (${escapeMrkdwn(reason)}).`,
     });
-  };
+  },
+});

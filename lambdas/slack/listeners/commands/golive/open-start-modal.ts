@@ -2,10 +2,9 @@ import { notReleaseManager, servicesManagedBy } from '../../../context';
 import { startModal } from '../../../modals';
 import type { Subcommand } from '../../types';
 
-/** `/golive` alone: the start form, offering the services the user is a release manager of. */
-export const openStartModal: Subcommand =
-  (ctx) =>
-  async ({ ack, command, client }) => {
+/** `/golive` alone: the start form (at once: its trigger expires after 3 s), offering the services the user manages. */
+export const openStartModal: Subcommand = (ctx) => ({
+  async answer({ ack, command, client }) {
     const services = servicesManagedBy(ctx.config, command.user_id);
     if (services.length === 0) {
       await ack({
@@ -19,4 +18,5 @@ export const openStartModal: Subcommand =
       trigger_id: command.trigger_id,
       view: startModal(services, { channel: command.channel_id }),
     });
-  };
+  },
+});

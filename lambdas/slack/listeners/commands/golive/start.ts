@@ -1,17 +1,16 @@
 import { STRATEGIES } from '../../../../core/strategies';
-import { validateRequest } from '../../../../core/request';
+import { validateRequest, type GoLiveRequest } from '../../../../core/request';
 import { escapeMrkdwn } from '../../../../providers/slack/mrkdwn';
-import { USAGE, isReleaseManager, notReleaseManager, unknownService } from '../../../context';
-import { startGoLive } from '../../../executions';
+import { USAGE, isReleaseManager, notReleaseManager, slackActor, unknownService } from '../../../context';
 import type { Subcommand } from '../../types';
 
 /**
  * `/golive <service> <version> [strategy]`: release managers of that service only; bad input names
- * the problem (the user's words shown as typed, never as Slack controls).
+ * the problem at once (the user's words shown as typed, never as Slack controls). The go-live is
+ * started after the answer, once per command, through GoLiveClient.
  */
-export const start: Subcommand =
-  (ctx) =>
-  async ({ ack, command, respond }, words) => {
+export const start: Subcommand = (ctx) => ({
+  async answer({ ack, command }, words) {
     const user = command.user_id;
     const [service, version, strategy, ...rest] = words;
     const unknown = unknownService(ctx.config, service);
@@ -23,7 +22,7 @@ export const start: Subcommand =
       return;
     }
     let problem: string | undefined = unknown;
-    let request;
+    let request: GoLiveRequest | undefined;
     if (problem) {
       // unknown service: said below
     } else if (rest.length > 0) problem = `too many arguments ("${rest.join(' ')}")`;
@@ -51,10 +50,19 @@ export const start: Subcommand =
       response_type: 'ephemeral',
       text: `Starting ${request.service} ${request.version} (${request.strategy})…`,
     });
-    const { name, duplicate } = await startGoLive(ctx, request, `command:${command.trigger_id}`);
-    if (duplicate) return; // a retry of a command that already started its go-live
+    return 'work';
+  },
+  async work({ command, respond, client }, words) {
+    const [service, version, strategy] = words;
+    const started = await ctx.client.start(
+      await slackActor(ctx, client, command.user_id),
+      { service, version, ...(strategy ? { strategy } : {}) },
+      { dedupeKey: `command:${command.trigger_id}` },
+    );
+    if (started.duplicate) return; // a retry of a command that already started its go-live
     await respond({
       response_type: 'ephemeral',
-      text: `🚀 Started \`${name}\`: follow its status card in <#${command.channel_id}>. Abort with \`/golive abort ${name}\`.`,
+      text: `🚀 Started \`${started.name}\`: follow its status card in <#${command.channel_id}>. Abort with \`/golive abort ${started.name}\`.`,
     });
-  };
+  },
+});

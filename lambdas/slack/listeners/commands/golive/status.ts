@@ -1,56 +1,54 @@
+import { GoLiveClientError, type GoLiveSummary } from '../../../../core/client';
 import { serviceConfig } from '../../../../core/roles';
-import { formatDuration } from '../../../../providers/slack/messages';
-import { escapeMrkdwn, mention } from '../../../../providers/slack/mrkdwn';
+import { escapeMrkdwn } from '../../../../providers/slack/mrkdwn';
 import { USAGE } from '../../../context';
-import { describe, executionArnFor, listGoLives, summarise, type ExecutionSummary } from '../../../executions';
+import { goLiveLine } from '../../../executions';
 import type { Subcommand } from '../../types';
 
-/** One line per go-live; what its input and the audit trail say is shown as written, never as Slack controls. */
-export function describeGoLive(e: ExecutionSummary, now: Date, currentStep?: string): string {
-  const took = formatDuration((e.stopDate ?? now).getTime() - (e.startDate ?? now).getTime());
-  const icon = e.status === 'SUCCEEDED' ? '✅' : e.status === 'RUNNING' ? '⏳' : '↩️';
-  const text = (s: string | undefined) => escapeMrkdwn(s ?? '');
-  return (
-    `${icon} \`${e.name}\` ${text(e.service ?? '?')} ${text(e.version)} — *${e.status}*` +
-    `${e.error ? ` (${text(e.error)})` : ''}${currentStep && e.status === 'RUNNING' ? `, at ${text(currentStep)}` : ''}` +
-    `, ${e.status === 'RUNNING' ? 'running for' : 'took'} ${took}${e.requestedBy ? `, by ${mention(e.requestedBy)}` : ''}`
-  );
-}
-
-/** `/golive status <service|execution>`. */
-export const status: Subcommand =
-  (ctx) =>
-  async ({ ack, respond }, words) => {
-    const [target] = words;
+/**
+ * `/golive status <service|execution>`: the newest go-live of a service, or one go-live, with the
+ * last entry of its audit trail. Bounded: one page of one from GoLiveClient.list, or one describe.
+ */
+export const status: Subcommand = (ctx) => ({
+  async answer({ ack }, [target]) {
     if (!target) {
       await ack({ response_type: 'ephemeral', text: `⚠️ name a service or an execution.\n${USAGE}` });
       return;
     }
     await ack();
-    let summary: ExecutionSummary | undefined;
+    return 'work';
+  },
+  async work({ respond }, [target]) {
+    let summary: GoLiveSummary | undefined;
+    let currentStep: string | undefined;
     if (serviceConfig(ctx.config, target)) {
-      [summary] = await listGoLives(ctx, target, 1);
+      [summary] = (await ctx.client.list({ service: target, limit: 1 })).goLives;
       if (!summary) {
-        await respond({ response_type: 'ephemeral', text: `${target} has no go-lives yet.` });
+        await respond({ response_type: 'ephemeral', text: `${escapeMrkdwn(target)} has no go-lives yet.` });
         return;
       }
     } else {
-      const described = await describe(ctx, executionArnFor(ctx.stateMachineArn, target));
-      if (!described) {
+      try {
+        const detail = await ctx.client.describe(target);
+        summary = detail;
+        currentStep = detail.currentStep;
+      } catch (err) {
+        if (!(err instanceof GoLiveClientError && (err.code === 'NotFound' || err.code === 'InvalidRequest')))
+          throw err;
         await respond({
           response_type: 'ephemeral',
           text: `⚠️ "${escapeMrkdwn(target)}" is neither a service (${Object.keys(ctx.config.services).join(', ')}) nor a known execution.`,
         });
         return;
       }
-      summary = summarise(described);
     }
     const audit = await ctx.store.listAudit(summary.executionArn);
     const last = audit[audit.length - 1];
     await respond({
       response_type: 'ephemeral',
       text:
-        describeGoLive(summary, ctx.now(), last?.step) +
+        goLiveLine(summary, ctx.now(), currentStep ?? last?.step) +
         (last ? `\nlast: ${escapeMrkdwn(last.step)} — ${escapeMrkdwn(last.summary)}` : ''),
     });
-  };
+  },
+});
