@@ -104,6 +104,13 @@ export class ControlApi {
     return this.request('POST', ['go-lives', ref, 'votes'], body);
   }
 
+  answerChecklist(
+    ref: string,
+    body: { attest?: string[]; waive?: { item: string; reason: string }[] },
+  ): Promise<Voted> {
+    return this.request('POST', ['go-lives', ref, 'checklist'], body);
+  }
+
   abort(ref: string, reason?: string): Promise<Aborted> {
     return this.request('POST', ['go-lives', ref, 'abort'], reason ? { reason } : {});
   }

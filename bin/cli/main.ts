@@ -4,6 +4,7 @@ import { CliError, EXIT, EXIT_HELP, usageError } from './errors';
 import {
   abortCommand,
   approveCommand,
+  attestCommand,
   historyCommand,
   startCommand,
   statusCommand,
@@ -48,6 +49,7 @@ const COMMANDS: Record<string, Command> = {
   status: statusCommand,
   approve: approveCommand('approve'),
   reject: approveCommand('reject'),
+  attest: attestCommand,
   abort: abortCommand,
   history: historyCommand,
   config: configCommand,

@@ -44,6 +44,11 @@ export const CONTROL_ROUTES = [
   { method: 'GET', path: '/go-lives/{name}', what: 'one go-live: status, current step, sign-off' },
   { method: 'POST', path: '/go-lives/{name}/votes', what: 'approve or reject its sign-off (approvers)' },
   { method: 'POST', path: '/go-lives/{name}/abort', what: 'abort it: it rolls back (release managers)' },
+  {
+    method: 'POST',
+    path: '/go-lives/{name}/checklist',
+    what: 'attest or waive checklist items during its sign-off (whoever the checklist names)',
+  },
 ] as const;
 
 export const STATUS_FOR: Record<GoLiveClientErrorCode, number> = {
@@ -184,7 +189,19 @@ export function createControlHandler(options: ControlHandlerOptions): (event: Co
         const body = parseBody(event);
         return json(200, await client.abort(requireActor(actor), name, body.reason));
       }
-      throw refuse('NotFound', `no route ${event.httpMethod} ${event.path}: a go-live has /votes and /abort`);
+      if (segments[2] === 'checklist') {
+        const refused = allow('POST');
+        if (refused) return refused;
+        const body = parseBody(event);
+        return json(
+          200,
+          await client.answerChecklist(requireActor(actor), name, { attest: body.attest, waive: body.waive }),
+        );
+      }
+      throw refuse(
+        'NotFound',
+        `no route ${event.httpMethod} ${event.path}: a go-live has /votes, /checklist and /abort`,
+      );
     } catch (err) {
       if (err instanceof GoLiveClientError) {
         return json(STATUS_FOR[err.code], { code: err.code, message: err.message });

@@ -84,13 +84,13 @@ describe('ControlApi', () => {
         },
       });
     }
-    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'POST', 'POST', 'POST']);
+    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'POST', 'POST', 'POST', 'POST']);
   });
 
-  it('serves /go-lives, /go-lives/{name}, its /votes and its /abort', () => {
+  it('serves /go-lives, /go-lives/{name}, its /votes, /checklist and /abort', () => {
     const parts = Object.values(template.findResources('AWS::ApiGateway::Resource')).map((r) => r.Properties.PathPart);
 
-    expect(parts.sort()).toEqual(['abort', 'go-lives', 'votes', '{name}']);
+    expect(parts.sort()).toEqual(['abort', 'checklist', 'go-lives', 'votes', '{name}']);
   });
 
   it('throttles the stage, logs access as JSON without request bodies, and traces', () => {

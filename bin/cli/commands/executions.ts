@@ -247,6 +247,40 @@ export function approveCommand(decision: 'approve' | 'reject'): Command {
   };
 }
 
+export const attestCommand: Command = {
+  usage: 'golive attest <execution> [--as <user-id>] [--attest <item>|all]... [--waive <item>]... [--reason <text>]',
+  summary:
+    'During a sign-off, attest (or waive, with --reason) checklist items you are named for, without voting: ' +
+    'for attesters who are not approvers. When this completes a sign-off that has its approvals, it decides.',
+  options: {
+    as: { type: 'string' },
+    reason: { type: 'string' },
+    attest: { type: 'string', multiple: true },
+    waive: { type: 'string', multiple: true },
+  },
+  async run({ positionals, values }, io) {
+    const v = values as Values;
+    const [ref, extra] = positionals;
+    if (!ref) throw usageError(`name the execution\nUsage: ${attestCommand.usage}`);
+    if (extra) throw usageError(`unexpected argument "${extra}"\nUsage: ${attestCommand.usage}`);
+    const attest = list(v, 'attest');
+    const waive = list(v, 'waive');
+    const reason = str(v, 'reason')?.trim();
+    if (attest.length === 0 && waive.length === 0)
+      throw usageError(
+        `name the items: --attest <item> (or all) and/or --waive <item> --reason "why"\nUsage: ${attestCommand.usage}`,
+      );
+    if (waive.length > 0 && !reason) throw usageError('a waiver needs a reason: --reason "why it is acceptable"');
+    const api = ControlApi.of(v, localActor(v, 'a member of the role the item names'));
+    const answered = await api.answerChecklist(ref, {
+      ...(attest.length ? { attest } : {}),
+      ...(waive.length ? { waive: waive.map((item) => ({ item, reason: reason! })) } : {}),
+    });
+    io.out(v.json ? JSON.stringify(answered) : answered.message);
+    return EXIT.ok;
+  },
+};
+
 export const abortCommand: Command = {
   usage: 'golive abort <execution> [--as <release-manager>] [--reason <text>]',
   summary:

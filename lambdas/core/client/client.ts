@@ -14,7 +14,7 @@ import { finalHashFromHistory, finalHashFromOutput } from '../report/history';
 import { validateRequest, type GoLiveRequest } from '../request';
 import { hasRole, rolesFor, serviceConfig, type ActorVerification } from '../roles';
 import { requestAbort } from '../steps/abort';
-import { castVote } from '../steps/approval';
+import { answerChecklist, castVote } from '../steps/approval';
 import { GoLiveClientError } from './errors';
 import { dedupeExecutionName, executionArnFor, executionNameFor, nameOf } from './names';
 import {
@@ -410,6 +410,50 @@ export class GoLiveClient {
           !record.approvers.includes(actor.user) || (actor.user === record.requestedBy && !record.allowSelfApproval);
         throw new GoLiveClientError(notEligible ? 'Unauthorized' : 'InvalidRequest', outcome.message);
       }
+    }
+  }
+
+  /**
+   * Attests or waives checklist items during the sign-off without voting: for whoever the checklist
+   * names (an attester need not be an approver). When the answers complete a sign-off that already
+   * has its approvals, it decides.
+   */
+  async answerChecklist(actor: Actor, ref: unknown, raw: Pick<VoteRequest, 'attest' | 'waive'>): Promise<Voted> {
+    checkActor(actor);
+    const executionArn = this.executionArn(ref);
+    const { attest, waive } = parseVote({ decision: 'approve', attest: raw?.attest, waive: raw?.waive });
+    if (!attest && !waive) {
+      throw new GoLiveClientError(
+        'InvalidRequest',
+        'name the items to attest (--attest) or to waive (--waive with --reason)',
+      );
+    }
+    const described = await this.describeOrNotFound(executionArn);
+    const name = described.name ?? nameOf(executionArn);
+    const status = goLiveStatus(described.status, described.error);
+    if (status !== 'RUNNING') {
+      throw new GoLiveClientError('Conflict', `${name} is not running (it is ${status}): nothing changed`);
+    }
+    const outcome = await answerChecklist(
+      { store: this.ports.store, callbacks: this.ports.callbacks, now: this.ports.now },
+      { executionId: executionArn },
+      actor.user,
+      { ...(attest ? { attest } : {}), ...(waive ? { waive } : {}) },
+      { verifiedBy: actor.verifiedBy, ...(actor.name ? { voterName: actor.name } : {}) },
+    );
+    switch (outcome.kind) {
+      case 'recorded':
+        return { name, executionArn, kind: 'recorded', message: outcome.message };
+      case 'decided':
+        return { name, executionArn, kind: 'decided', status: outcome.status, message: outcome.message };
+      case 'duplicate':
+      case 'closed':
+        throw new GoLiveClientError('Conflict', outcome.message);
+      case 'refused':
+        throw new GoLiveClientError(
+          /may not (attest|waive)/.test(outcome.message) ? 'Unauthorized' : 'InvalidRequest',
+          outcome.message,
+        );
     }
   }
 

@@ -164,7 +164,9 @@ export async function castVote(
   // Approving attests exactly the items listed (`all`: every open one the voter is named for) and
   // applies the waivers given; nothing is attested on the voter's behalf.
   const checklist =
-    full.decision === 'approve' ? await prepareAnswers(deps, record, full.voter, { attest, waive }, full.at) : undefined;
+    full.decision === 'approve'
+      ? await prepareAnswers(deps, record, full.voter, { attest, waive }, full.at)
+      : undefined;
   if (checklist && 'refused' in checklist) return { kind: 'refused', message: checklist.refused };
   // An approval is a sign-off of the whole checklist: it is refused while a required item would still await attestation.
   if (checklist && checklist.report.awaitingAttestation.length > 0) {
@@ -281,12 +283,12 @@ function unattestedMessage(report: ReadinessReport, voter: string): string {
   const open = report.items.filter((i) => report.awaitingAttestation.includes(i.id));
   const yours = open.filter((i) => i.attesters.includes(voter)).map((i) => i.id);
   const list = open.map((i) => `${i.id} (${i.attestRole}: ${i.attesters.join(', ')})`).join('; ');
+  const others = 'have them attested or waived first (golive attest, or the Slack sign-off)';
   return (
     `not approved: required item(s) still unattested: ${list}. ` +
     (yours.length
-      ? `Attest the ones you can vouch for with your approval (--attest ${yours.join(' --attest ')}, or --attest all), `
-      : '') +
-    'or have them attested or waived first (golive attest / the Slack sign-off).'
+      ? `Attest the ones you can vouch for with your approval (--attest ${yours.join(' --attest ')}, or --attest all), or ${others}.`
+      : `${others[0].toUpperCase()}${others.slice(1)}.`)
   );
 }
 
