@@ -53,5 +53,14 @@ describe('golive attest', () => {
       ]),
     );
     expect(attested.every((r) => r.verifiedBy === 'local')).toBe(true);
+
+    // One truth: golive status shows the checklist as signed off, who answered each item and when.
+    const status = await cli(['status', name]);
+    expect(status.out).toMatch(/^checklist {4}\d+ items: \d+ passed or attested, 0 waived, 0 open$/m);
+    expect(status.out).toMatch(/^ {13}attested {2}secret-owners-named by U_SECURITY_SAM at \d{4}-/m);
+    const json = JSON.parse((await cli(['status', name, '--json'])).out) as {
+      checklist: { id: string; by?: string }[];
+    };
+    expect(json.checklist.find((i) => i.id === 'release-tagged')).toMatchObject({ by: APPROVER });
   });
 });

@@ -69,5 +69,11 @@ describe('canary analysis on the local runtime', () => {
       },
       measurement: { source: expect.stringMatching(/^local router samples /) },
     });
+    // The status (CLI, Slack) shows each step's verdict beside its measurements.
+    const detail = await h.rt.client.describe(arn);
+    expect(detail.canary).toEqual([
+      expect.objectContaining({ weight: 50, verdict: 'fail', flagged: false, p99Ms: expect.objectContaining({}) }),
+    ]);
+    expect(detail.canary![0].p99Ms.candidate!).toBeGreaterThan(detail.canary![0].p99Ms.baseline!);
   });
 });

@@ -169,10 +169,33 @@ function describeLines(detail: GoLiveDetail): string {
     ['abort', detail.abort && `requested by ${detail.abort.by} at ${detail.abort.at}: ${detail.abort.reason}`],
     ['auditHash', detail.auditHash],
   ];
-  return fields
+  const lines = fields
     .filter(([, value]) => value !== undefined && value !== '')
-    .map(([key, value]) => `${key.padEnd(12)} ${String(value)}`)
-    .join('\n');
+    .map(([key, value]) => `${key.padEnd(12)} ${String(value)}`);
+  const pct = (v: number | null) => (v === null ? '–' : `${Math.round(v * 10000) / 100}%`);
+  const ms = (v: number | null) => (v === null ? '–' : `${v} ms`);
+  if (detail.canary?.length) {
+    lines.push('canary       weight  verdict (score)     requests cand/base  5xx cand/base    p99 cand/base');
+    for (const c of detail.canary) {
+      lines.push(
+        `             ${`${c.weight}%`.padEnd(7)} ${`${c.verdict}${c.score === null ? '' : ` (${c.score})`}${c.flagged ? ' FLAGGED' : ''}`.padEnd(19)} ` +
+          `${`${c.requests.candidate}/${c.requests.baseline}`.padEnd(19)} ${`${pct(c.errorRate.candidate)}/${pct(c.errorRate.baseline)}`.padEnd(16)} ` +
+          `${ms(c.p99Ms.candidate)}/${ms(c.p99Ms.baseline)}`,
+      );
+    }
+  }
+  if (detail.checklist?.length) {
+    const open = detail.checklist.filter((i) => i.status === 'to-attest' || i.status === 'fail');
+    const answered = detail.checklist.filter((i) => i.by);
+    lines.push(
+      `checklist    ${detail.checklist.length} items: ${detail.checklist.filter((i) => ['pass', 'attested', 'n/a'].includes(i.status)).length} passed or attested, ` +
+        `${detail.checklist.filter((i) => i.status === 'waived').length} waived, ${open.length} open`,
+    );
+    for (const i of answered)
+      lines.push(`             ${i.status.padEnd(9)} ${i.id} by ${i.by} at ${i.at}${i.reason ? `: ${i.reason}` : ''}`);
+    for (const i of open) lines.push(`             ${i.status.padEnd(9)} ${i.id} (${i.level})`);
+  }
+  return lines.join('\n');
 }
 
 export const statusCommand: Command = {

@@ -15,9 +15,13 @@ import { validateRequest, type GoLiveRequest } from '../request';
 import { hasRole, rolesFor, serviceConfig, type ActorVerification } from '../roles';
 import { requestAbort } from '../steps/abort';
 import { answerChecklist, castVote } from '../steps/approval';
+import { READINESS_VALUE } from '../steps/readiness';
+import type { ReadinessReport } from '../readiness/evaluate';
 import { GoLiveClientError } from './errors';
 import { dedupeExecutionName, executionArnFor, executionNameFor, nameOf } from './names';
 import {
+  canaryLines,
+  checklistLines,
   goLiveStatus,
   isGoLiveStatus,
   parseInput,
@@ -352,6 +356,8 @@ export class GoLiveClient {
       'abort',
     );
     const notes = typeof input.notes === 'string' && input.notes ? input.notes : undefined;
+    const readiness = await this.ports.store.getExecutionValue<ReadinessReport>(executionArn, READINESS_VALUE);
+    const canary = canaryLines(await this.ports.store.listAudit(executionArn));
     return {
       ...summary,
       ...(described.cause ? { cause: described.cause } : {}),
@@ -360,6 +366,8 @@ export class GoLiveClient {
       ...(auditHash ? { auditHash } : {}),
       ...(approval ? { signOff: signOffSummary(approval) } : {}),
       ...(abort ? { abort } : {}),
+      ...(readiness?.items ? { checklist: checklistLines(readiness) } : {}),
+      ...(canary.length ? { canary } : {}),
     };
   }
 

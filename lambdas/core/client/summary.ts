@@ -1,5 +1,7 @@
 import type { ExecutionListItem, DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import type { ApprovalRecord } from '../ports';
+import type { ApprovalRecord, AuditRecord } from '../ports';
+import type { ReadinessReport } from '../readiness/evaluate';
+import type { CanaryAnalysis } from '../steps/analysis';
 import type { GoLiveRequest } from '../request';
 import { nameOf } from './names';
 
@@ -57,6 +59,66 @@ export interface GoLiveDetail extends GoLiveSummary {
   signOff?: SignOffSummary;
   /** Set once a release manager asked for an abort. */
   abort?: { by: string; reason: string; at: string };
+  /** The readiness checklist as it stands (answered at the sign-off): who attested or waived each item, and when. */
+  checklist?: ChecklistLine[];
+  /** Each canary step's measurement and verdict (AnalyzeCanary), candidate against the stable version. */
+  canary?: CanaryStepLine[];
+}
+
+export interface ChecklistLine {
+  id: string;
+  title: string;
+  level: 'required' | 'advisory';
+  status: string;
+  /** Who attested or waived it, when, and why (waivers). */
+  by?: string;
+  at?: string;
+  reason?: string;
+}
+
+export interface CanaryStepLine {
+  weight: number;
+  verdict: string;
+  score: number | null;
+  requests: { candidate: number; baseline: number };
+  errorRate: { candidate: number | null; baseline: number | null };
+  p99Ms: { candidate: number | null; baseline: number | null };
+  /** True when a failing verdict was only flagged (analysis.onFail: flag). */
+  flagged: boolean;
+}
+
+/** The checklist lines of a readiness report. */
+export function checklistLines(report: ReadinessReport): ChecklistLine[] {
+  return report.items.map((i) => ({
+    id: i.id,
+    title: i.title,
+    level: i.level,
+    status: i.status,
+    ...(i.attestation ? { by: i.attestation.by, at: i.attestation.at } : {}),
+    ...(i.waiver ? { by: i.waiver.by, at: i.waiver.at, reason: i.waiver.reason } : {}),
+  }));
+}
+
+/** The canary lines of the AnalyzeCanary records of an audit trail (their evidence is the analysis). */
+export function canaryLines(records: Pick<AuditRecord, 'step' | 'evidence'>[]): CanaryStepLine[] {
+  return records
+    .filter((r) => r.step === 'AnalyzeCanary' && r.evidence && typeof r.evidence === 'object')
+    .map((r) => r.evidence as CanaryAnalysis)
+    .filter((a) => a.judgement && a.measurement)
+    .map((a) => {
+      const metric = (name: string) => a.judgement.metrics.find((m) => m.metric === name);
+      const errors = metric('error-rate');
+      const p99 = metric('latency-p99');
+      return {
+        weight: a.weight,
+        verdict: a.judgement.verdict,
+        score: a.judgement.score,
+        requests: a.judgement.requests,
+        errorRate: { candidate: errors?.candidate ?? null, baseline: errors?.baseline ?? null },
+        p99Ms: { candidate: p99?.candidate ?? null, baseline: p99?.baseline ?? null },
+        flagged: Boolean(a.flagged),
+      };
+    });
 }
 
 /** The execution input as far as it parses (a malformed one ends as InvalidRequest; show what there is). */
