@@ -7,6 +7,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { GoLiveConfig } from '../lambdas/core/config';
+import { ENV } from '../lambdas/providers/aws/env';
 import { GoLiveFunction, LAMBDAS_DIR } from './golive-function';
 import { acknowledgeFunctionFindings, acknowledgeWildcards } from './nag';
 
@@ -49,7 +50,9 @@ export const SLACK_EVENTS_PATH = 'slack/events';
 /**
  * The only public ingress: a regional REST API with one `POST /slack/events` route to the Bolt app
  * (lambdas/slack/index.ts, AwsLambdaReceiver). Requests are authenticated by Slack's signature in
- * the function; the stage is throttled, access-logged as JSON and traced.
+ * the function; the stage is throttled, access-logged as JSON and traced. The function answers
+ * Slack and hands each request's work to an asynchronous invocation of itself (lambda:InvokeFunction
+ * on its own ARN, no retries).
  */
 export class SlackIngress extends Construct {
   public readonly function: GoLiveFunction;
@@ -69,18 +72,31 @@ export class SlackIngress extends Construct {
     this.function = new GoLiveFunction(this, 'Function', {
       name: 'slack',
       description: 'Slack slash commands and buttons (Bolt): start, status, abort, approve, reject',
-      // Slack waits 3 s for the acknowledgement; the rest of the work is quick Step Functions / store calls.
-      timeout: Duration.seconds(10),
+      // The API Gateway invocation answers within Slack's 3 s and hands the work to an asynchronous
+      // invocation of this function, which may page Step Functions (history, status): that one's bound.
+      timeout: Duration.seconds(30),
       logRetention: retention,
       config: props.config,
       // Bolt loads its Socket Mode receiver (and undici) even behind API Gateway: left out, ≈ 50 ms off each cold start.
       bundleAliases: { '@slack/socket-mode': path.join(LAMBDAS_DIR, 'slack', 'no-socket-mode.ts') },
       environment: {
-        SLACK_SECRET_ARN: props.slackSecret.secretArn,
+        // The one name every golive function reads the Slack secret's ARN from (the ARN only, never the value).
+        [ENV.slackSecretArn]: props.slackSecret.secretArn,
         STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
       },
     });
     props.slackSecret.grantRead(this.function);
+    // The work of an answered request runs in an asynchronous invocation of this function, once:
+    // a failed work leg has told the person already, and a retry could act twice.
+    this.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(5) });
+    // Invoking itself: its own ARN only. A policy of its own, not the role's default one, which the
+    // function depends on (the function's ARN in it would be a circular dependency).
+    new iam.Policy(this, 'SelfInvoke', {
+      roles: [this.function.role!],
+      statements: [
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }),
+      ],
+    });
     props.stateMachine.grantStartExecution(this.function);
     // Status and history: this state machine's executions only (their names are known at run time).
     const executions = Stack.of(this).formatArn({

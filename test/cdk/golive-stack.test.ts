@@ -567,11 +567,11 @@ describe('GoLiveStack Slack ingress', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
-          SLACK_SECRET_ARN: { Ref: logicalId(stack.orchestrator.slackSecret as IConstruct) },
+          GOLIVE_SLACK_SECRET_ARN: { Ref: logicalId(stack.orchestrator.slackSecret as IConstruct) },
           STATE_MACHINE_ARN: stateMachineRef(),
         }),
       },
-      Timeout: 10,
+      Timeout: 30,
     });
     template.hasOutput('*', {
       Value: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['/slack/events'])]) }),
