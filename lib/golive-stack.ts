@@ -78,6 +78,8 @@ export class GoLiveStack extends Stack {
       table: this.orchestrator.table,
       config: this.config,
     });
+    // Watched like every other golive function: errors and throttles page through the alarm topic.
+    this.orchestrator.monitoring.watchFunction('control', this.control.function);
     // Its stage logs through the account's API Gateway role, which the Slack ingress creates.
     this.control.api.deploymentStage.node.addDependency(this.orchestrator.slack.api);
 

@@ -70,18 +70,7 @@ export class SelfMonitoring extends Construct {
         `golive: ${name} holds events golive could not process after retries (alarm state changes, ended executions, audit exports). Read the messages (the event and the error), fix the cause, handle each event by hand or send it again, then delete it.`,
       );
     }
-    for (const [name, fn] of Object.entries(props.functions)) {
-      this.alarm(
-        `${name}Errors`,
-        fn.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
-        `golive: the ${name} function failed an invocation. Workflow steps fail by design when a gate refuses (LockHeld, ReadinessCheckFailed, SmokeTestFailed, AlarmTriggered…) and the go-live rolls back; anything else (ProviderAccessDenied, ProviderResourceMissing, a crash, a timeout) is golive's own fault. Read the function's log group for the error and fix the config, IAM or code.`,
-      );
-      this.alarm(
-        `${name}Throttles`,
-        fn.metricThrottles({ period: ALARM_PERIOD, statistic: 'Sum' }),
-        `golive: Lambda throttled the ${name} function (account or regional concurrency exhausted); workflow steps are retried, events may end in the dead-letter queue. Check the account's concurrent executions and raise the quota or reserve concurrency for golive.`,
-      );
-    }
+    for (const [name, fn] of Object.entries(props.functions)) this.watchFunction(name, fn);
     this.alarm(
       'RollbackFailed',
       new cloudwatch.Metric({
@@ -92,6 +81,20 @@ export class SelfMonitoring extends Construct {
         statistic: 'Sum',
       }),
       `golive: a rollback FAILED: traffic, alarm mutes or the lock may be half-way and need a human now. The notify function's log line (goliveService, executionId) and the release channel name the service and both errors; ${open}, put traffic back on the stable slot, unmute the alarms, then release the lock.`,
+    );
+  }
+
+  /** Errors and throttles of one of golive's functions (also those created after this construct, such as the control API's). */
+  watchFunction(name: string, fn: lambda.IFunction): void {
+    this.alarm(
+      `${name}Errors`,
+      fn.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
+      `golive: the ${name} function failed an invocation. Workflow steps fail by design when a gate refuses (LockHeld, ReadinessCheckFailed, SmokeTestFailed, AlarmTriggered…) and the go-live rolls back; anything else (ProviderAccessDenied, ProviderResourceMissing, a crash, a timeout) is golive's own fault. Read the function's log group for the error and fix the config, IAM or code.`,
+    );
+    this.alarm(
+      `${name}Throttles`,
+      fn.metricThrottles({ period: ALARM_PERIOD, statistic: 'Sum' }),
+      `golive: Lambda throttled the ${name} function (account or regional concurrency exhausted); workflow steps are retried, events may end in the dead-letter queue. Check the account's concurrent executions and raise the quota or reserve concurrency for golive.`,
     );
   }
 

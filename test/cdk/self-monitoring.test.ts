@@ -114,8 +114,13 @@ describe('SelfMonitoring: the alarms', () => {
     });
   });
 
-  it.each([...FUNCTION_KEYS, 'slack'])('alarms on the %s function’s Errors and Throttles', (key) => {
-    const fn = key === 'slack' ? stack.orchestrator.slack.function : stack.orchestrator.functions[key as never];
+  it.each([...FUNCTION_KEYS, 'slack', 'control'])('alarms on the %s function’s Errors and Throttles', (key) => {
+    const fn =
+      key === 'slack'
+        ? stack.orchestrator.slack.function
+        : key === 'control'
+          ? stack.control.function
+          : stack.orchestrator.functions[key as never];
     const Dimensions = [{ Name: 'FunctionName', Value: { Ref: logicalId(fn) } }];
 
     expectAlarm({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions, Statistic: 'Sum' });
@@ -134,8 +139,8 @@ describe('SelfMonitoring: the alarms', () => {
   it('has no other alarm, and every alarm publishes to the topic only', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
 
-    // 3 execution outcomes, 1 dead-letter queue, 2 per function (the Slack one too), RollbackFailed.
-    expect(alarms).toHaveLength(3 + 1 + 2 * (FUNCTION_KEYS.length + 1) + 1);
+    // 3 execution outcomes, 1 dead-letter queue, 2 per function (the Slack and control ones too), RollbackFailed.
+    expect(alarms).toHaveLength(3 + 1 + 2 * (FUNCTION_KEYS.length + 2) + 1);
     expect(alarms.filter((a) => JSON.stringify(a.Properties.AlarmActions) !== JSON.stringify([topicRef()]))).toEqual(
       [],
     );
