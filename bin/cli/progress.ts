@@ -17,6 +17,28 @@ export interface ExecutionEnd {
   output?: string;
 }
 
+/** "pass (score 100), 120 vs 480 requests" from AnalyzeCanary's task output (the Lambda invoke result). */
+function canaryVerdict(output: string | undefined): string | undefined {
+  try {
+    const { Payload } = JSON.parse(output ?? '{}') as {
+      Payload?: {
+        weight?: number;
+        flagged?: boolean;
+        judgement?: { verdict?: string; score?: number | null; requests?: { candidate: number; baseline: number } };
+      };
+    };
+    const j = Payload?.judgement;
+    if (!j?.verdict) return undefined;
+    return (
+      `${Payload?.weight ?? '?'}%: ${j.verdict}${typeof j.score === 'number' ? ` (score ${j.score})` : ''}` +
+      (j.requests ? `, ${j.requests.candidate} vs ${j.requests.baseline} requests` : '') +
+      (Payload?.flagged ? ' — FLAGGED' : '')
+    );
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Turns Step Functions history events into one line per step (Task states), with duration.
  * Works on any HistoryEvent stream: the local endpoint or AWS.
@@ -27,6 +49,8 @@ export class ProgressTracker {
   private readonly failed = new Set<string>();
   private current?: string;
   private startedAt?: number;
+  /** What a succeeded task said worth a line (a canary verdict), until its state exits. */
+  private readonly said = new Map<string, string>();
 
   constructor(
     private readonly onLine: (line: StepLine) => void,
@@ -50,10 +74,23 @@ export class ProgressTracker {
       case 'TaskSubmitted':
         if (this.current) this.onWaiting(this.current);
         return undefined;
+      case 'TaskSucceeded': {
+        const verdict =
+          this.current === 'AnalyzeCanary' ? canaryVerdict(event.taskSucceededEventDetails?.output) : undefined;
+        if (verdict && this.current) this.said.set(this.current, verdict);
+        return undefined;
+      }
       case 'TaskStateExited': {
         const name = event.stateExitedEventDetails?.name ?? '?';
         if (this.failed.delete(name)) return undefined;
-        this.onLine({ step: name, state: 'succeeded', durationMs: at - (this.entered.get(name) ?? at) });
+        const detail = this.said.get(name);
+        this.said.delete(name);
+        this.onLine({
+          step: name,
+          state: 'succeeded',
+          durationMs: at - (this.entered.get(name) ?? at),
+          ...(detail ? { detail } : {}),
+        });
         this.entered.delete(name);
         return undefined;
       }
