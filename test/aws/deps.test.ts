@@ -25,13 +25,19 @@ beforeEach(() => sm.reset());
 describe('SlackSecret', () => {
   it('reads the secret once and serves it from cache until it is stale', async () => {
     sm.on(GetSecretValueCommand).resolvesOnce(secretValue('xoxb-1')).resolves(secretValue('xoxb-2'));
-    let now = 0;
-    const secret = new SlackSecret(SECRET_ARN, new SecretsManagerClient({}), () => now);
+    // Powertools Parameters' cache expires by the clock: only Date is fake here.
+    jest.useFakeTimers({
+      now: 0,
+      doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate', 'setTimeout', 'setInterval'],
+    });
+    const secret = new SlackSecret(SECRET_ARN, new SecretsManagerClient({}));
 
     const first = await secret.get();
+    jest.setSystemTime(SECRET_CACHE_MS - 1000);
     const cached = await secret.get();
-    now = SECRET_CACHE_MS + 1;
+    jest.setSystemTime(SECRET_CACHE_MS + 1000);
     const refreshed = await secret.get();
+    jest.useRealTimers();
 
     expect([first.botToken, cached.botToken, refreshed.botToken]).toEqual(['xoxb-1', 'xoxb-1', 'xoxb-2']);
     expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([

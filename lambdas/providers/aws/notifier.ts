@@ -1,4 +1,5 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
 import type { NotificationEvent, Notifier, ProgressEvent } from '../../core/ports';
 import { slackNotifier, type SlackRefStore } from '../slack/notifier';
@@ -14,45 +15,55 @@ export interface SlackCredentials {
 export const SECRET_CACHE_MS = 5 * 60 * 1000;
 
 /**
- * Reads the Slack credentials from Secrets Manager at run time and caches them per container.
- * The values never go to environment variables or logs: only the secret's ARN is configured.
+ * Reads the Slack credentials from Secrets Manager at run time through Powertools Parameters,
+ * cached per container for SECRET_CACHE_MS (its `maxAge`). The values never go to environment
+ * variables or logs: only the secret's ARN is configured. A value that is not the credentials is
+ * not trusted from the cache: the next read asks Secrets Manager again.
  */
 export class SlackSecret {
-  private cached?: { at: number; value: Promise<SlackCredentials> };
+  private readonly provider: SecretsProvider;
+  private refetch = false;
 
   constructor(
     private readonly secretArn: string,
-    private readonly client: SecretsManagerClient = new SecretsManagerClient(CLIENT_CONFIG),
-    private readonly clock: () => number = Date.now,
-  ) {}
-
-  get(): Promise<SlackCredentials> {
-    if (!this.cached || this.clock() - this.cached.at > SECRET_CACHE_MS) {
-      const value = this.load();
-      this.cached = { at: this.clock(), value };
-      // A failed read is not cached: the next call tries again.
-      value.catch(() => (this.cached = undefined));
-    }
-    return this.cached.value;
+    client: SecretsManagerClient = new SecretsManagerClient(CLIENT_CONFIG),
+  ) {
+    this.provider = new SecretsProvider({ awsSdkV3Client: client });
   }
 
-  private async load(): Promise<SlackCredentials> {
-    const res = await awsCall('secretsmanager:GetSecretValue (Slack credentials)', () =>
-      this.client.send(new GetSecretValueCommand({ SecretId: this.secretArn })),
+  async get(): Promise<SlackCredentials> {
+    const forceFetch = this.refetch;
+    const value = await awsCall('secretsmanager:GetSecretValue (Slack credentials)', () =>
+      this.provider
+        .get(this.secretArn, { maxAge: SECRET_CACHE_MS / 1000, forceFetch })
+        // Powertools wraps the SDK's error (GetParameterError): classified as the SDK's own.
+        .catch((err: unknown) => {
+          throw (err as { cause?: unknown }).cause ?? err;
+        }),
     );
-    let parsed: Partial<SlackCredentials> = {};
-    try {
-      parsed = JSON.parse(res.SecretString ?? '{}') as Partial<SlackCredentials>;
-    } catch {
-      // reported below without echoing the content
-    }
-    if (!parsed.botToken || !parsed.signingSecret) {
+    const credentials = parseCredentials(value);
+    this.refetch = !credentials;
+    if (!credentials) {
       throw new ProviderResourceMissing(
         'the Slack secret must be JSON with botToken and signingSecret (see README, "Deploying to AWS")',
       );
     }
-    return { botToken: parsed.botToken, signingSecret: parsed.signingSecret };
+    return credentials;
   }
+}
+
+/** The credentials in a secret's value, or undefined (never echoing the value). */
+function parseCredentials(value: string | Uint8Array | undefined): SlackCredentials | undefined {
+  let parsed: Partial<SlackCredentials> | null;
+  try {
+    const text = typeof value === 'string' ? value : value ? new TextDecoder().decode(value) : '{}';
+    parsed = JSON.parse(text) as Partial<SlackCredentials>;
+  } catch {
+    return undefined;
+  }
+  if (!parsed || typeof parsed.botToken !== 'string' || typeof parsed.signingSecret !== 'string') return undefined;
+  if (!parsed.botToken || !parsed.signingSecret) return undefined;
+  return { botToken: parsed.botToken, signingSecret: parsed.signingSecret };
 }
 
 /** Web API base URL override (GovSlack's https://slack-gov.com/api/, a proxy); set from `slack.apiUrl`. */
