@@ -62,7 +62,8 @@ const PROVIDER_ACCESS: Partial<Record<string, ProviderAccess[]>> = {
   // AnalyzeCanary reads both slots' metrics after each bake.
   bake: ['alerts-read', 'metrics-read'],
   // Once canary traffic has moved, the sign-off watches the alarms too (and reads them at its start).
-  approval: ['alerts-read'],
+  // ...and tells the approvers the traffic split right now.
+  approval: ['alerts-read', 'traffic-read'],
   janitor: ['traffic-write', 'alerts-write', 'backup-cleanup'],
 };
 

@@ -118,7 +118,8 @@ export const FUNCTION_STORE_OPERATIONS: Record<string, readonly StoreOperation[]
   // Shifts close the bakes they end; the rollback checks the lock and deletes a scratch target left behind.
   traffic: [...STEP, ...CLOSE, ...SCRATCH, 'getLock'],
   bake: [...STEP, 'putCallback', 'deleteCallback'],
-  approval: [...STEP, ...DECIDE, 'createApproval', 'putCallback'],
+  // The sign-off's context reads the canary verdicts from the audit trail.
+  approval: [...STEP, ...DECIDE, 'createApproval', 'putCallback', 'listAudit'],
   notify: [...STEP, 'listAudit'],
   'alarm-handler': [...STEP, ...CLOSE],
   // Rolls back what an ended execution left (traffic, alerts, lock, scratch), sweeps and reconciles.

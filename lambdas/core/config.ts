@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_ANALYSIS_POLICY } from './analysis/judge';
+import { linkTemplateProblem } from './links';
 import { STRATEGIES } from './strategies';
 import { timingsFor } from './request';
 import { restoreBudgetFor, worstCaseRunSeconds } from './workflow/budget';
@@ -31,9 +32,18 @@ const analysisSchema = z
     maxErrorRateIncrease: z.number().min(0).max(1).default(DEFAULT_ANALYSIS_POLICY.maxErrorRateIncrease),
     latency: z
       .object({
-        p50: latencyThreshold(DEFAULT_ANALYSIS_POLICY.latency.p50.maxRatio, DEFAULT_ANALYSIS_POLICY.latency.p50.marginalRatio),
-        p95: latencyThreshold(DEFAULT_ANALYSIS_POLICY.latency.p95.maxRatio, DEFAULT_ANALYSIS_POLICY.latency.p95.marginalRatio),
-        p99: latencyThreshold(DEFAULT_ANALYSIS_POLICY.latency.p99.maxRatio, DEFAULT_ANALYSIS_POLICY.latency.p99.marginalRatio),
+        p50: latencyThreshold(
+          DEFAULT_ANALYSIS_POLICY.latency.p50.maxRatio,
+          DEFAULT_ANALYSIS_POLICY.latency.p50.marginalRatio,
+        ),
+        p95: latencyThreshold(
+          DEFAULT_ANALYSIS_POLICY.latency.p95.maxRatio,
+          DEFAULT_ANALYSIS_POLICY.latency.p95.marginalRatio,
+        ),
+        p99: latencyThreshold(
+          DEFAULT_ANALYSIS_POLICY.latency.p99.maxRatio,
+          DEFAULT_ANALYSIS_POLICY.latency.p99.marginalRatio,
+        ),
       })
       .strict()
       .prefault({}),
@@ -178,6 +188,13 @@ const service = z
       })
       .strict()
       .default({ default: 'canary', canarySteps: [10, 50], bakeSeconds: 60 }),
+    /**
+     * Links shown to approvers (changelog, commit range, build…): URL templates with {service},
+     * {version} and {previous} (the version it replaces).
+     */
+    links: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'link names are lowercase, digits and dashes'), z.string())
+      .default({}),
     /** How each bake's measurements are judged, candidate against the stable version (README: Canary analysis). */
     analysis: analysisSchema.prefault({}),
     /** Who may start, approve and audit this service's go-lives, when not the global slack.* lists. */
@@ -248,6 +265,12 @@ export const configSchema = z
           path: ['services', name, 'roles', 'approvers'],
           message: `lists ${approvers.length} approver(s) but approval.minApprovals is ${cfg.approval.minApprovals}`,
         });
+      }
+    }
+    for (const [name, svc] of Object.entries(cfg.services)) {
+      for (const [link, template] of Object.entries(svc.links)) {
+        const problem = linkTemplateProblem(template);
+        if (problem) ctx.addIssue({ code: 'custom', path: ['services', name, 'links', link], message: problem });
       }
     }
     const principals = new Set<string>();

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AlarmTriggered } from '../errors';
 import type { ApprovalRecord, ApprovalStatus, AuditEntry, Deps, Vote } from '../ports';
+import { canaryLines, type CanaryStepLine } from '../client/summary';
+import { renderLinks } from '../links';
 import { rolesFor } from '../roles';
 import { applyDecision, validateDecision, type ReadinessDecision } from '../readiness/evaluate';
 import { checklistDigest } from '../readiness/render';
@@ -54,6 +56,7 @@ export function requestApproval(deps: Deps, event: StepPayload<'SignOff'>): Prom
       );
     }
     const readiness: ReadinessReport = event.readiness;
+    const context = await signOffContext(deps, event, record);
     await deps.notifier.notify({
       kind: 'approval-requested',
       executionId: event.executionId,
@@ -62,6 +65,7 @@ export function requestApproval(deps: Deps, event: StepPayload<'SignOff'>): Prom
       text:
         `Sign-off needed: ${record.service} ${record.version} (${event.plan.strategy}) requested by ${record.requestedBy}. ` +
         `${record.minApprovals} of ${record.approvers.length} approver(s) needed before ${record.expiresAt}.` +
+        ` ${contextLine(context)}` +
         (readiness ? ` Readiness: ${checklistDigest(readiness)}.` : '') +
         (readiness?.items.some((i) => i.status === 'to-attest')
           ? ' Approving attests only the items you tick; required items must be attested before the sign-off can pass.'
@@ -85,6 +89,7 @@ export function requestApproval(deps: Deps, event: StepPayload<'SignOff'>): Prom
           : [],
         awaitingAttestation: readiness?.awaitingAttestation ?? [],
         execution: executionName(event.executionId),
+        context,
       },
     });
     const { token: _token, ...withoutToken } = record;
@@ -94,6 +99,62 @@ export function requestApproval(deps: Deps, event: StepPayload<'SignOff'>): Prom
       evidence: withoutToken,
     };
   });
+}
+
+/** What an approver needs beside the checklist: what changes, where traffic stands, what was measured, why. */
+export interface SignOffContext {
+  /** The version live now, and the one going live. */
+  live?: string;
+  candidate: string;
+  strategy: string;
+  /** The traffic split right now, read from the router or load balancer. */
+  weights?: { stable: number; candidate: number };
+  /** Each canary step so far: traffic %, requests, error rate, p99, verdict (AnalyzeCanary). */
+  canary: CanaryStepLine[];
+  notes?: string;
+  /** The service's link templates, filled in (changelog, commit range, build…). */
+  links: Record<string, string>;
+  /** When the sign-off expires (and the go-live rolls back). */
+  expiresAt: string;
+}
+
+async function signOffContext(
+  deps: Deps,
+  event: StepPayload<'SignOff'>,
+  record: ApprovalRecord,
+): Promise<SignOffContext> {
+  const { request, plan } = event;
+  // Best effort: the approver is told what can be read, never kept waiting by it.
+  const weights = await deps.traffic.readWeights(request.service).catch(() => undefined);
+  const canary = canaryLines(await deps.store.listAudit(event.executionId).catch(() => []));
+  return {
+    ...(plan.stableVersion ? { live: plan.stableVersion } : {}),
+    candidate: request.version,
+    strategy: plan.strategy,
+    ...(weights ? { weights: { stable: weights[plan.stableSlot], candidate: weights[plan.candidateSlot] } } : {}),
+    canary,
+    ...(request.notes ? { notes: request.notes } : {}),
+    links: renderLinks(deps.config.services[request.service].links, {
+      service: request.service,
+      version: request.version,
+      ...(plan.stableVersion ? { previous: plan.stableVersion } : {}),
+    }),
+    expiresAt: record.expiresAt,
+  };
+}
+
+/** One sentence of the context, for the notification's text (the details carry all of it). */
+function contextLine(c: SignOffContext): string {
+  const parts = [`${c.live ?? 'nothing recorded as live'} → ${c.candidate}`];
+  if (c.weights) parts.push(`traffic now ${c.weights.candidate}% candidate / ${c.weights.stable}% stable`);
+  if (c.canary.length)
+    parts.push(
+      `canary: ${c.canary.map((s) => `${s.weight}% ${s.verdict}${s.flagged ? ' (FLAGGED)' : ''}`).join(', ')}`,
+    );
+  if (c.notes) parts.push(`notes: ${c.notes}`);
+  const links = Object.entries(c.links);
+  if (links.length) parts.push(links.map(([name, url]) => `${name} ${url}`).join(', '));
+  return `${parts.join('; ')}.`;
 }
 
 export type VoteOutcome =

@@ -51,13 +51,58 @@ describe('requestApproval (SignOff)', () => {
         kind: 'approval-requested',
         text:
           'Sign-off needed: demo 2.0.0 (canary) requested by U_RELEASE_MANAGER. ' +
-          `1 of 2 approver(s) needed before ${record.expiresAt}. Readiness: 0/0 readiness items passed.`,
+          `1 of 2 approver(s) needed before ${record.expiresAt}. ` +
+          'nothing recorded as live → 2.0.0; traffic now 0% candidate / 100% stable. Readiness: 0/0 readiness items passed.',
         details: expect.objectContaining({ approvalId: record.approvalId, execution: 'run-1' }),
       }),
     ]);
     const [audit] = await f.audit();
     expect(audit).toMatchObject({ step: 'SignOff', outcome: 'succeeded' });
     expect(audit.evidence).not.toHaveProperty('token');
+  });
+
+  it('gives the approvers the context: live → candidate, the split now, each canary verdict, notes and links', async () => {
+    const demo = f.deps.config.services.demo;
+    f.deps.config = {
+      ...f.deps.config,
+      services: {
+        demo: { ...demo, links: { changelog: 'https://git.example/{service}/compare/v{previous}...v{version}' } },
+      },
+    };
+    f.traffic.weights = { blue: 50, green: 50 };
+    const judgement = { verdict: 'marginal', score: 88, requests: { candidate: 61, baseline: 540 }, metrics: [] };
+    await f.store.appendAudit({
+      executionId: EXECUTION_ID,
+      service: 'demo',
+      step: 'AnalyzeCanary',
+      action: 'analyze',
+      actor: 'system',
+      outcome: 'succeeded',
+      summary: 'canary at 50%: marginal',
+      evidence: { weight: 50, flagged: false, judgement, measurement: { source: 'fake' } },
+      at: NOW.toISOString(),
+    });
+    const plan = testPlan({ stableVersion: '1.4.2' });
+
+    await requestApproval(
+      f.deps,
+      stepPayload('SignOff', { plan, request: { ...stepPayload('SignOff').request, notes: 'fixes <@U1> & more' } }),
+    );
+
+    const [asked] = f.notifier.notifications;
+    expect(asked.text).toContain(
+      '1.4.2 → 2.0.0; traffic now 50% candidate / 50% stable; canary: 50% marginal; notes: fixes <@U1> & more; ' +
+        'changelog https://git.example/demo/compare/v1.4.2...v2.0.0.',
+    );
+    expect(asked.details).toMatchObject({
+      context: {
+        live: '1.4.2',
+        candidate: '2.0.0',
+        weights: { stable: 50, candidate: 50 },
+        canary: [{ weight: 50, verdict: 'marginal', score: 88, requests: { candidate: 61, baseline: 540 } }],
+        links: { changelog: 'https://git.example/demo/compare/v1.4.2...v2.0.0' },
+      },
+    });
   });
 
   it('watches the alarms while canary traffic is already on the candidate', async () => {
