@@ -120,6 +120,20 @@ describe('golive CLI', () => {
     });
   });
 
+  it.each([
+    ['canary', 'blue-green'],
+    ['latency', 'all-at-once'],
+    ['rollback', 'blue-green'],
+  ])(
+    'refuses --fail-at %s with --strategy %s, which has no canary bake to fail in (exit 2)',
+    async (fault, strategy) => {
+      const result = await run(['demo', '--yes', '--fail-at', fault, '--strategy', strategy]);
+
+      expect(result.code).toBe(2);
+      expect(result.err).toContain(`--fail-at ${fault} cannot fire with --strategy ${strategy}`);
+    },
+  );
+
   it('prints help for every command with exit 0, the exit codes included', async () => {
     for (const command of [
       'demo',

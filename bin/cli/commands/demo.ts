@@ -24,7 +24,15 @@ function candidate(rt: LocalRuntime, service: string) {
 }
 
 /** Faults `--fail-at` can inject into the demo, each a real fault of the demo target. */
-export const DEMO_FAULTS: Record<string, { what: string; apply: (rt: LocalRuntime, service: string) => void }> = {
+export const DEMO_FAULTS: Record<
+  string,
+  {
+    what: string;
+    apply: (rt: LocalRuntime, service: string) => void;
+    /** The fault fires during a canary bake: strategies without canary steps cannot show it. */
+    canaryOnly?: boolean;
+  }
+> = {
   readiness: {
     what: "the candidate slot's /health answers 503",
     apply: (rt, s) => candidate(rt, s)?.setFaults({ healthFailing: true }),
@@ -38,10 +46,19 @@ export const DEMO_FAULTS: Record<string, { what: string; apply: (rt: LocalRuntim
     apply: (rt, s) => candidate(rt, s)?.setFaults({ errorRate: 1 }),
   },
   canary: {
+    canaryOnly: true,
     what: 'the candidate slot starts failing once it takes canary traffic: the 5xx alarm fires during the bake',
     apply: (rt, s) => {
       const slot = candidate(rt, s);
       rt.onTask('Bake', () => slot?.setFaults({ errorRate: 1 }));
+    },
+  },
+  latency: {
+    canaryOnly: true,
+    what: 'the candidate slot answers 200 ms slower, without errors: the canary analysis, not the 5xx alarm, rolls it back',
+    apply: (rt, s) => {
+      const slot = candidate(rt, s);
+      rt.onTask('ShiftTraffic', () => slot?.setFaults({ latencyMs: 200 }));
     },
   },
   approval: { what: 'the approver rejects the sign-off', apply: () => {} },
@@ -60,6 +77,7 @@ export const DEMO_FAULTS: Record<string, { what: string; apply: (rt: LocalRuntim
     },
   },
   rollback: {
+    canaryOnly: true,
     what: "the worst case: the canary fails its bake and the router's admin API dies, so the rollback itself fails",
     apply: (rt, s) => {
       const slot = candidate(rt, s);
@@ -112,6 +130,12 @@ export const demoCommand: Command = {
     const strategy = (v.strategy as string | undefined) ?? 'canary';
     if (!(STRATEGIES as readonly string[]).includes(strategy))
       throw usageError(`unknown strategy "${strategy}": use one of ${STRATEGIES.join(', ')}`);
+    if (failAt && DEMO_FAULTS[failAt].canaryOnly && strategy !== 'canary') {
+      throw usageError(
+        `--fail-at ${failAt} cannot fire with --strategy ${strategy}: it happens during a canary bake, and ${strategy} ` +
+          'has no canary steps. Use --strategy canary, or a fault every strategy reaches (smoke-tests, promote, post-smoke).',
+      );
+    }
     const version = (v.version as string | undefined) ?? '2.0.0';
     if (!SEMVER.test(version))
       throw usageError(`version "${version}" is not semantic: use MAJOR.MINOR.PATCH, e.g. 2.0.0`);
@@ -129,7 +153,8 @@ export const demoCommand: Command = {
       home: homeDir(v),
       config,
       ports: portsFrom(v),
-      trafficPerSecond: 20,
+      // Enough requests in a 5 s bake for the canary analysis to judge even the 10 % step.
+      trafficPerSecond: 40,
       slack: { port: slackPort.port, fallbackToFreePort: !slackPort.explicit },
       control: { port: controlPort.port, fallbackToFreePort: !controlPort.explicit },
       log: (line) => {

@@ -71,6 +71,8 @@ export interface CanaryJudgement {
   requests: { candidate: number; baseline: number };
 }
 
+/** "p = 0.0132", or "p < 0.000001" where rounding would say 0. */
+const pSaid = (p: number) => (p < 0.000001 ? 'p < 0.000001' : `p = ${p}`);
 const rate = (m: SlotMetrics) => (m.requests > 0 ? m.errors / m.requests : 0);
 const round = (v: number, digits = 4) => Math.round(v * 10 ** digits) / 10 ** digits;
 
@@ -93,20 +95,20 @@ function judgeErrorRate(candidate: SlotMetrics, baseline: SlotMetrics, policy: A
       ...base,
       pValue,
       verdict: 'fail',
-      reason: `5xx rate ${pct(c)} vs ${pct(b)}: +${pct(increase)} (tolerated +${pct(policy.maxErrorRateIncrease)}), p = ${pValue} < ${policy.alpha}`,
+      reason: `5xx rate ${pct(c)} vs ${pct(b)}: +${pct(increase)} (tolerated +${pct(policy.maxErrorRateIncrease)}), ${pSaid(pGreater)} < ${policy.alpha}`,
     };
   if (significant)
     return {
       ...base,
       pValue,
       verdict: 'marginal',
-      reason: `5xx rate ${pct(c)} vs ${pct(b)}: higher (p = ${pValue}) but within tolerance`,
+      reason: `5xx rate ${pct(c)} vs ${pct(b)}: higher (${pSaid(pGreater)}) but within tolerance`,
     };
   return {
     ...base,
     pValue,
     verdict: 'pass',
-    reason: `5xx rate ${pct(c)} vs ${pct(b)}: no significant increase (p = ${pValue})`,
+    reason: `5xx rate ${pct(c)} vs ${pct(b)}: no significant increase (${pSaid(pGreater)})`,
   };
 }
 
@@ -142,12 +144,12 @@ function judgeLatency(
       slower && ratio > maxRatio ? 'fail' : (slower && ratio > marginalRatio) || ratio > maxRatio ? 'marginal' : 'pass';
     const why =
       verdict === 'fail'
-        ? `slower (Mann-Whitney p = ${pValue}) beyond ×${maxRatio}`
+        ? `slower (Mann-Whitney ${pSaid(pValue)}) beyond ×${maxRatio}`
         : verdict === 'marginal'
           ? slower
-            ? `slower (p = ${pValue}), above ×${marginalRatio}`
-            : `above ×${maxRatio} but not significantly slower (p = ${pValue})`
-          : `not significantly slower beyond ×${marginalRatio} (p = ${pValue})`;
+            ? `slower (${pSaid(pValue)}), above ×${marginalRatio}`
+            : `above ×${maxRatio} but not significantly slower (${pSaid(pValue)})`
+          : `not significantly slower beyond ×${marginalRatio} (${pSaid(pValue)})`;
     return { ...base, test: 'mann-whitney', pValue, verdict, reason: `${said}: ${why}` };
   }
   const verdict: Verdict = ratio > maxRatio ? 'fail' : ratio > marginalRatio ? 'marginal' : 'pass';

@@ -31,7 +31,7 @@ describe('judgeCanary', () => {
       candidate: 0.1,
       baseline: 0.005,
       verdict: 'fail',
-      reason: expect.stringMatching(/^5xx rate 10% vs 0\.5%: \+9\.5% \(tolerated \+1%\), p = .* < 0\.05$/),
+      reason: expect.stringMatching(/^5xx rate 10% vs 0\.5%: \+9\.5% \(tolerated \+1%\), p [=<] [0-9.e-]+ < 0\.05$/),
     });
     expect(judgement.score).toBe(75);
   });
@@ -43,6 +43,8 @@ describe('judgeCanary', () => {
         expect.objectContaining({ metric: 'latency-p50', verdict: 'fail', ratio: expect.closeTo(2.5, 1) }),
       ]),
     });
+    const failed = judgeCanary(slot(200, 0, 100), slot(800, 0, 40), policy).metrics[1];
+    expect(failed.reason).toMatch(/: slower \(Mann-Whitney p < 0\.000001\) beyond ×1\.5$/);
     const slower = judgeCanary(slot(200, 0, 52), slot(800, 0, 40), policy);
     expect(slower.verdict).toBe('marginal');
     expect(slower.metrics.find((m) => m.metric === 'latency-p50')).toMatchObject({
