@@ -36,7 +36,20 @@ function alertsLine(event: StepPayload<'NotifyRollbackFailed'>): string {
   );
 }
 
-function message(event: FunctionPayload<'notify'>): Pick<NotificationEvent, 'kind' | 'text'> {
+/**
+ * What a timeout means, in words: the sign-off expired (with how many approvals, at what time),
+ * never "States.Timeout: States.Timeout".
+ */
+async function whyItFailed(deps: Deps, event: FunctionPayload<'notify'>): Promise<string | undefined> {
+  if (!('error' in event) || event.error.Error !== 'States.Timeout') return undefined;
+  const approval = await deps.store.findApprovalByExecution(event.executionId).catch(() => undefined);
+  if (!approval || (approval.status !== 'pending' && approval.status !== 'expired')) return undefined;
+  const approvals = new Set(approval.votes.filter((v) => v.decision === 'approve').map((v) => v.voter)).size;
+  const at = approval.expiresAt.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+  return `the sign-off expired at ${at} with ${approvals} of ${approval.minApprovals} approval(s)`;
+}
+
+function message(event: FunctionPayload<'notify'>, why?: string): Pick<NotificationEvent, 'kind' | 'text'> {
   const { service, version, requestedBy } = event.request;
   const what = `${service ?? 'unknown service'} ${version ?? ''}`.trim();
   switch (event.state) {
@@ -53,7 +66,9 @@ function message(event: FunctionPayload<'notify'>): Pick<NotificationEvent, 'kin
     case 'NotifyRollback':
       return {
         kind: 'rolled-back',
-        text: `↩️ ${what} rolled back after ${event.error.Error}: ${describeCause(event.error.Cause)} (requested by ${requestedBy}).`,
+        text: why
+          ? `↩️ ${what} rolled back: ${why} (requested by ${requestedBy}).`
+          : `↩️ ${what} rolled back after ${event.error.Error}: ${describeCause(event.error.Cause)} (requested by ${requestedBy}).`,
       };
   }
 }
@@ -78,7 +93,7 @@ export async function notify(
     event.state,
     'notify',
     async () => {
-      const { kind, text: base } = message(event);
+      const { kind, text: base } = message(event, await whyItFailed(deps, event));
       const text = base + (await scratchLeftBehind(deps, event.executionId));
       const sent = await deps.notifier.notify({
         kind,

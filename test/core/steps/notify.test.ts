@@ -1,5 +1,5 @@
 import { notify } from '../../../lambdas/core/steps/notify';
-import { fakeDeps, stepPayload, type FakeDeps } from '../../support/fake-deps';
+import { fakeDeps, pendingApproval, stepPayload, type FakeDeps } from '../../support/fake-deps';
 
 let f: FakeDeps;
 beforeEach(() => {
@@ -26,6 +26,26 @@ describe('notify (NotifySuccess, NotifyRollback, NotifyRollbackFailed)', () => {
         text: '↩️ demo 2.0.0 rolled back after SmokeTestFailed: green answers 500 (requested by U_RELEASE_MANAGER).',
         details: expect.objectContaining({ error: { Error: 'SmokeTestFailed', Cause: lambdaCause } }),
       }),
+    ]);
+  });
+
+  it('tells an expired sign-off in words, with its approvals and the time, never "States.Timeout: States.Timeout"', async () => {
+    await f.store.createApproval(
+      pendingApproval({
+        minApprovals: 2,
+        expiresAt: '2026-11-29T14:05:00.000Z',
+        approvers: ['U_APPROVER_ANA', 'U_APPROVER_BEN'],
+      }),
+    );
+    await f.store.addVote('apr-1', { voter: 'U_APPROVER_ANA', decision: 'approve', at: '2026-11-29T14:00:00.000Z' });
+
+    await notify(
+      f.deps,
+      stepPayload('NotifyRollback', { error: { Error: 'States.Timeout', Cause: 'States.Timeout' } }),
+    );
+
+    expect(f.notifier.of('rolled-back').map((n) => n.text)).toEqual([
+      '↩️ demo 2.0.0 rolled back: the sign-off expired at 2026-11-29 14:05 UTC with 1 of 2 approval(s) (requested by U_RELEASE_MANAGER).',
     ]);
   });
 
