@@ -24,7 +24,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
+import { mockClient } from 'aws-sdk-client-mock';
 import { parseConfig, type GoLiveConfig } from '../../lambdas/core/config';
 import type { Deps } from '../../lambdas/core/ports';
 import { createAwsDeps } from '../../lambdas/providers/aws';
@@ -151,7 +151,7 @@ const CLIENTS = {
 type ClientName = keyof typeof CLIENTS;
 const mocks = Object.fromEntries(
   Object.entries(CLIENTS).map(([name, client]) => [name, mockClient(client as never)]),
-) as Record<ClientName, AwsStub<object, object, object>>;
+) as Record<ClientName, ReturnType<typeof mockClient>>;
 
 /** Store items a first go-live finds: the lock it holds, its request and mute record. */
 function storeAnswer(name: string, input: Input): unknown {
@@ -629,8 +629,9 @@ beforeAll(async () => {
   stateMachineArn = String(iam.environment(iam.functionId('OrchestratorSlackFunction')).STATE_MACHINE_ARN);
 
   for (const client of Object.keys(mocks) as ClientName[]) {
-    mocks[client].send.callsFake((command: { constructor: { name: string }; input: Input }) =>
-      Promise.resolve(answer(client, command.constructor.name, command.input)),
+    mocks[client].send.callsFake(
+      (command: { constructor: { name: string }; input: Input }) =>
+        Promise.resolve(answer(client, command.constructor.name, command.input)) as Promise<never>,
     );
   }
 });
