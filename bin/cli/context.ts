@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { executionArnFor } from '../../lambdas/core/client/names';
 import { ConfigError, type GoLiveConfig } from '../../lambdas/core/config';
 import { loadConfig } from '../../lambdas/core/config-file';
 import { eachPage } from '../../lambdas/providers/pages';
@@ -95,8 +96,8 @@ export class Remote {
   async executionArn(ref: string | undefined): Promise<string> {
     if (!ref) throw usageError('name the execution (its name or ARN, see `golive history`)');
     if (ref.startsWith('arn:')) return ref;
-    const machine = await this.stateMachineArn();
-    return `${machine.replace(':stateMachine:', ':execution:')}:${ref}`;
+    // Name → ARN exists once, in the client core (lambdas/core/client/names.ts).
+    return executionArnFor(await this.stateMachineArn(), ref);
   }
 
   close(): void {

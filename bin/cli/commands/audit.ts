@@ -1,13 +1,9 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import {
-  DescribeExecutionCommand,
-  paginateListExecutions,
-  type DescribeExecutionCommandOutput,
-  type HistoryEvent,
-} from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { verifySealedChain } from '../../../lambdas/core/audit';
-import type { AuditRecord, Store } from '../../../lambdas/core/ports';
+import { GoLiveClient, type GoLivePage } from '../../../lambdas/core/client';
+import type { AuditRecord, Store, TaskCallbacks } from '../../../lambdas/core/ports';
 import type { ActorVerification } from '../../../lambdas/core/roles';
 import { EXPORT_FORMATS, toCsv, toJson, type ExportFormat } from '../../../lambdas/core/report/formats';
 import { finalHashFromHistory } from '../../../lambdas/core/report/history';
@@ -23,7 +19,7 @@ import { executionHistory } from '../../../lambdas/providers/sfn-history';
 import { SqliteStore } from '../../../local/providers/sqlite-store';
 import { toHistoryEvent } from '../../../local/engine/history';
 import { EngineStore } from '../../../local/engine/store';
-import { endpointUrl, homeDir, Remote, type GlobalOptions } from '../context';
+import { endpointUrl, homeDir, readConfig, Remote, type GlobalOptions } from '../context';
 import { CliError, EXIT, usageError } from '../errors';
 import type { Command, Io } from '../main';
 
@@ -253,6 +249,12 @@ function printTimeline(report: AuditReport, io: Io): void {
   );
 }
 
+/** The audit commands only read: the client they list through can answer no task. */
+const READ_ONLY_CALLBACKS: TaskCallbacks = {
+  succeed: () => Promise.reject(new Error('the audit commands never act on a go-live')),
+  fail: () => Promise.reject(new Error('the audit commands never act on a go-live')),
+};
+
 async function list(v: Values, io: Io): Promise<number> {
   const since = v.since ? parseSince(v.since as string) : undefined;
   const status = (v.status as string | undefined)?.toUpperCase();
@@ -297,35 +299,42 @@ async function list(v: Values, io: Io): Promise<number> {
     // Step Functions knows the exact status and the executions that have no record yet.
     let historyNote: string | undefined;
     try {
-      const stateMachineArn = await remote.stateMachineArn();
-      const pages = paginateListExecutions({ client: remote.sfn, pageSize: 1000 }, { stateMachineArn });
-      for await (const page of remote.pages(pages)) {
-        for (const e of page.executions ?? []) {
-          if (!e.executionArn) continue;
-          const row = rows.get(e.executionArn);
+      // Listing and summaries exist once, in GoLiveClient (read-only here: it lists, never acts).
+      const client = new GoLiveClient({
+        config: readConfig(v),
+        sfn: remote.sfn,
+        stateMachineArn: await remote.stateMachineArn(),
+        store,
+        callbacks: READ_ONLY_CALLBACKS,
+        now: () => new Date(),
+      });
+      let nextToken: string | undefined;
+      do {
+        const page: GoLivePage = await remote.call(() =>
+          client.list({ limit: 100, ...(nextToken ? { nextToken } : {}) }),
+        );
+        for (const g of page.goLives) {
+          const row = rows.get(g.executionArn);
           if (row) {
-            // Step Functions ends an aborted go-live FAILED: its trail tells the abort.
-            row.status = e.status ? reportStatus(trails.get(e.executionArn) ?? [], { status: e.status }) : row.status;
-            row.startedAt = e.startDate?.toISOString() ?? row.startedAt;
+            // Step Functions ends an aborted go-live FAILED: the client and the trail tell the abort.
+            row.status = reportStatus(trails.get(g.executionArn) ?? [], { status: g.status });
+            row.startedAt = g.startDate ?? row.startedAt;
           } else {
-            const d = await remote.call(() =>
-              remote.sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn })),
-            );
-            const input = JSON.parse(d.input ?? '{}') as Record<string, string>;
-            rows.set(e.executionArn, {
-              name: e.name ?? e.executionArn,
-              executionArn: e.executionArn,
-              status: d.status ? reportStatus([], { status: d.status, error: d.error }) : (e.status ?? '?'),
-              service: input.service,
-              version: input.version,
-              requestedBy: input.requestedBy,
-              startedAt: e.startDate?.toISOString(),
+            rows.set(g.executionArn, {
+              name: g.name,
+              executionArn: g.executionArn,
+              status: g.status,
+              ...(g.service ? { service: g.service } : {}),
+              ...(g.version ? { version: g.version } : {}),
+              ...(g.requestedBy ? { requestedBy: g.requestedBy } : {}),
+              ...(g.startDate ? { startedAt: g.startDate } : {}),
               records: 0,
               chain: 'no records',
             });
           }
         }
-      }
+        nextToken = page.nextToken;
+      } while (nextToken);
     } catch (err) {
       if (!(err instanceof CliError)) throw err;
       historyNote = `Step Functions not consulted (${err.message.split(':')[0]}): statuses inferred from the audit trail`;
