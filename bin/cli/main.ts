@@ -60,7 +60,7 @@ const COMMANDS: Record<string, Command> = {
 const GLOBAL_HELP = `Global options:
   --config <file>     golive.config.yaml to use (default: ./golive.config.yaml, else the bundled demo config)
   --home <dir>        local state directory (default: ./.golive, or GOLIVE_HOME)
-  --api <url>         control API that start, status, history, approve, reject and abort act through
+  --api <url>         control API that start, status, history, approve, reject, attest and abort act through
                       (default: GOLIVE_API, else the local runtime of --home, else http://127.0.0.1:8084;
                       on AWS the stack's ControlApiUrl output: requests are signed with your AWS credentials)
   --endpoint <url>    Step Functions endpoint that watch and audit read (default: GOLIVE_ENDPOINT, else
