@@ -46,6 +46,12 @@ describe('Slack emulator in headless Chromium', () => {
 
       await actAs(APPROVER);
       await approval('2.0.0').filter({ hasText: 'Approving attests only what you tick' }).waitFor();
+      // What the approver weighs beside the checklist: the change, the split now, each canary step judged.
+      const asked = (await approval('2.0.0').textContent()) ?? '';
+      expect(asked).toMatch(/Change\s*\(none recorded\) → 2\.0\.0\s*Traffic now\s*50% candidate · 50% stable/);
+      expect(asked).toMatch(
+        /Canary analysis \(candidate vs stable\).*10% (pass|marginal|fail|inconclusive).*requests \d+ vs \d+.*50% /s,
+      );
       await approval('2.0.0').getByTestId('button-golive_approve').click();
       const form = page.getByTestId('modal');
       await form.filter({ hasText: 'Approving attests only the items you tick' }).waitFor();

@@ -5,6 +5,7 @@
 import type { KnownBlock } from '@slack/web-api';
 import type { ApprovalRecord, ApprovalStatus } from '../../core/ports';
 import type { ReadinessItem, ReadinessReport } from '../../core/readiness/evaluate';
+import type { SignOffContext } from '../../core/steps/approval';
 import { escapeMrkdwn, mention } from './mrkdwn';
 
 export const APPROVE_ACTION = 'golive_approve';
@@ -45,6 +46,8 @@ export interface ApprovalMessageRef {
   approvalId: string;
   execution: string;
   readiness: { title: string; status: string }[];
+  /** What the approvers decide on beside the checklist (lambdas/core/steps/approval.ts SignOffContext). */
+  context?: SignOffContext;
   /** Set once the buttons are gone. */
   final?: boolean;
 }
@@ -137,12 +140,56 @@ const DECIDED: Partial<Record<ApprovalStatus, string>> = {
 };
 
 /** What an approval looks like now: who voted, N of M, and the buttons while it is still open. */
+const pctOf = (v: number | null) => (v === null ? '–' : `${Math.round(v * 10000) / 100}%`);
+const msOf = (v: number | null) => (v === null ? '–' : `${v} ms`);
+const VERDICT_MARK: Record<string, string> = { pass: '✅', marginal: '⚠️', fail: '❌', inconclusive: '❔' };
+
+/** The sign-off context a notification carries, checked by shape before it is rendered. */
+export function isSignOffContext(value: unknown): value is SignOffContext {
+  const c = value as Partial<SignOffContext> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.candidate === 'string' &&
+    Array.isArray(c.canary) &&
+    typeof c.links === 'object' &&
+    c.links !== null
+  );
+}
+
+/** The change, the split now, each canary step measured and judged, the notes and links: what an approver weighs. */
+export function contextBlocks(c: SignOffContext): KnownBlock[] {
+  const fields = [md(`*Change*\n\`${c.live ?? '(none recorded)'}\` → \`${c.candidate}\``)];
+  if (c.weights) fields.push(md(`*Traffic now*\n${c.weights.candidate}% candidate · ${c.weights.stable}% stable`));
+  const blocks: KnownBlock[] = [{ type: 'section', fields }];
+  if (c.canary.length) {
+    const rows = c.canary.map(
+      (s) =>
+        `${VERDICT_MARK[s.verdict] ?? '•'} *${s.weight}%* ${s.verdict}${s.score === null ? '' : ` (${s.score})`}${s.flagged ? ' *FLAGGED*' : ''}` +
+        ` — requests ${s.requests.candidate} vs ${s.requests.baseline}, 5xx ${pctOf(s.errorRate.candidate)} vs ${pctOf(s.errorRate.baseline)},` +
+        ` p99 ${msOf(s.p99Ms.candidate)} vs ${msOf(s.p99Ms.baseline)}`,
+    );
+    blocks.push({
+      type: 'section',
+      text: md(`*Canary analysis* (candidate vs stable)\n${rows.join('\n')}`.slice(0, 3000)),
+    });
+  }
+  const extra: string[] = [];
+  if (c.notes) extra.push(`*Notes* ${escapeMrkdwn(c.notes)}`.slice(0, 1500));
+  const links = Object.entries(c.links).map(
+    ([name, url]) => `<${url.replace(/[<>|]/g, encodeURIComponent)}|${escapeMrkdwn(name)}>`,
+  );
+  if (links.length) extra.push(`*Links* ${links.join(' · ')}`);
+  if (extra.length) blocks.push({ type: 'context', elements: extra.map((e) => md(e)) });
+  return blocks;
+}
+
 export function approvalBlocks(
   record: Pick<
     ApprovalRecord,
     'approvalId' | 'service' | 'version' | 'requestedBy' | 'approvers' | 'minApprovals' | 'expiresAt' | 'votes'
   > & { status: ApprovalStatus },
-  ref: Pick<ApprovalMessageRef, 'execution' | 'readiness'> & { strategy?: string },
+  ref: Pick<ApprovalMessageRef, 'execution' | 'readiness' | 'context'> & { strategy?: string },
   now = new Date(),
   /** The checklist with its answers, shown once the sign-off is decided. */
   checklist?: ReadinessReport,
@@ -170,6 +217,7 @@ export function approvalBlocks(
       ],
     },
   ];
+  if (ref.context) blocks.push(...contextBlocks(ref.context));
   // Once decided, the checklist as signed off (below) replaces the evidence as it stood when asked.
   const signedOff = checklist && status !== 'pending';
   if (!signedOff) blocks.push({ type: 'section', text: md(`*Readiness evidence*\n${readiness}`) });

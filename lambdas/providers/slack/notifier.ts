@@ -13,6 +13,7 @@ import {
   cardBlocks,
   cardText,
   formatDuration,
+  isSignOffContext,
   type ApprovalMessageRef,
   type CardState,
 } from './messages';
@@ -175,10 +176,20 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
       Array.isArray(details.readiness) ? (details.readiness as ApprovalMessageRef['readiness']) : []
     ).map((i) => ({ title: String(i.title), status: String(i.status) }));
     const execution = String(details.execution ?? executionName(event.executionId));
+    const context = isSignOffContext(details.context) ? details.context : undefined;
     const card = await getCard(event.executionId);
     const record = approvalId ? await refs.getApproval(approvalId) : undefined;
     const blocks = record
-      ? approvalBlocks(record, { execution, readiness, ...(card?.strategy ? { strategy: card.strategy } : {}) }, now())
+      ? approvalBlocks(
+          record,
+          {
+            execution,
+            readiness,
+            ...(context ? { context } : {}),
+            ...(card?.strategy ? { strategy: card.strategy } : {}),
+          },
+          now(),
+        )
       : undefined;
     const res = await client.chat.postMessage({
       channel: options.channel,
@@ -192,6 +203,7 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
         approvalId,
         execution,
         readiness,
+        ...(context ? { context } : {}),
       };
       await refs.putExecutionValue(event.executionId, APPROVAL_MESSAGE_KEY, ref);
     }
