@@ -71,9 +71,18 @@ describe('canary analysis on the local runtime', () => {
     });
     // The status (CLI, Slack) shows each step's verdict beside its measurements.
     const detail = await h.rt.client.describe(arn);
-    expect(detail.canary).toEqual([
+    expect(detail.analysis).toEqual([
       expect.objectContaining({ weight: 50, verdict: 'fail', flagged: false, p99Ms: expect.objectContaining({}) }),
     ]);
-    expect(detail.canary![0].p99Ms.candidate!).toBeGreaterThan(detail.canary![0].p99Ms.baseline!);
+    expect(detail.analysis![0].p99Ms.candidate!).toBeGreaterThan(detail.analysis![0].p99Ms.baseline!);
+    expect(detail.analysis![0].figures).toMatchObject({
+      candidate: { requests: expect.any(Number) },
+      baseline: { requests: expect.any(Number) },
+    });
+    // Rolled back: all the traffic is on the stable version again, as the rollback read it back.
+    expect(detail.traffic).toEqual({
+      stable: { slot: 'blue', weight: 100 },
+      candidate: { slot: 'green', version: '2.0.0', weight: 0 },
+    });
   });
 });

@@ -174,9 +174,14 @@ function describeLines(detail: GoLiveDetail): string {
     .map(([key, value]) => `${key.padEnd(12)} ${String(value)}`);
   const pct = (v: number | null) => (v === null ? '–' : `${Math.round(v * 10000) / 100}%`);
   const ms = (v: number | null) => (v === null ? '–' : `${v} ms`);
-  if (detail.canary?.length) {
-    lines.push('canary       weight  verdict (score)     requests cand/base  5xx cand/base    p99 cand/base');
-    for (const c of detail.canary) {
+  if (detail.traffic) {
+    const side = (s: { slot: string; version?: string; weight: number }) =>
+      `${s.weight}% ${s.slot}${s.version ? ` (${s.version})` : ''}`;
+    lines.push(`traffic      ${side(detail.traffic.stable)} stable · ${side(detail.traffic.candidate)} candidate`);
+  }
+  if (detail.analysis?.length) {
+    lines.push('analysis     weight  verdict (score)     requests cand/base  5xx cand/base    p99 cand/base');
+    for (const c of detail.analysis) {
       lines.push(
         `             ${`${c.weight}%`.padEnd(7)} ${`${c.verdict}${c.score === null ? '' : ` (${c.score})`}${c.flagged ? ' FLAGGED' : ''}`.padEnd(19)} ` +
           `${`${c.requests.candidate}/${c.requests.baseline}`.padEnd(19)} ${`${pct(c.errorRate.candidate)}/${pct(c.errorRate.baseline)}`.padEnd(16)} ` +

@@ -11,7 +11,7 @@ import type { GoLiveConfig } from '../config';
 import { InvalidRequest } from '../errors';
 import type { Store, TaskCallbacks } from '../ports';
 import { finalHashFromHistory, finalHashFromOutput } from '../report/history';
-import { validateRequest, type GoLiveRequest } from '../request';
+import { validateRequest, type GoLiveRequest, type RolloutPlan } from '../request';
 import { hasRole, rolesFor, serviceConfig, type ActorVerification } from '../roles';
 import { requestAbort } from '../steps/abort';
 import { answerChecklist, castVote } from '../steps/approval';
@@ -22,6 +22,7 @@ import { dedupeExecutionName, executionArnFor, executionNameFor, nameOf } from '
 import {
   canaryLines,
   checklistLines,
+  trafficOf,
   goLiveStatus,
   isGoLiveStatus,
   parseInput,
@@ -357,7 +358,10 @@ export class GoLiveClient {
     );
     const notes = typeof input.notes === 'string' && input.notes ? input.notes : undefined;
     const readiness = await this.ports.store.getExecutionValue<ReadinessReport>(executionArn, READINESS_VALUE);
-    const canary = canaryLines(await this.ports.store.listAudit(executionArn));
+    const records = await this.ports.store.listAudit(executionArn);
+    const analysis = canaryLines(records);
+    const plan = await this.ports.store.getExecutionValue<RolloutPlan>(executionArn, 'plan');
+    const traffic = trafficOf(plan, summary.version, records);
     return {
       ...summary,
       ...(described.cause ? { cause: described.cause } : {}),
@@ -367,7 +371,8 @@ export class GoLiveClient {
       ...(approval ? { signOff: signOffSummary(approval) } : {}),
       ...(abort ? { abort } : {}),
       ...(readiness?.items ? { checklist: checklistLines(readiness) } : {}),
-      ...(canary.length ? { canary } : {}),
+      ...(analysis.length ? { analysis } : {}),
+      ...(traffic ? { traffic } : {}),
     };
   }
 

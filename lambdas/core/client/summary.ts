@@ -1,6 +1,7 @@
 import type { ExecutionListItem, DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import type { ApprovalRecord, AuditRecord } from '../ports';
 import type { ReadinessReport } from '../readiness/evaluate';
+import type { SlotMetrics } from '../analysis/judge';
 import type { CanaryAnalysis } from '../steps/analysis';
 import type { GoLiveRequest } from '../request';
 import { nameOf } from './names';
@@ -62,7 +63,42 @@ export interface GoLiveDetail extends GoLiveSummary {
   /** The readiness checklist as it stands (answered at the sign-off): who attested or waived each item, and when. */
   checklist?: ChecklistLine[];
   /** Each canary step's measurement and verdict (AnalyzeCanary), candidate against the stable version. */
-  canary?: CanaryStepLine[];
+  analysis?: CanaryStepLine[];
+  /** Each slot's version and its share of traffic as golive last set it (the last traffic step, or all on stable). */
+  traffic?: { stable: TrafficSide; candidate: TrafficSide };
+}
+
+export interface TrafficSide {
+  slot: 'blue' | 'green';
+  version?: string;
+  weight: number;
+}
+
+/** The traffic of a go-live from its plan and the weights its last traffic step read back. */
+export function trafficOf(
+  plan: { stableSlot: 'blue' | 'green'; candidateSlot: 'blue' | 'green'; stableVersion?: string } | undefined,
+  candidateVersion: string | undefined,
+  records: Pick<AuditRecord, 'step' | 'outcome' | 'evidence'>[],
+): GoLiveDetail['traffic'] {
+  if (!plan) return undefined;
+  const last = [...records]
+    .reverse()
+    .find((r) => ['ShiftTraffic', 'Promote', 'Rollback'].includes(r.step) && r.outcome === 'succeeded');
+  const weights = (last?.evidence as { weights?: Record<'blue' | 'green', number> } | undefined)?.weights;
+  const weight = (slot: 'blue' | 'green', otherwise: number) =>
+    typeof weights?.[slot] === 'number' ? weights[slot] : otherwise;
+  return {
+    stable: {
+      slot: plan.stableSlot,
+      ...(plan.stableVersion ? { version: plan.stableVersion } : {}),
+      weight: weight(plan.stableSlot, 100),
+    },
+    candidate: {
+      slot: plan.candidateSlot,
+      ...(candidateVersion ? { version: candidateVersion } : {}),
+      weight: weight(plan.candidateSlot, 0),
+    },
+  };
 }
 
 export interface ChecklistLine {
@@ -85,6 +121,8 @@ export interface CanaryStepLine {
   p99Ms: { candidate: number | null; baseline: number | null };
   /** True when a failing verdict was only flagged (analysis.onFail: flag). */
   flagged: boolean;
+  /** The raw figures of both slots (requests, errors, latency percentiles; no samples). */
+  figures?: { candidate: SlotMetrics; baseline: SlotMetrics; from: string; to: string; source: string };
 }
 
 /** The checklist lines of a readiness report. */
@@ -117,6 +155,13 @@ export function canaryLines(records: Pick<AuditRecord, 'step' | 'evidence'>[]): 
         errorRate: { candidate: errors?.candidate ?? null, baseline: errors?.baseline ?? null },
         p99Ms: { candidate: p99?.candidate ?? null, baseline: p99?.baseline ?? null },
         flagged: Boolean(a.flagged),
+        figures: {
+          candidate: a.measurement.candidate,
+          baseline: a.measurement.baseline,
+          from: a.from,
+          to: a.to,
+          source: a.measurement.source,
+        },
       };
     });
 }
