@@ -117,6 +117,8 @@ function judgeLatency(
   candidate: SlotMetrics,
   baseline: SlotMetrics,
   policy: AnalysisPolicy,
+  /** The one rank test of the two latency samples, shared by the percentiles (computed once). */
+  rankTest?: () => number,
 ): MetricVerdict {
   const metric = `latency-${p}` as const;
   const { maxRatio, marginalRatio } = policy.latency[p];
@@ -138,7 +140,7 @@ function judgeLatency(
   const said = `${p} ${round(c, 1)} ms vs ${round(b, 1)} ms (×${round(ratio, 2)})`;
   if (raw) {
     // Where the samples exist, a rank test says whether the candidate is slower at all.
-    const pValue = round(mannWhitneyU(candidate.latencyMs!, baseline.latencyMs!).pGreater, 6);
+    const pValue = round(rankTest ? rankTest() : mannWhitneyU(candidate.latencyMs!, baseline.latencyMs!).pGreater, 6);
     const slower = pValue < policy.alpha;
     const verdict: Verdict =
       slower && ratio > maxRatio ? 'fail' : (slower && ratio > marginalRatio) || ratio > maxRatio ? 'marginal' : 'pass';
@@ -187,9 +189,14 @@ export function judgeCanary(candidate: SlotMetrics, baseline: SlotMetrics, polic
       ],
     };
   }
+  let pGreater: number | undefined;
+  const rankTest =
+    candidate.latencyMs?.length && baseline.latencyMs?.length
+      ? () => (pGreater ??= mannWhitneyU(candidate.latencyMs!, baseline.latencyMs!).pGreater)
+      : undefined;
   const metrics = [
     judgeErrorRate(candidate, baseline, policy),
-    ...PERCENTILES.map((p) => judgeLatency(p, candidate, baseline, policy)),
+    ...PERCENTILES.map((p) => judgeLatency(p, candidate, baseline, policy, rankTest)),
   ];
   const conclusive = metrics.filter((m) => m.verdict !== 'inconclusive');
   const points = conclusive.reduce(
