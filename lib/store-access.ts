@@ -120,7 +120,8 @@ export const FUNCTION_STORE_OPERATIONS: Record<string, readonly StoreOperation[]
   bake: [...STEP, 'putCallback', 'deleteCallback'],
   // The sign-off's context reads the canary verdicts from the audit trail.
   approval: [...STEP, ...DECIDE, 'createApproval', 'putCallback', 'listAudit'],
-  notify: [...STEP, 'listAudit'],
+  // A sign-off that timed out is told from its approval record.
+  notify: [...STEP, 'listAudit', 'findApprovalByExecution'],
   'alarm-handler': [...STEP, ...CLOSE],
   // Rolls back what an ended execution left (traffic, alerts, lock, scratch), sweeps and reconciles.
   janitor: [
