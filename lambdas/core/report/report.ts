@@ -1,5 +1,6 @@
+import type { MetricVerdict, SlotMetrics } from '../analysis/judge';
 import { verifyChain, type ChainVerdict } from '../audit';
-import { goLiveStatus } from '../client/summary';
+import { canaryLines, goLiveStatus, type CanaryStepLine } from '../client/summary';
 import type { AuditRecord, Vote, Weights } from '../ports';
 import { applyDecision, summarise, type ReadinessDecision, type ReadinessReport } from '../readiness/evaluate';
 import type { ActorVerification } from '../roles';
@@ -56,6 +57,27 @@ export interface TrafficPoint {
   step: string;
 }
 
+/**
+ * One canary step as AnalyzeCanary judged it: the status's line (weight, verdict, score, requests,
+ * 5xx rate and p99 of both slots, flagged), with the raw figures both slots served during the bake
+ * and every metric's verdict and reason.
+ */
+export interface CanaryReportStep extends CanaryStepLine {
+  /** 1, 2, … in the order the analyses ran. */
+  step: number;
+  /** The AnalyzeCanary record: when it was written, its sequence number, its outcome. */
+  at: string;
+  seq: number;
+  /** `failed`: the verdict rolled the go-live back (CanaryAnalysisFailed). */
+  outcome: AuditRecord['outcome'];
+  /** The window measured: the bake that just passed. */
+  window: { from?: string; to?: string };
+  /** What each slot served (requests, 5xx; CloudWatch's percentiles where aggregated) and where the figures come from. */
+  measurement: { candidate: SlotMetrics; baseline: SlotMetrics; source?: string };
+  /** Each metric judged: the candidate's and the baseline's figure, the test, its p-value or ratio, the verdict, why. */
+  metrics: MetricVerdict[];
+}
+
 export interface AuditReport {
   generatedAt: string;
   execution: {
@@ -107,6 +129,8 @@ export interface AuditReport {
     alarms: { at: string; name: string; summary: string }[];
   };
   rollback?: { at: string; summary: string; error?: string; weights?: Weights; outcome: string };
+  /** Each canary step measured and judged, candidate against the stable version (AnalyzeCanary). */
+  canary: CanaryReportStep[];
   chain: ChainVerdict & { recordCount: number };
   /** Display names by user id, as the trail recorded them (audit records, votes). */
   people: Record<string, string>;
@@ -354,6 +378,37 @@ function rollbackOf(records: AuditRecord[]): AuditReport['rollback'] {
 }
 
 /**
+ * Each AnalyzeCanary record that carries its analysis (one that failed before measuring carries
+ * none), as the status line `canaryLines` makes of it plus the raw figures and the reasons.
+ */
+function canaryOf(records: AuditRecord[]): CanaryReportStep[] {
+  const steps: CanaryReportStep[] = [];
+  for (const r of records) {
+    if (r.outcome === 'info') continue;
+    const [line] = canaryLines([r]);
+    if (!line) continue;
+    const ev = obj(r.evidence);
+    const measurement = obj(ev.measurement);
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    steps.push({
+      step: steps.length + 1,
+      at: r.at,
+      seq: r.seq,
+      outcome: r.outcome,
+      ...line,
+      window: defined({ from: str(ev.from), to: str(ev.to) }),
+      measurement: {
+        candidate: obj(measurement.candidate) as unknown as SlotMetrics,
+        baseline: obj(measurement.baseline) as unknown as SlotMetrics,
+        ...defined({ source: str(measurement.source) }),
+      },
+      metrics: Array.isArray(obj(ev.judgement).metrics) ? (obj(ev.judgement).metrics as MetricVerdict[]) : [],
+    });
+  }
+  return steps;
+}
+
+/**
  * The auditor's view of one go-live: the audit store (who, what, evidence, hash chain) merged
  * with the Step Functions history (when each step entered and left, retries, timeouts). Either
  * source may be missing: history expires after 90 days; the store outlives it.
@@ -415,6 +470,7 @@ export function buildAuditReport(input: {
     ...defined({ readiness: readinessOf(records), rollback: rollbackOf(records) }),
     approval: approvalOf(records, steps),
     traffic: trafficOf(records, steps),
+    canary: canaryOf(records),
     chain: { ...verdict, recordCount: records.length },
     people,
     records,
