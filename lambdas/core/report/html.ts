@@ -1,6 +1,7 @@
 import type { ActorVerification } from '../roles';
 import { verificationLabel } from './people';
-import type { AuditReport, FinalReadinessItem, StepResult, TimelineStep } from './report';
+import type { MetricVerdict } from '../analysis/judge';
+import type { AuditReport, CanaryReportStep, FinalReadinessItem, StepResult, TimelineStep } from './report';
 
 /**
  * The auditor's HTML report: one self-contained file (inline CSS and SVG, no script, no font, no
@@ -49,6 +50,9 @@ details summary{cursor:pointer;color:#3557a5}
 .meta td:first-child{color:#69718a;width:160px}
 .verification{font-size:11px;border-radius:8px;padding:0 6px;white-space:nowrap}.verified{background:#e3f1e4;color:#1b5e20}.unverified{background:#fff1e0;color:#a04a00}.unknown{background:#eceef2;color:#4a5263}
 svg text{font:11px system-ui,sans-serif;fill:#394150}
+svg text.value{font-size:10px}svg text.title{font-weight:600}svg .verdict-mark text{fill:#fff;font-size:10px;font-weight:600}
+.canary-head td{background:#f3f4f7}.canary-details tr[data-metric] td:nth-child(-n+5){white-space:nowrap}svg text.muted{fill:#69718a}
+@media print{body{background:#fff}main{max-width:none;padding:0}svg,.canary-step{break-inside:avoid}}
 `;
 
 function badge(text: string, kind: 'ok' | 'bad' | 'warn'): string {
@@ -200,6 +204,206 @@ function trafficSvg(report: AuditReport): string {
   );
 }
 
+const VERDICT_COLOR: Record<string, string> = {
+  pass: '#2e7d32',
+  marginal: '#ef6c00',
+  fail: '#c62828',
+  inconclusive: '#607d8b',
+};
+const SLOT_COLOR: Record<string, string> = { blue: '#1e63c8', green: '#1f9d55' };
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/** A 5xx rate (a fraction) as a percentage: 0.0123 → "1.23%". */
+export function pctText(v: number | null | undefined): string {
+  return typeof v === 'number' ? `${round(v * 100, 2)}%` : 'n/a';
+}
+
+/** A latency, short enough to sit above a bar: "1.2 ms", "87 ms", "1234 ms". */
+export function msText(v: number | null | undefined): string {
+  return typeof v === 'number' ? `${v < 10 ? round(v, 1) : Math.round(v)} ms` : 'n/a';
+}
+
+/** The smallest 1, 2 or 5 × 10ⁿ at or above v: a round top for an axis. */
+function niceCeil(v: number): number {
+  const p = 10 ** Math.floor(Math.log10(v));
+  const m = v / p;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+}
+
+/** "fail 25 (flagged)": a step's verdict as marked under it. */
+export function verdictText(s: CanaryReportStep): string {
+  return `${s.verdict}${s.score === null ? '' : ` ${s.score}`}${s.flagged ? ' (flagged)' : ''}`;
+}
+
+/** Slot names and colours of the candidate and the baseline (the stable slot). */
+function canarySeries(report: AuditReport): { name: string; label: string; color: string }[] {
+  const candidate = report.traffic.candidateSlot;
+  const stable = candidate === 'blue' ? 'green' : candidate === 'green' ? 'blue' : undefined;
+  return [
+    {
+      name: 'candidate',
+      label: `candidate${candidate ? ` (${candidate})` : ''}`,
+      color: SLOT_COLOR[candidate ?? ''] ?? '#d9822b',
+    },
+    {
+      name: 'baseline',
+      label: `baseline${stable ? ` (${stable}, stable)` : ' (stable)'}`,
+      color: SLOT_COLOR[stable ?? ''] ?? '#4a74c9',
+    },
+  ];
+}
+
+/**
+ * Candidate against baseline per canary step: grouped bars for the 5xx rate and for p99 latency,
+ * each step's traffic share and verdict marked under its group, the legend above the plots.
+ * Widths are fixed per step (never squeezed), so no label is cut off however many steps ran.
+ */
+function canarySvg(report: AuditReport): string {
+  const steps = report.canary;
+  const series = canarySeries(report);
+  const groupW = 130;
+  const panelW = Math.max(340, steps.length * groupW);
+  const left = 64;
+  // Room between the panels for the second one's axis labels.
+  const gap = 90;
+  const width = left + panelW + gap + panelW + 16;
+  const top = 60;
+  const plotH = 150;
+  const axisY = top + plotH;
+  const height = axisY + 54;
+  const panels = [
+    { key: 'errorRate' as const, title: '5xx error rate', text: pctText, floor: 0.01, x0: left },
+    { key: 'p99Ms' as const, title: 'p99 latency', text: msText, floor: 1, x0: left + panelW + gap },
+  ];
+  const legend =
+    `<g data-testid="canary-legend">` +
+    series
+      .map(
+        (s, i) =>
+          `<rect x="${left + i * 200}" y="6" width="12" height="12" rx="2" fill="${s.color}"/>` +
+          `<text x="${left + i * 200 + 18}" y="16">${esc(s.label)}</text>`,
+      )
+      .join('') +
+    `<text x="${left + 400}" y="16" class="muted">verdict and score under each step</text></g>`;
+  const body = panels.map((panel) => {
+    const values = steps.flatMap((s) => [s[panel.key].candidate, s[panel.key].baseline]);
+    const top0 = niceCeil(Math.max(panel.floor, ...values.filter((v): v is number => typeof v === 'number')));
+    const y = (v: number) => axisY - (v / top0) * plotH;
+    const grid = [0, top0 / 2, top0]
+      .map(
+        (v) =>
+          `<line x1="${panel.x0}" x2="${panel.x0 + panelW}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e1e4ea"/>` +
+          `<text x="${panel.x0 - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${esc(panel.text(v))}</text>`,
+      )
+      .join('');
+    const gw = panelW / steps.length;
+    const barW = Math.min(40, gw * 0.3);
+    const groups = steps.map((s, i) => {
+      const cx = panel.x0 + i * gw + gw / 2;
+      const bars = series.map((serie, j) => {
+        const v = s[panel.key][serie.name as 'candidate' | 'baseline'];
+        const bx = j === 0 ? cx - barW - 2 : cx + 2;
+        const label = `<text class="value" x="${(bx + barW / 2).toFixed(1)}" y="${((typeof v === 'number' ? y(v) : axisY) - 4).toFixed(1)}" text-anchor="middle">${esc(panel.text(v))}</text>`;
+        if (typeof v !== 'number') return label;
+        return (
+          `<rect data-series="${serie.name}" x="${bx.toFixed(1)}" y="${y(v).toFixed(1)}" width="${barW.toFixed(1)}" height="${Math.max(0, axisY - y(v)).toFixed(1)}" fill="${serie.color}">` +
+          `<title>${esc(`${panel.title}, ${serie.label}, step ${s.step} (${s.weight}%): ${panel.text(v)}`)}</title></rect>${label}`
+        );
+      });
+      const mark = verdictText(s);
+      const markW = 12 + mark.length * 6.4;
+      return (
+        `<g data-step="${s.step}">${bars.join('')}` +
+        `<text x="${cx.toFixed(1)}" y="${axisY + 16}" text-anchor="middle">step ${s.step} · ${s.weight}%</text>` +
+        `<g class="verdict-mark" data-testid="canary-verdict" data-step="${s.step}" data-verdict="${esc(s.verdict)}">` +
+        `<rect x="${(cx - markW / 2).toFixed(1)}" y="${axisY + 24}" width="${markW.toFixed(1)}" height="18" rx="9" fill="${VERDICT_COLOR[s.verdict] ?? '#607d8b'}"/>` +
+        `<text x="${cx.toFixed(1)}" y="${axisY + 37}" text-anchor="middle">${esc(mark)}</text></g></g>`
+      );
+    });
+    return (
+      `<g data-testid="canary-panel" data-metric="${panel.key}">` +
+      `<text class="title" x="${panel.x0}" y="${top - 14}">${esc(panel.title)}</text>${grid}` +
+      `<line data-testid="canary-axis" x1="${panel.x0}" x2="${panel.x0 + panelW}" y1="${axisY}" y2="${axisY}" stroke="#9aa1b1"/>` +
+      `${groups.join('')}</g>`
+    );
+  });
+  return (
+    `<svg data-testid="canary-chart" role="img" aria-label="Canary analysis: candidate against baseline per step" viewBox="0 0 ${width} ${height}" width="100%">` +
+    `${legend}${body.join('')}</svg>`
+  );
+}
+
+const METRIC_NAME: Record<string, string> = {
+  'error-rate': '5xx error rate',
+  'latency-p50': 'p50 latency',
+  'latency-p95': 'p95 latency',
+  'latency-p99': 'p99 latency',
+};
+const TEST_NAME: Record<string, string> = {
+  'two-proportion': 'two-proportion z',
+  'mann-whitney': 'Mann-Whitney U',
+  ratio: 'ratio',
+  none: '—',
+};
+
+function metricValue(m: MetricVerdict, v: number | null): string {
+  if (v === null || v === undefined) return '—';
+  return m.metric === 'error-rate' ? pctText(v) : `${v} ms`;
+}
+
+/** "p = 0.0132; ×1.52": the test's one-sided p-value and the candidate / baseline ratio, where they apply. */
+function testFigures(m: MetricVerdict): string {
+  const parts: string[] = [];
+  if (typeof m.pValue === 'number') parts.push(m.pValue < 0.000001 ? 'p < 0.000001' : `p = ${m.pValue}`);
+  if (typeof m.ratio === 'number') parts.push(`×${m.ratio}`);
+  // Infinity (a baseline of 0) is null once stored as JSON.
+  else if (m.ratio === null && m.baseline === 0) parts.push('×∞');
+  return parts.length ? parts.join('; ') : '—';
+}
+
+function canaryDetails(report: AuditReport): string {
+  const head = (s: CanaryReportStep) => {
+    const c = s.measurement.candidate;
+    const b = s.measurement.baseline;
+    const served = (m: typeof c) => `${m.requests ?? '?'} requests, ${m.errors ?? '?'} 5xx`;
+    const acted = s.flagged
+      ? ' — <strong>flagged, not acted on</strong> (analysis.onFail: flag)'
+      : s.outcome === 'failed'
+        ? ' — <strong>rolled back</strong> (CanaryAnalysisFailed)'
+        : '';
+    return (
+      `<tr class="canary-head"><td colspan="7"><strong>Step ${s.step}: ${s.weight}% of traffic</strong> ` +
+      `<span class="badge" style="background:${VERDICT_COLOR[s.verdict] ?? '#607d8b'}">${esc(s.verdict)}</span>` +
+      ` score ${s.score === null ? '—' : s.score}${acted}<br>` +
+      `<span class="muted">window</span> ${esc(s.window.from ?? '?')} → ${esc(s.window.to ?? '?')}; ` +
+      `<span class="muted">candidate</span> ${esc(served(c))}; <span class="muted">baseline</span> ${esc(served(b))}` +
+      `${s.measurement.source ? `<br><span class="muted">source: ${esc(s.measurement.source)}</span>` : ''}</td></tr>`
+    );
+  };
+  const row = (m: MetricVerdict) =>
+    `<tr data-testid="canary-metric" data-metric="${esc(m.metric)}" data-verdict="${esc(m.verdict)}">` +
+    `<td>${esc(METRIC_NAME[m.metric] ?? m.metric)}</td><td>${esc(metricValue(m, m.candidate))}</td><td>${esc(metricValue(m, m.baseline))}</td>` +
+    `<td>${esc(TEST_NAME[m.test] ?? m.test)}</td><td>${esc(testFigures(m))}</td>` +
+    `<td><span class="badge" style="background:${VERDICT_COLOR[m.verdict] ?? '#607d8b'}">${esc(m.verdict)}</span></td><td>${esc(m.reason)}</td></tr>`;
+  return (
+    `<table class="canary-details" data-testid="canary-details"><thead><tr><th>metric</th><th>candidate</th><th>baseline</th><th>test</th><th>p-value / ratio</th><th>verdict</th><th>reason</th></tr></thead>` +
+    report.canary
+      .map(
+        (s) =>
+          `<tbody class="canary-step" data-testid="canary-step" data-step="${s.step}" data-verdict="${esc(s.verdict)}">${head(s)}${s.metrics.map(row).join('')}</tbody>`,
+      )
+      .join('') +
+    '</table>'
+  );
+}
+
+/** The canary analysis section: the chart, then every step's judgement in full (nothing folded away: it prints). */
+function canarySection(report: AuditReport): string {
+  if (report.canary.length === 0)
+    return '<section data-testid="canary"><p class="muted">No canary step was analysed.</p></section>';
+  return `<section data-testid="canary">${canarySvg(report)}\n${canaryDetails(report)}</section>`;
+}
+
 function stepRow(report: AuditReport, s: TimelineStep, t0: number): string {
   const offset = Number.isNaN(ms(s.startedAt)) ? '—' : `+${formatMs(ms(s.startedAt) - t0)}`;
   const color = RESULT_COLOR[s.result];
@@ -283,6 +487,8 @@ ${report.steps.map((s) => stepRow(report, s, t0)).join('\n')}</table></section>
 <h2>Traffic</h2>
 <section>${trafficSvg(report)}
 ${report.traffic.alarms.length ? `<ul>${report.traffic.alarms.map((al) => `<li>⚠ ${esc(al.at)} ${esc(al.name)}: ${esc(al.summary)}</li>`).join('')}</ul>` : '<p class="muted">No alarm fired.</p>'}</section>
+<h2>Canary analysis</h2>
+${canarySection(report)}
 <h2>Rollback</h2>
 ${rollback}
 <h2>Decisions</h2>
