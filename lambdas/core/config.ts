@@ -235,9 +235,30 @@ export const configSchema = z
           .min(1)
           .max(7 * 86400)
           .default(3600),
+        /**
+         * How long before an unanswered sign-off expires the approvers who have not voted are
+         * reminded (once); 0 = never. Default: 600, or half of timeoutSeconds when that is shorter.
+         */
+        remindBeforeSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(7 * 86400)
+          .optional(),
         position: z.enum(['before-traffic', 'before-promotion']).default('before-promotion'),
       })
       .strict()
+      .superRefine((a, ctx) => {
+        if (a.remindBeforeSeconds && a.remindBeforeSeconds >= a.timeoutSeconds) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['remindBeforeSeconds'],
+            message:
+              `is ${a.remindBeforeSeconds} s but approval.timeoutSeconds is ${a.timeoutSeconds} s: the reminder must come ` +
+              `before the sign-off expires; set it below ${a.timeoutSeconds}, or to 0 for no reminder`,
+          });
+        }
+      })
       .default({ minApprovals: 1, allowSelfApproval: false, timeoutSeconds: 3600, position: 'before-promotion' }),
     /** IAM principals the control API knows, each mapped to the golive user (Slack id) it acts as. */
     identities: z.array(identity).default([]),

@@ -280,6 +280,8 @@ export interface Store {
 export interface NotificationEvent {
   kind:
     | 'approval-requested'
+    /** A pending sign-off expires soon: the approvers who have not voted are reminded, once. */
+    | 'approval-reminder'
     | 'succeeded'
     | 'rolled-back'
     | 'rollback-failed'
