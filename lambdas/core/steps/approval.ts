@@ -65,6 +65,8 @@ export function requestApproval(deps: Deps, event: StepPayload<'SignOff'>): Prom
       text:
         `Sign-off needed: ${record.service} ${record.version} (${event.plan.strategy}) requested by ${record.requestedBy}. ` +
         `${record.minApprovals} of ${record.approvers.length} approver(s) needed before ${record.expiresAt}.` +
+        // User ids: the Slack notifier writes them as mentions, so each approver is notified.
+        ` Approvers: ${record.approvers.join(', ')}.` +
         ` ${contextLine(context)}` +
         (readiness ? ` Readiness: ${checklistDigest(readiness)}.` : '') +
         (readiness?.items.some((i) => i.status === 'to-attest')

@@ -4,7 +4,7 @@ import { describeCause } from '../../core/steps/step';
 import { executionName } from '../../core/request';
 import { ROLLBACK_PATH } from '../../core/workflow/definition';
 import { READINESS_VALUE, type ReadinessReport } from '../../core/steps/readiness';
-import { escapeMrkdwn } from './mrkdwn';
+import { escapeMrkdwn, mrkdwnWithMentions } from './mrkdwn';
 import {
   APPROVAL_MESSAGE_KEY,
   CARD_KEY,
@@ -191,9 +191,11 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
           now(),
         )
       : undefined;
+    // The text (what Slack's notification shows) names the approvers: written as mentions, it notifies them.
+    const approvers = Array.isArray(details.approvers) ? details.approvers.map(String) : [];
     const res = await client.chat.postMessage({
       channel: options.channel,
-      text: escapeMrkdwn(event.text),
+      text: mrkdwnWithMentions(event.text, approvers),
       ...(blocks ? { blocks } : {}),
     });
     if (res.ts && approvalId) {

@@ -51,7 +51,7 @@ describe('requestApproval (SignOff)', () => {
         kind: 'approval-requested',
         text:
           'Sign-off needed: demo 2.0.0 (canary) requested by U_RELEASE_MANAGER. ' +
-          `1 of 2 approver(s) needed before ${record.expiresAt}. ` +
+          `1 of 2 approver(s) needed before ${record.expiresAt}. Approvers: U_APPROVER_ANA, U_APPROVER_BEN. ` +
           'nothing recorded as live → 2.0.0; traffic now 0% candidate / 100% stable. Readiness: 0/0 readiness items passed.',
         details: expect.objectContaining({ approvalId: record.approvalId, execution: 'run-1' }),
       }),
