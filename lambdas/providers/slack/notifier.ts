@@ -213,8 +213,24 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
     return { delivered: Boolean(res.ok), ...(res.ts ? { ref: res.ts } : {}) };
   }
 
+  /**
+   * A sign-off about to expire: a reply in the approval message's thread (where the buttons are),
+   * mentioning the people it is for (`details.mention`), so Slack notifies each of them. Without
+   * an approval message (it was never posted) the reminder is a message of its own in the channel.
+   */
+  async function remind(event: NotificationEvent): Promise<{ delivered: boolean; ref?: string }> {
+    const mentioned = Array.isArray(event.details?.mention) ? event.details.mention.map(String) : [];
+    const text = mrkdwnWithMentions(event.text, mentioned);
+    const ref = await refs.getExecutionValue<ApprovalMessageRef>(event.executionId, APPROVAL_MESSAGE_KEY);
+    const res = await client.chat.postMessage(
+      ref ? { channel: ref.channel, thread_ts: ref.ts, text } : { channel: options.channel, text },
+    );
+    return { delivered: Boolean(res.ok), ...(res.ts ? { ref: res.ts } : {}) };
+  }
+
   async function onNotify(event: NotificationEvent): Promise<{ delivered: boolean; ref?: string }> {
     if (event.kind === 'approval-requested') return postApproval(event);
+    if (event.kind === 'approval-reminder') return remind(event);
     const card = await getCard(event.executionId);
     const final = FINAL_KIND[event.kind];
     if (!card) {
