@@ -58,7 +58,8 @@ const PROVIDER_ACCESS: Partial<Record<string, ProviderAccess[]>> = {
   alerts: ['alerts-write'],
   backup: ['backup'],
   // The rollback (traffic) and the janitor delete the scratch target of a restore left behind.
-  traffic: ['traffic-write', 'backup-cleanup'],
+  // Promote judges the canary during the sign-off wait (metrics) before it promotes.
+  traffic: ['traffic-write', 'backup-cleanup', 'metrics-read'],
   // AnalyzeCanary reads both slots' metrics after each bake.
   bake: ['alerts-read', 'metrics-read'],
   // Once canary traffic has moved, the sign-off watches the alarms too (and reads them at its start).

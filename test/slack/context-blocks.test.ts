@@ -8,6 +8,7 @@ describe('contextBlocks (the sign-off context in the approval message)', () => {
     weights: { stable: 90, candidate: 10 },
     canary: [
       {
+        phase: 'bake' as const,
         weight: 10,
         verdict: 'marginal',
         score: 88,

@@ -180,10 +180,12 @@ function describeLines(detail: GoLiveDetail): string {
     lines.push(`traffic      ${side(detail.traffic.stable)} stable · ${side(detail.traffic.candidate)} candidate`);
   }
   if (detail.analysis?.length) {
-    lines.push('analysis     weight  verdict (score)     requests cand/base  5xx cand/base    p99 cand/base');
+    lines.push(
+      'analysis     weight  verdict (score)     requests cand/base  5xx cand/base    p99 cand/base  (* the sign-off wait)',
+    );
     for (const c of detail.analysis) {
       lines.push(
-        `             ${`${c.weight}%`.padEnd(7)} ${`${c.verdict}${c.score === null ? '' : ` (${c.score})`}${c.flagged ? ' FLAGGED' : ''}`.padEnd(19)} ` +
+        `             ${`${c.weight}%${c.phase === 'sign-off wait' ? '*' : ''}`.padEnd(7)} ${`${c.verdict}${c.score === null ? '' : ` (${c.score})`}${c.flagged ? ' FLAGGED' : ''}`.padEnd(19)} ` +
           `${`${c.requests.candidate}/${c.requests.baseline}`.padEnd(19)} ${`${pct(c.errorRate.candidate)}/${pct(c.errorRate.baseline)}`.padEnd(16)} ` +
           `${ms(c.p99Ms.candidate)}/${ms(c.p99Ms.baseline)}`,
       );

@@ -113,6 +113,8 @@ export interface ChecklistLine {
 }
 
 export interface CanaryStepLine {
+  /** A canary bake, or the sign-off wait judged before promoting. */
+  phase: 'bake' | 'sign-off wait';
   weight: number;
   verdict: string;
   score: number | null;
@@ -139,15 +141,25 @@ export function checklistLines(report: ReadinessReport): ChecklistLine[] {
 
 /** The canary lines of the AnalyzeCanary records of an audit trail (their evidence is the analysis). */
 export function canaryLines(records: Pick<AuditRecord, 'step' | 'evidence'>[]): CanaryStepLine[] {
-  return records
-    .filter((r) => r.step === 'AnalyzeCanary' && r.evidence && typeof r.evidence === 'object')
-    .map((r) => r.evidence as CanaryAnalysis)
-    .filter((a) => a.judgement && a.measurement)
-    .map((a) => {
+  const analyses: { phase: CanaryStepLine['phase']; analysis: CanaryAnalysis }[] = [];
+  for (const r of records) {
+    const evidence = r.evidence as (CanaryAnalysis & { signOffWait?: CanaryAnalysis }) | undefined;
+    if (!evidence || typeof evidence !== 'object') continue;
+    if (r.step === 'AnalyzeCanary') analyses.push({ phase: 'bake', analysis: evidence });
+    // Promote judges the sign-off wait first (its evidence, or the failure's when it refused to promote).
+    if (r.step === 'Promote') {
+      const wait = evidence.signOffWait ?? (evidence.judgement ? evidence : undefined);
+      if (wait) analyses.push({ phase: 'sign-off wait', analysis: wait });
+    }
+  }
+  return analyses
+    .filter(({ analysis: a }) => a.judgement && a.measurement)
+    .map(({ phase, analysis: a }) => {
       const metric = (name: string) => a.judgement.metrics.find((m) => m.metric === name);
       const errors = metric('error-rate');
       const p99 = metric('latency-p99');
       return {
+        phase,
         weight: a.weight,
         verdict: a.judgement.verdict,
         score: a.judgement.score,

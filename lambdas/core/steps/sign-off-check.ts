@@ -8,6 +8,8 @@ import { READINESS_VALUE } from './readiness';
 /** What the check found: recorded as the step's evidence. */
 export interface SignOffProof {
   approvalId: string;
+  /** When the sign-off opened: the wait the canary ran through unattended by a bake starts here. */
+  openedAt: string;
   approvedBy: string[];
   required: number;
 }
@@ -56,7 +58,7 @@ export async function verifySignOff(
   const readiness = await deps.store.getExecutionValue<ReadinessReport>(executionId, READINESS_VALUE);
   const open = readiness?.items.filter((i) => i.level === 'required' && i.status === 'to-attest') ?? [];
   if (open.length > 0) return refuse(`required item(s) still unattested: ${open.map((i) => i.id).join(', ')}`);
-  return { approvalId: record.approvalId, approvedBy, required };
+  return { approvalId: record.approvalId, openedAt: record.createdAt, approvedBy, required };
 }
 
 function withoutToken(record: ApprovalRecord): Omit<ApprovalRecord, 'token'> {

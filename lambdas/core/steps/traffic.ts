@@ -5,6 +5,7 @@ import { deleteAbandonedScratch, type ScratchCleanup } from './backup';
 import type { RolloutPlan } from '../request';
 import type { StepPayload } from '../workflow/definition';
 import { isPlanned } from '../workflow/payload';
+import { analysisSummary, judgeWindow } from './analysis';
 import { verifySignOff } from './sign-off-check';
 import { runStep, type StepOutcome } from './step';
 
@@ -40,6 +41,16 @@ export function shiftTraffic(deps: Deps, event: StepPayload<'ShiftTraffic' | 'Pr
   const afterSignOff = event.state === 'Promote' || event.plan.signOff === 'before-traffic';
   return runStep(deps, event, event.state, event.action, async () => {
     const signOff = afterSignOff ? await verifySignOff(deps, event.executionId, event.request) : undefined;
+    // While the approvers decided, canary traffic ran with no bake: judged like one before promoting.
+    const signOffWait =
+      event.state === 'Promote' && signOff && event.plan.signOff === 'before-promotion' && event.plan.stepCount > 0
+        ? await judgeWindow(deps, event, {
+            from: new Date(signOff.openedAt),
+            to: deps.now(),
+            weight: event.plan.steps[event.plan.steps.length - 1],
+            what: 'the canary during the sign-off wait',
+          })
+        : undefined;
     // A bake that passed by timeout leaves its token behind; it must not be failed by a later alarm.
     for (const cb of await deps.store.findCallbacks({ executionId: event.executionId, kind: 'bake' })) {
       await deps.store.deleteCallback(cb.token);
@@ -47,8 +58,10 @@ export function shiftTraffic(deps: Deps, event: StepPayload<'ShiftTraffic' | 'Pr
     const weights = await applyAndVerify(deps, event.request.service, targetWeights(event.plan, weight));
     return {
       result: { weight, weights },
-      summary: `${event.plan.candidateSlot} (${event.request.version}) now takes ${weight}% of traffic`,
-      evidence: { weights, ...(signOff ? { signOff } : {}) },
+      summary:
+        `${event.plan.candidateSlot} (${event.request.version}) now takes ${weight}% of traffic` +
+        (signOffWait ? `; ${analysisSummary('the canary during the sign-off wait', signOffWait)}` : ''),
+      evidence: { weights, ...(signOff ? { signOff } : {}), ...(signOffWait ? { signOffWait } : {}) },
     };
   });
 }

@@ -165,7 +165,7 @@ export function contextBlocks(c: SignOffContext): KnownBlock[] {
   if (c.canary.length) {
     const rows = c.canary.map(
       (s) =>
-        `${VERDICT_MARK[s.verdict] ?? '•'} *${s.weight}%* ${s.verdict}${s.score === null ? '' : ` (${s.score})`}${s.flagged ? ' *FLAGGED*' : ''}` +
+        `${VERDICT_MARK[s.verdict] ?? '•'} *${s.weight}%*${s.phase === 'sign-off wait' ? ' (sign-off wait)' : ''} ${s.verdict}${s.score === null ? '' : ` (${s.score})`}${s.flagged ? ' *FLAGGED*' : ''}` +
         ` — requests ${s.requests.candidate} vs ${s.requests.baseline}, 5xx ${pctOf(s.errorRate.candidate)} vs ${pctOf(s.errorRate.baseline)},` +
         ` p99 ${msOf(s.p99Ms.candidate)} vs ${msOf(s.p99Ms.baseline)}`,
     );

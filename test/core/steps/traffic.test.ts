@@ -43,6 +43,51 @@ describe('shiftTraffic (ShiftTraffic, Promote)', () => {
     });
   });
 
+  describe('judges the canary during the sign-off wait before promoting', () => {
+    const slow = (n: number, ms: number) => ({
+      requests: n,
+      errors: 0,
+      latencyMs: Array.from({ length: n }, (_, i) => ms + (i % 5)),
+    });
+
+    it('measures from the sign-off opening to now, and promotes a canary that held', async () => {
+      await approvedSignOff(f.store);
+      f.metrics.next = { candidate: slow(200, 30), baseline: slow(200, 30), source: 'fake' };
+
+      await shiftTraffic(f.deps, stepPayload('Promote'));
+
+      expect(f.metrics.windows).toEqual([
+        expect.objectContaining({ from: NOW, to: NOW, candidateSlot: 'green', stableSlot: 'blue' }),
+      ]);
+      expect(f.traffic.weights).toEqual({ blue: 0, green: 100 });
+      const [record] = await f.audit();
+      expect(record.summary).toMatch(/; the canary during the sign-off wait: pass \(score 100\), 200 vs 200 requests$/);
+      expect(record.evidence).toMatchObject({ signOffWait: { weight: 50, judgement: { verdict: 'pass' } } });
+    });
+
+    it('refuses to promote a canary that got worse while the approvers decided: CanaryAnalysisFailed', async () => {
+      await approvedSignOff(f.store);
+      f.metrics.next = { candidate: slow(200, 120), baseline: slow(200, 30), source: 'fake' };
+
+      await expect(shiftTraffic(f.deps, stepPayload('Promote'))).rejects.toMatchObject({
+        name: 'CanaryAnalysisFailed',
+        message: expect.stringMatching(/^the canary during the sign-off wait judged worse than the stable version/),
+      });
+      expect(f.traffic.sets).toEqual([]);
+    });
+
+    it('has nothing to judge when no canary traffic ran during the sign-off (blue-green)', async () => {
+      await approvedSignOff(f.store);
+
+      await shiftTraffic(
+        f.deps,
+        stepPayload('Promote', { plan: testPlan({ strategy: 'blue-green', steps: [], stepCount: 0 }) }),
+      );
+
+      expect(f.metrics.windows).toEqual([]);
+    });
+  });
+
   describe('never changes traffic after the sign-off without a sign-off decided in golive', () => {
     const refusesPromote = async (message: RegExp) => {
       await expect(shiftTraffic(f.deps, stepPayload('Promote'))).rejects.toMatchObject({
