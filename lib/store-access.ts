@@ -138,9 +138,10 @@ export const FUNCTION_STORE_OPERATIONS: Record<string, readonly StoreOperation[]
     'listScratchLeft',
   ],
   'audit-export': ['listAudit', 'getLock'],
-  slack: [...STEP, ...DECIDE],
+  // Starts record who starts them (claimExecutionValue) before StartExecution.
+  slack: [...STEP, ...DECIDE, 'claimExecutionValue'],
   // The control API (lib/control-api.ts): starts check the lock; votes and aborts as the Slack app casts them.
-  control: [...STEP, ...DECIDE],
+  control: [...STEP, ...DECIDE, 'claimExecutionValue'],
 };
 
 const pattern = (key: Key) => (STORE_KEYS[key].endsWith('#') ? `${STORE_KEYS[key]}*` : STORE_KEYS[key]);

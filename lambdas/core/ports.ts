@@ -429,6 +429,11 @@ export interface Deps {
   callbacks: TaskCallbacks;
   executions: Executions;
   metrics: MetricsProvider;
+  /**
+   * Starts must carry a start record written by a front end that verified the requester (Slack, the
+   * control API): true on AWS, where anyone allowed StartExecution could claim any requester.
+   */
+  requireStartRecord?: boolean;
   now: () => Date;
   fetch: typeof fetch;
 }

@@ -266,6 +266,7 @@ describe('AWS deps from the environment', () => {
         'notifier',
         'now',
         'readiness',
+        'requireStartRecord',
         'store',
         'traffic',
       ].sort(),

@@ -15,6 +15,7 @@ import { validateRequest, type GoLiveRequest, type RolloutPlan } from '../reques
 import { hasRole, rolesFor, serviceConfig, type ActorVerification } from '../roles';
 import { requestAbort } from '../steps/abort';
 import { answerChecklist, castVote } from '../steps/approval';
+import { START_RECORD, type StartRecord } from '../steps/lock';
 import { READINESS_VALUE } from '../steps/readiness';
 import type { ReadinessReport } from '../readiness/evaluate';
 import { GoLiveClientError } from './errors';
@@ -251,6 +252,22 @@ export class GoLiveClient {
         return { executionArn, name, request, duplicate: true };
       }
       await this.refuseBusyService(request);
+      // Who starts it, as this client verified them: ValidateAndLock takes the requester from this
+      // record, never from the execution input, which anyone allowed StartExecution could write.
+      const intent: StartRecord = {
+        requestedBy: actor.user,
+        verifiedBy: actor.verifiedBy === 'system' ? 'local' : actor.verifiedBy,
+        at: this.ports.now().toISOString(),
+      };
+      if (!(await this.ports.store.claimExecutionValue(executionArn, START_RECORD, intent))) {
+        const existing = await this.ports.store.getExecutionValue<StartRecord>(executionArn, START_RECORD);
+        if (existing?.requestedBy !== intent.requestedBy) {
+          throw new GoLiveClientError(
+            'AlreadyStarting',
+            `${request.service} ${request.version} is already starting as ${name}: nothing new started (follow it: golive watch ${name})`,
+          );
+        }
+      }
       try {
         const started = await this.ports.sfn.send(
           new StartExecutionCommand({

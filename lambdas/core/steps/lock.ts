@@ -7,6 +7,32 @@ import type { StepPayload } from '../workflow/definition';
 import { isPlanned } from '../workflow/payload';
 import { runStep } from './step';
 
+/** Where the client (control API, Slack) records who starts an execution, before StartExecution. */
+export const START_RECORD = 'start';
+export interface StartRecord {
+  requestedBy: string;
+  verifiedBy: 'slack' | 'iam' | 'local';
+  at: string;
+}
+
+/**
+ * The request with the requester golive verified: the start record's, never the input's claim.
+ * Without a record (a raw StartExecution): refused where starts must be recorded (AWS), else the
+ * input's requester is kept but recorded as unverified (`local`), whatever the input claims.
+ */
+async function verifiedRequester(deps: Deps, executionId: string, request: GoLiveRequest): Promise<GoLiveRequest> {
+  const record = await deps.store.getExecutionValue<StartRecord>(executionId, START_RECORD);
+  if (record) return { ...request, requestedBy: record.requestedBy, verifiedBy: record.verifiedBy };
+  if (deps.requireStartRecord) {
+    throw new Unauthorized(
+      `${executionName(executionId)} was started outside golive (no start record: a raw StartExecution); ` +
+        'start go-lives through Slack or the control API (golive start), which verify who starts them',
+      { evidence: { claimed: { requestedBy: request.requestedBy, verifiedBy: request.verifiedBy } } },
+    );
+  }
+  return { ...request, verifiedBy: 'local' };
+}
+
 export interface AcquireResult {
   request: GoLiveRequest;
   plan: RolloutPlan;
@@ -21,7 +47,7 @@ export function acquire(deps: Deps, event: StepPayload<'ValidateAndLock'>): Prom
     event.state,
     'acquire',
     async () => {
-      const request = validateRequest(event.request, deps.config);
+      const request = await verifiedRequester(deps, event.executionId, validateRequest(event.request, deps.config));
       // Nothing is touched for someone who may not start this service's go-lives, whatever path started it.
       if (!hasRole(deps.config, request.service, 'releaseManagers', request.requestedBy)) {
         const { releaseManagers } = rolesFor(deps.config, request.service);

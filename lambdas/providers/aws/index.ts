@@ -64,6 +64,7 @@ export function createAwsDeps(config: GoLiveConfig, env: NodeJS.ProcessEnv = pro
           new m.AwsMetrics(config, new cw.CloudWatchClient(e.CLIENT_CONFIG), new lambda.LambdaClient(e.CLIENT_CONFIG)),
       ),
     ),
+    requireStartRecord: true,
     now: () => new Date(),
     fetch: (...args) => fetch(...args),
   };

@@ -1,4 +1,4 @@
-import { acquire, release } from '../../../lambdas/core/steps/lock';
+import { acquire, release, START_RECORD } from '../../../lambdas/core/steps/lock';
 import {
   EXECUTION_ID,
   fakeDeps,
@@ -65,6 +65,55 @@ describe('acquire (ValidateAndLock)', () => {
         request: { ...(event.request as object), requestedBy: 'U_DEMO_OWNER' },
       });
       expect(owner.request).toMatchObject({ requestedBy: 'U_DEMO_OWNER', verifiedBy: 'local' });
+    });
+  });
+
+  describe('takes the requester from the start record, never from the input', () => {
+    const forged = () => {
+      const event = stepPayload('ValidateAndLock');
+      return {
+        ...event,
+        request: { ...(event.request as object), requestedBy: 'U_RELEASE_MANAGER', verifiedBy: 'iam' },
+      };
+    };
+
+    it('refuses a raw StartExecution where starts must be recorded (AWS), whatever the input claims', async () => {
+      f.deps.requireStartRecord = true;
+
+      await expect(acquire(f.deps, forged())).rejects.toMatchObject({
+        name: 'Unauthorized',
+        message: expect.stringContaining('was started outside golive (no start record: a raw StartExecution)'),
+      });
+      expect(await f.store.getLock('demo')).toBeUndefined();
+      expect(f.traffic.calls).toEqual([]);
+    });
+
+    it('uses the recorded requester and verification over the claimed ones', async () => {
+      f.deps.requireStartRecord = true;
+      await f.store.putExecutionValue(EXECUTION_ID, START_RECORD, {
+        requestedBy: 'U_GUEST',
+        verifiedBy: 'slack',
+        at: NOW.toISOString(),
+      });
+
+      await expect(acquire(f.deps, forged())).rejects.toMatchObject({
+        name: 'Unauthorized',
+        message: expect.stringContaining('U_GUEST is not a release manager of demo'),
+      });
+
+      await f.store.putExecutionValue(EXECUTION_ID, START_RECORD, {
+        requestedBy: 'U_RELEASE_MANAGER',
+        verifiedBy: 'slack',
+        at: NOW.toISOString(),
+      });
+      expect((await acquire(f.deps, forged())).request).toMatchObject({
+        requestedBy: 'U_RELEASE_MANAGER',
+        verifiedBy: 'slack',
+      });
+    });
+
+    it('locally, records an unrecorded start as unverified, whatever the input claims', async () => {
+      expect((await acquire(f.deps, forged())).request).toMatchObject({ verifiedBy: 'local' });
     });
   });
 
