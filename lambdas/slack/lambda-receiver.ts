@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ReceiverEvent } from '@slack/bolt';
 import { LogLevel } from '@slack/bolt/dist/App';
 import AwsLambdaReceiver from '@slack/bolt/dist/receivers/AwsLambdaReceiver';
@@ -32,6 +33,31 @@ export interface SlackWorkEvent {
   goliveSlackWork: 1;
   /** The verified Slack request, parsed (a slash command's fields, or an interaction's payload). */
   body: Record<string, unknown>;
+  /** When the first leg handed it over (epoch ms): a work event older than WORK_MAX_AGE_MS is dropped. */
+  at: number;
+  /**
+   * HMAC-SHA256, keyed with the Slack signing secret, of `at` and the body: whoever may only invoke
+   * the function (lambda:InvokeFunction) cannot forge a request as any Slack user.
+   */
+  mac: string;
+}
+
+/** The async invocation's maximum event age (5 min, lib/slack-ingress.ts) plus clock skew. */
+export const WORK_MAX_AGE_MS = 6 * 60_000;
+
+export function workMac(signingSecret: string, at: number, body: Record<string, unknown>): string {
+  return createHmac('sha256', `golive-slack-work:${signingSecret}`)
+    .update(`${at}:${JSON.stringify(body)}`)
+    .digest('hex');
+}
+
+/** Why a work event is refused, or undefined: its MAC must match and it must be recent. */
+export function workEventProblem(signingSecret: string, event: SlackWorkEvent, now = Date.now()): string | undefined {
+  if (typeof event.at !== 'number' || typeof event.mac !== 'string') return 'no timestamp or MAC';
+  if (now - event.at > WORK_MAX_AGE_MS || event.at - now > 60_000) return 'too old, or from the future';
+  const expected = Buffer.from(workMac(signingSecret, event.at, event.body), 'hex');
+  const given = Buffer.from(event.mac, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected) ? undefined : 'MAC does not match';
 }
 
 /** Keys API Gateway puts in every proxy event (REST v1: requestContext, httpMethod; HTTP v2: requestContext, routeKey). */
@@ -132,7 +158,8 @@ export function createLambdaSlackHandler(ctx: SlackAppContext, options: SlackLam
     )) as ApiGatewayResult;
     if (work && result.statusCode === 200) {
       try {
-        await options.handOver({ goliveSlackWork: 1, body: work });
+        const at = Date.now();
+        await options.handOver({ goliveSlackWork: 1, body: work, at, mac: workMac(options.signingSecret, at, work) });
       } catch (err) {
         // Slack then tells the user the command or click failed, rather than an answer promising work that never runs.
         logError('golive: could not hand a Slack request over to its work', {
@@ -145,6 +172,12 @@ export function createLambdaSlackHandler(ctx: SlackAppContext, options: SlackLam
   }
 
   async function runWork(event: SlackWorkEvent): Promise<void> {
+    const problem = workEventProblem(options.signingSecret, event);
+    if (problem) {
+      // Not from this function's first leg: nothing in it is acted on.
+      logError('golive: refused a Slack work event', { problem });
+      return;
+    }
     const leg: Leg = { kind: 'work' };
     const received: ReceiverEvent = {
       body: event.body,

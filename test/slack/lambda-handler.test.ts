@@ -18,7 +18,12 @@ import {
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SECRET_CACHE_MS } from '../../lambdas/providers/aws/notifier';
-import type { ApiGatewayResult, SlackWorkEvent } from '../../lambdas/slack/lambda-receiver';
+import {
+  WORK_MAX_AGE_MS,
+  workMac,
+  type ApiGatewayResult,
+  type SlackWorkEvent,
+} from '../../lambdas/slack/lambda-receiver';
 import { awsError } from '../aws/helpers';
 import { REQUESTER, testConfig } from '../support/harness';
 import { commandBody, slackRequest } from './helpers';
@@ -159,7 +164,12 @@ describe('the Slack function on Lambda', () => {
       {
         FunctionName: FUNCTION_NAME,
         InvocationType: 'Event',
-        Payload: { goliveSlackWork: 1, body: Object.fromEntries(new URLSearchParams(body)) },
+        Payload: {
+          goliveSlackWork: 1,
+          body: Object.fromEntries(new URLSearchParams(body)),
+          at: expect.any(Number),
+          mac: expect.stringMatching(/^[0-9a-f]{64}$/),
+        },
       },
     ]);
 
@@ -208,11 +218,40 @@ describe('the Slack function on Lambda', () => {
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
-  describe('refuses work that arrives through API Gateway', () => {
-    const work = (): SlackWorkEvent => ({
-      goliveSlackWork: 1,
-      body: Object.fromEntries(new URLSearchParams(commandBody(REQUESTER, 'demo 2.0.0', 'trigger-forged'))),
+  describe('refuses a work event that did not come from its own first leg', () => {
+    const forgedBody = () =>
+      Object.fromEntries(new URLSearchParams(commandBody(REQUESTER, 'demo 2.0.0', 'trigger-invoked')));
+
+    it.each([
+      ['no MAC (someone allowed only lambda:InvokeFunction)', () => ({ goliveSlackWork: 1, body: forgedBody() })],
+      [
+        'a MAC made with another key',
+        () => {
+          const body = forgedBody();
+          return { goliveSlackWork: 1, body, at: Date.now(), mac: workMac('not-the-secret', Date.now(), body) };
+        },
+      ],
+      [
+        'a valid MAC, replayed after the event age',
+        () => {
+          const body = forgedBody();
+          const at = Date.now() - WORK_MAX_AGE_MS - 1000;
+          return { goliveSlackWork: 1, body, at, mac: workMac(signingSecret, at, body) };
+        },
+      ],
+    ])('%s: nothing is done', async (_, event) => {
+      await handler(event() as SlackWorkEvent, context);
+
+      expect(sfn.calls()).toHaveLength(0);
+      expect(lambdaApi.calls()).toHaveLength(0);
     });
+  });
+
+  describe('refuses work that arrives through API Gateway', () => {
+    const work = (): SlackWorkEvent => {
+      const body = Object.fromEntries(new URLSearchParams(commandBody(REQUESTER, 'demo 2.0.0', 'trigger-forged')));
+      return { goliveSlackWork: 1, body, at: Date.now(), mac: workMac(signingSecret, Date.now(), body) };
+    };
 
     it('as the body of an unsigned request', async () => {
       const answer = await handler(apiEvent(JSON.stringify(work()), { 'content-type': 'application/json' }), context);
