@@ -30,6 +30,8 @@ const analysisSchema = z
     alpha: z.number().gt(0).lt(1).default(DEFAULT_ANALYSIS_POLICY.alpha),
     /** 5xx-rate increase (absolute: 0.01 = one point) tolerated before a significant rise fails. */
     maxErrorRateIncrease: z.number().min(0).max(1).default(DEFAULT_ANALYSIS_POLICY.maxErrorRateIncrease),
+    /** A latency difference below this many ms passes whatever its ratio (a 0.01 ms vs 0 ms baseline is noise). */
+    minLatencyDeltaMs: z.number().min(0).default(DEFAULT_ANALYSIS_POLICY.minLatencyDeltaMs),
     latency: z
       .object({
         p50: latencyThreshold(
@@ -68,8 +70,8 @@ const identity = z
     principal: z
       .string()
       .regex(
-        /^arn:aws[a-z-]*:(iam::\d{12}:(user|role)\/.+|sts::\d{12}:assumed-role\/.+)$/,
-        'must be an IAM user or role ARN (arn:aws:iam::123456789012:role/ReleaseManagers) or an assumed-role session ARN',
+        /^arn:aws[a-z-]*:iam::\d{12}:(user|role)\/.+$/,
+        'must be an IAM user or role ARN (arn:aws:iam::123456789012:role/ReleaseManagers); not an assumed-role session ARN, whose session name the caller chooses',
       ),
     user: slackUserId,
   })

@@ -8,6 +8,9 @@ import { restoreBudgetFor, worstCaseRunSeconds, type RunTimings } from './workfl
 export const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
+/** Longest `notes` a request may carry. */
+export const MAX_NOTES = 2000;
+
 export interface GoLiveRequest {
   service: string;
   version: string;
@@ -70,6 +73,10 @@ export function validateRequest(raw: unknown, config: GoLiveConfig): GoLiveReque
   }
   if (input.notes !== undefined && typeof input.notes !== 'string') {
     throw new InvalidRequest('"notes" must be a string');
+  }
+  // Carried in every state's payload: a long one would end the execution with States.DataLimitExceeded.
+  if (typeof input.notes === 'string' && input.notes.length > MAX_NOTES) {
+    throw new InvalidRequest(`"notes" is ${input.notes.length} characters: keep it to ${MAX_NOTES} (link a ticket for more)`);
   }
   const verifiedBy = input.verifiedBy ?? 'local';
   if (verifiedBy !== 'slack' && verifiedBy !== 'iam' && verifiedBy !== 'local') {

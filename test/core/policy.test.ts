@@ -92,6 +92,14 @@ describe('request validation and rollout plan', () => {
     [{ service: 'demo', version: '1.0', requestedBy: 'U1' }, 'is not a semantic version'],
     [{ service: 'demo', version: '1.0.0', strategy: 'big-bang', requestedBy: 'U1' }, 'unknown strategy "big-bang"'],
     [{ service: 'demo', version: '1.0.0' }, '"requestedBy" is missing'],
+    [
+      { service: 'demo', version: '1.0.0', requestedBy: 'U1', notes: 'x'.repeat(2001) },
+      '"notes" is 2001 characters: keep it to 2000',
+    ],
+    [
+      { service: 'demo', version: '1.0.0', requestedBy: 'U1', verifiedBy: 'root' },
+      '"verifiedBy" must be slack, iam or local',
+    ],
   ])('refuses %j with InvalidRequest', (input, message) => {
     expect(() => validateRequest(input, config)).toThrow(
       expect.objectContaining({ name: 'InvalidRequest', message: expect.stringContaining(message) }),

@@ -69,6 +69,15 @@ describe('roles per service', () => {
     ).toThrow('services.demo.roles.approvers: lists 1 approver(s) but approval.minApprovals is 2');
   });
 
+  it('refuses an assumed-role session ARN: the caller chooses the session name', () => {
+    expect(() =>
+      parseConfig({
+        ...base,
+        identities: [{ principal: 'arn:aws:sts::123456789012:assumed-role/ReleaseManagers/alice', user: 'U_X' }],
+      }),
+    ).toThrow(/identities\.0\.principal: must be an IAM user or role ARN .*not an assumed-role session ARN/);
+  });
+
   it('refuses an identity that is not an IAM user or role ARN, and one listed twice', () => {
     expect(() =>
       parseConfig({ ...base, identities: [{ principal: 'arn:aws:iam::123456789012:group/admins', user: 'U_X' }] }),

@@ -31,6 +31,8 @@ export interface AnalysisPolicy {
   alpha: number;
   /** Error-rate increase (absolute, e.g. 0.01 = one point) tolerated before a significant rise fails. */
   maxErrorRateIncrease: number;
+  /** A latency difference smaller than this (ms) passes, whatever its ratio: 0.01 ms vs 0 is no regression. */
+  minLatencyDeltaMs: number;
   latency: Record<Percentile, LatencyThreshold>;
   /** `rollback`: a failing verdict rolls back with CanaryAnalysisFailed; `flag`: it is only shown. */
   onFail: 'rollback' | 'flag';
@@ -40,6 +42,7 @@ export const DEFAULT_ANALYSIS_POLICY: AnalysisPolicy = {
   minRequests: 50,
   alpha: 0.05,
   maxErrorRateIncrease: 0.01,
+  minLatencyDeltaMs: 5,
   latency: {
     p50: { maxRatio: 1.5, marginalRatio: 1.2 },
     p95: { maxRatio: 1.5, marginalRatio: 1.2 },
@@ -135,9 +138,22 @@ function judgeLatency(
       verdict: 'inconclusive',
       reason: `no ${p} latency measured`,
     };
-  const ratio = b > 0 ? c / b : c > 0 ? Infinity : 1;
-  const base = { metric, candidate: round(c, 1), baseline: round(b, 1), ratio: round(ratio, 3) };
-  const said = `${p} ${round(c, 1)} ms vs ${round(b, 1)} ms (×${round(ratio, 2)})`;
+  // Below the floor the difference is noise (and a zero baseline makes any ratio infinite).
+  const ratio = c - b < policy.minLatencyDeltaMs ? Math.min(b > 0 ? c / b : 1, 1) : b > 0 ? c / b : Infinity;
+  const base = {
+    metric,
+    candidate: round(c, 1),
+    baseline: round(b, 1),
+    ...(Number.isFinite(ratio) ? { ratio: round(ratio, 3) } : {}),
+  };
+  const said = `${p} ${round(c, 1)} ms vs ${round(b, 1)} ms (${Number.isFinite(ratio) ? `×${round(ratio, 2)}` : 'from 0'})`;
+  if (c - b < policy.minLatencyDeltaMs)
+    return {
+      ...base,
+      test: raw ? 'mann-whitney' : 'ratio',
+      verdict: 'pass',
+      reason: `${said}: within ${policy.minLatencyDeltaMs} ms`,
+    };
   if (raw) {
     // Where the samples exist, a rank test says whether the candidate is slower at all.
     const pValue = round(rankTest ? rankTest() : mannWhitneyU(candidate.latencyMs!, baseline.latencyMs!).pGreater, 6);
@@ -171,7 +187,8 @@ function judgeLatency(
  */
 export function judgeCanary(candidate: SlotMetrics, baseline: SlotMetrics, policy: AnalysisPolicy): CanaryJudgement {
   const requests = { candidate: candidate.requests, baseline: baseline.requests };
-  if (candidate.requests < policy.minRequests || baseline.requests < policy.minRequests) {
+  // `!(x >= min)`: NaN or a missing count is too few, never enough.
+  if (!(candidate.requests >= policy.minRequests) || !(baseline.requests >= policy.minRequests)) {
     const reason = `too few requests to judge: candidate ${candidate.requests}, baseline ${baseline.requests} (at least ${policy.minRequests} each)`;
     return {
       verdict: 'inconclusive',

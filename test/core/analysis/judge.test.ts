@@ -85,6 +85,37 @@ describe('judgeCanary', () => {
     expect(judgement.verdict).toBe('fail');
   });
 
+  it('passes a latency difference below the floor, even against a zero baseline (no infinite ratio)', () => {
+    const zeros = (n: number, tail: number[] = []): SlotMetrics => ({
+      requests: n,
+      errors: 0,
+      latencyMs: [...Array.from({ length: n - tail.length }, () => 0), ...tail],
+    });
+
+    const raw = judgeCanary(zeros(60, [0.01, 0.01, 0.01, 0.01, 0.01]), zeros(60), policy);
+    expect(raw.verdict).toBe('pass');
+    expect(raw.metrics.slice(1).every((m) => m.verdict === 'pass' && m.reason.endsWith('within 5 ms'))).toBe(true);
+
+    const aws = judgeCanary(
+      { requests: 500, errors: 0, p50: 3, p95: 4, p99: 4 },
+      { requests: 500, errors: 0, p50: 0, p95: 0, p99: 0 },
+      policy,
+    );
+    expect(aws.verdict).toBe('pass');
+    // Beyond the floor against zero: failed, said as "from 0", no Infinity written anywhere.
+    const slow = judgeCanary(
+      { requests: 500, errors: 0, p50: 30, p95: 40, p99: 50 },
+      { requests: 500, errors: 0, p50: 0, p95: 0, p99: 0 },
+      policy,
+    );
+    expect(slow.metrics[1]).toMatchObject({ verdict: 'fail', reason: 'p50 30 ms vs 0 ms (from 0): above ×1.5' });
+    expect(slow.metrics[1]).not.toHaveProperty('ratio');
+  });
+
+  it('is inconclusive, never pass, when a count is missing or not a number', () => {
+    expect(judgeCanary({ requests: Number.NaN, errors: 0 }, slot(800, 0, 40), policy).verdict).toBe('inconclusive');
+  });
+
   it('is marginal when CloudWatch has no percentile for a metric', () => {
     const judgement = judgeCanary({ requests: 500, errors: 0 }, { requests: 500, errors: 0 }, policy);
 
