@@ -336,8 +336,12 @@ export class GoLiveOrchestrator extends Construct {
     }
     // The alarm handler fails waiting bakes (SendTaskFailure); the janitor may close the callback
     // tasks an aborted or timed-out execution left behind.
-    this.stateMachine.grantTaskResponse(functions['alarm-handler']);
-    this.stateMachine.grantTaskResponse(functions.janitor);
+    // SendTaskFailure only: a SendTaskSuccess on a bake's token would end the bake early as passed.
+    for (const fn of [functions['alarm-handler'], functions.janitor]) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['states:SendTaskFailure'], resources: [this.stateMachine.stateMachineArn] }),
+      );
+    }
 
     this.slack = new SlackIngress(this, 'Slack', {
       stateMachine: this.stateMachine,

@@ -387,6 +387,12 @@ async function prepareAnswers(
   answers: ChecklistAnswers,
   at: string,
 ): Promise<PreparedAnswers | { refused: string } | undefined> {
+  // The requester vouching for their own go-live's checklist is self-approval by another name.
+  if (by === record.requestedBy && !record.allowSelfApproval && (answers.attest?.length || answers.waive?.length)) {
+    return {
+      refused: `${by} requested this go-live and cannot attest or waive its checklist items (allowSelfApproval is off)`,
+    };
+  }
   const report = await deps.store.getExecutionValue<ReadinessReport>(record.executionId, READINESS_VALUE);
   if (!report) {
     return answers.attest?.length || answers.waive?.length

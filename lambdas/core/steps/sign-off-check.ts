@@ -58,6 +58,14 @@ export async function verifySignOff(
   const readiness = await deps.store.getExecutionValue<ReadinessReport>(executionId, READINESS_VALUE);
   const open = readiness?.items.filter((i) => i.level === 'required' && i.status === 'to-attest') ?? [];
   if (open.length > 0) return refuse(`required item(s) still unattested: ${open.map((i) => i.id).join(', ')}`);
+  // Answered at the sign-off by the requester themselves: not a second pair of eyes.
+  const own = selfAllowed
+    ? []
+    : (readiness?.items ?? []).filter(
+        (i) => i.attestation?.by === request.requestedBy || i.waiver?.by === request.requestedBy,
+      );
+  if (own.length > 0)
+    return refuse(`item(s) attested or waived by the requester themselves: ${own.map((i) => i.id).join(', ')}`);
   return { approvalId: record.approvalId, openedAt: record.createdAt, approvedBy, required };
 }
 

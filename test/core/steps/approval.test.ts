@@ -1,5 +1,5 @@
 import type { ApprovalRecord } from '../../../lambdas/core/ports';
-import { castVote, requestApproval } from '../../../lambdas/core/steps/approval';
+import { answerChecklist, castVote, requestApproval } from '../../../lambdas/core/steps/approval';
 import { EXECUTION_ID, fakeDeps, NOW, stepPayload, type FakeDeps } from '../../support/fake-deps';
 import { testPlan } from '../../support/payloads';
 
@@ -187,6 +187,20 @@ describe('castVote', () => {
 
     expect(outcome.kind).toBe('refused');
     expect([f.callbacks.succeeded, f.callbacks.failed]).toEqual([[], []]);
+  });
+
+  it('refuses the requester attesting or waiving their own go-live’s checklist, without voting', async () => {
+    await requested();
+
+    const outcome = await answerChecklist(f.deps, { executionId: EXECUTION_ID }, 'U_RELEASE_MANAGER', {
+      attest: ['all'],
+    });
+
+    expect(outcome).toEqual({
+      kind: 'refused',
+      message:
+        'U_RELEASE_MANAGER requested this go-live and cannot attest or waive its checklist items (allowSelfApproval is off)',
+    });
   });
 
   it('answers that nothing changed, auditing no decision, when the task had already timed out', async () => {

@@ -135,6 +135,22 @@ describe('shiftTraffic (ShiftTraffic, Promote)', () => {
       await refusesPromote(/required item\(s\) still unattested: release-tagged/);
     });
 
+    it('a checklist item the requester attested or waived for their own go-live', async () => {
+      await approvedSignOff(f.store);
+      await f.store.putExecutionValue(EXECUTION_ID, 'readiness', {
+        items: [
+          {
+            id: 'release-tagged',
+            level: 'required',
+            status: 'waived',
+            waiver: { by: 'U_RELEASE_MANAGER', reason: 'trust me', at: NOW.toISOString() },
+          },
+        ],
+      });
+
+      await refusesPromote(/item\(s\) attested or waived by the requester themselves: release-tagged/);
+    });
+
     it('a canary step after a before-traffic sign-off is checked too; before the sign-off it is not', async () => {
       const before = stepPayload('ShiftTraffic', { weight: 10, plan: testPlan({ signOff: 'before-traffic' }) });
       await expect(shiftTraffic(f.deps, before)).rejects.toMatchObject({ name: 'Unauthorized' });
