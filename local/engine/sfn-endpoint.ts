@@ -62,6 +62,20 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
 
 async function handle(engine: LocalEngine, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomUUID();
+  // Only golive's CLI and SDK clients on this machine: no web page (Origin), no DNS rebinding (Host).
+  const port = req.socket.localPort;
+  const host = (req.headers.host ?? '').toLowerCase();
+  if (req.headers.origin !== undefined || (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)) {
+    req.resume();
+    sendError(
+      res,
+      403,
+      'AccessDeniedException',
+      `the local Step Functions endpoint answers SDK clients on 127.0.0.1:${port} only, not web pages or other host names`,
+      requestId,
+    );
+    return;
+  }
   if (req.method !== 'POST') {
     sendError(res, 404, 'UnknownOperationException', 'Only POST / is served (AWS JSON 1.0 protocol)', requestId);
     return;

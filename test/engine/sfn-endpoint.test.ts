@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   DescribeExecutionCommand,
@@ -99,6 +99,35 @@ describe('Step Functions endpoint through @aws-sdk/client-sfn', () => {
   it('serves the ephemeral port on 127.0.0.1', () => {
     expect(endpoint.port).toBeGreaterThan(0);
     expect(endpoint.url).toBe(`http://127.0.0.1:${endpoint.port}`);
+  });
+
+  it('answers no web page (Origin) and no other host name (DNS rebinding), only SDK clients on 127.0.0.1', async () => {
+    const post = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: endpoint.port,
+            method: 'POST',
+            path: '/',
+            headers: {
+              'content-type': 'application/x-amz-json-1.0',
+              'x-amz-target': 'AWSStepFunctions.ListStateMachines',
+              ...headers,
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end('{}');
+      });
+
+    expect(await post({ origin: 'http://attacker.example' })).toBe(403);
+    expect(await post({ host: `attacker.example:${endpoint.port}` })).toBe(403);
+    expect(await post({})).toBe(200);
   });
 
   it('starts, describes and lists executions with Date fields', async () => {
