@@ -339,7 +339,10 @@ export class GoLiveOrchestrator extends Construct {
     // SendTaskFailure only: a SendTaskSuccess on a bake's token would end the bake early as passed.
     for (const fn of [functions['alarm-handler'], functions.janitor]) {
       fn.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['states:SendTaskFailure'], resources: [this.stateMachine.stateMachineArn] }),
+        new iam.PolicyStatement({
+          actions: ['states:SendTaskFailure'],
+          resources: [this.stateMachine.stateMachineArn],
+        }),
       );
     }
 

@@ -76,7 +76,9 @@ export function validateRequest(raw: unknown, config: GoLiveConfig): GoLiveReque
   }
   // Carried in every state's payload: a long one would end the execution with States.DataLimitExceeded.
   if (typeof input.notes === 'string' && input.notes.length > MAX_NOTES) {
-    throw new InvalidRequest(`"notes" is ${input.notes.length} characters: keep it to ${MAX_NOTES} (link a ticket for more)`);
+    throw new InvalidRequest(
+      `"notes" is ${input.notes.length} characters: keep it to ${MAX_NOTES} (link a ticket for more)`,
+    );
   }
   const verifiedBy = input.verifiedBy ?? 'local';
   if (verifiedBy !== 'slack' && verifiedBy !== 'iam' && verifiedBy !== 'local') {
