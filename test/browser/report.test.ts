@@ -1,21 +1,96 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { main, type Io } from '../../bin/cli/main';
+import { renderHtml } from '../../lambdas/core/report/html';
+import { buildAuditReport, type AuditReport } from '../../lambdas/core/report/report';
 import { castVote } from '../../lambdas/core/steps/approval';
+import { startTrafficGenerator } from '../../local/demo';
+import { CANARY_ARN, canaryTrail } from '../audit/canary-trail';
 import { keepScreenshot, launchChromium } from '../support/browser';
 import { APPROVER, REPO_ROOT, startHarness, type Harness } from '../support/harness';
 
-/** Exports an execution's HTML report through the CLI, as an auditor would. */
-async function exportHtml(h: Harness, executionArn: string, file: string): Promise<string> {
+/** Exports an execution's report (HTML by default) through the CLI, as an auditor would. */
+async function exportHtml(h: Harness, executionArn: string, file: string, format = 'html'): Promise<string> {
   const lines: string[] = [];
   const io: Io = { out: (l) => lines.push(l), err: (l) => lines.push(l), isTTY: false };
   const args = ['--endpoint', h.rt.endpointUrl, '--home', h.home, '--config', join(REPO_ROOT, 'golive.config.yaml')];
-  const code = await main(['audit', 'export', executionArn, '--format', 'html', '--out', file, ...args], io);
+  const code = await main(['audit', 'export', executionArn, '--format', format, '--out', file, ...args], io);
   if (code !== 0) throw new Error(`golive audit export failed (${code}): ${lines.join('\n')}`);
   return file;
+}
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+const overlap = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const inside = (inner: Box, outer: Box) =>
+  inner.x >= outer.x &&
+  inner.y >= outer.y &&
+  inner.x + inner.width <= outer.x + outer.width &&
+  inner.y + inner.height <= outer.y + outer.height;
+
+/** The canary chart's geometry in its own units (getBBox, as laid out by Chromium): what is drawn where. */
+async function chartGeometry(chart: Locator): Promise<{
+  viewBox: Box;
+  legend: Box;
+  axes: Box[];
+  texts: { text: string; box: Box }[];
+  marks: { verdict: string; badge: Box; text: Box }[];
+}> {
+  // The DOM as far as this reads it (the project compiles without the DOM library).
+  interface SvgElement {
+    getBBox(): Box;
+    querySelector(selector: string): SvgElement | null;
+    querySelectorAll(selector: string): Iterable<SvgElement>;
+    getAttribute(name: string): string | null;
+    textContent: string | null;
+    viewBox: { baseVal: Box };
+  }
+  return chart.evaluate((node) => {
+    const svg = node as unknown as SvgElement;
+    const box = (e: SvgElement) => {
+      const b = e.getBBox();
+      return { x: b.x, y: b.y, width: b.width, height: b.height };
+    };
+    const all = (selector: string) => Array.from(svg.querySelectorAll(selector));
+    const vb = svg.viewBox.baseVal;
+    return {
+      viewBox: { x: vb.x, y: vb.y, width: vb.width, height: vb.height },
+      legend: box(svg.querySelector('[data-testid="canary-legend"]')!),
+      axes: all('[data-testid="canary-axis"]').map(box),
+      texts: all('text').map((t) => ({ text: t.textContent ?? '', box: box(t) })),
+      marks: all('[data-testid="canary-verdict"]').map((g) => ({
+        verdict: g.getAttribute('data-verdict') ?? '',
+        badge: box(g.querySelector('rect')!),
+        text: box(g.querySelector('text')!),
+      })),
+    };
+  });
+}
+
+/** The canary chart drawn readably: legend inside the viewBox and clear of the axes, no label cut off or over another. */
+async function expectReadableCanaryChart(chart: Locator): Promise<void> {
+  const g = await chartGeometry(chart);
+  expect(inside(g.legend, g.viewBox)).toBe(true);
+  expect(g.axes).toHaveLength(2);
+  for (const axis of g.axes) expect(overlap(g.legend, { ...axis, height: Math.max(axis.height, 1) })).toBe(false);
+  for (const t of g.texts)
+    expect({ text: t.text, inside: inside(t.box, g.viewBox) }).toEqual({ text: t.text, inside: true });
+  g.texts.forEach((a, i) =>
+    g.texts
+      .slice(i + 1)
+      .forEach((b) =>
+        expect({ a: a.text, b: b.text, overlap: overlap(a.box, b.box) }).toMatchObject({ overlap: false }),
+      ),
+  );
+  for (const m of g.marks) expect(inside(m.text, m.badge)).toBe(true);
 }
 
 describe('HTML audit report in headless Chromium', () => {
@@ -24,6 +99,9 @@ describe('HTML audit report in headless Chromium', () => {
   let dir: string;
   let approvedReport: string;
   let rolledBackReport: string;
+  let slowReport: string;
+  let slowJson: AuditReport;
+  let trailReport: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'golive-report-'));
@@ -52,6 +130,30 @@ describe('HTML audit report in headless Chromium', () => {
     await h.finished(rolledBack);
     h.rt.faults.clear();
     rolledBackReport = await exportHtml(h, rolledBack, join(dir, 'rolled-back.html'));
+
+    // Real traffic; the candidate answers 150 ms slower from the second canary step: the analysis rolls it back.
+    const target = h.rt.targets.get('demo')!;
+    const candidate = target[target.router.weights().blue === 100 ? 'green' : 'blue'];
+    let shifts = 0;
+    h.rt.onTask('ShiftTraffic', () => {
+      if (++shifts === 2) candidate.setFaults({ latencyMs: 150 });
+    });
+    const traffic = startTrafficGenerator(target.router.url, {
+      ratePerSecond: 80,
+      paths: ['/api/orders'],
+    });
+    const slow = await h.start({ version: '2.0.2' }, `report-slow-${Date.now()}`);
+    await h.finished(slow);
+    await traffic.stop();
+    candidate.setFaults({ latencyMs: 0 });
+    slowReport = await exportHtml(h, slow, join(dir, 'slow.html'));
+    slowJson = JSON.parse(
+      readFileSync(await exportHtml(h, slow, join(dir, 'slow.json'), 'json'), 'utf8'),
+    ) as AuditReport;
+
+    // Four steps, one of each verdict: the widest chart.
+    trailReport = join(dir, 'canary-trail.html');
+    writeFileSync(trailReport, renderHtml(buildAuditReport({ executionArn: CANARY_ARN, records: canaryTrail() })));
   });
   afterAll(async () => {
     await Promise.all([browser?.close(), h?.close()]);
@@ -143,6 +245,68 @@ describe('HTML audit report in headless Chromium', () => {
         .filter({ has: page.locator('td:first-child', { hasText: /^Bake$/ }) });
       await expectText(bake, /failed.*AlarmTriggered/s);
       expect(await page.getByTestId('approval').textContent()).toContain('No sign-off was requested');
+    });
+  });
+
+  it('charts the canary analysis of a slow candidate: each step candidate vs baseline, the verdicts, the reasons', async () => {
+    await open(slowReport, 'canary-slow', async (page) => {
+      const chart = page.getByTestId('canary-chart');
+      await chart.scrollIntoViewIfNeeded();
+      const shot = await chart.screenshot();
+
+      expect(slowJson.canary.length).toBeGreaterThanOrEqual(1);
+      expect(slowJson.canary.at(-1)).toMatchObject({ verdict: 'fail', outcome: 'failed' });
+      expect(await chart.isVisible()).toBe(true);
+      expect(shot.length).toBeGreaterThan(5_000);
+      await expectReadableCanaryChart(chart);
+      // Each step's verdict is marked under its group in both panels, and reads as the JSON says.
+      for (const c of slowJson.canary) {
+        const marks = chart.locator(`[data-testid="canary-verdict"][data-step="${c.step}"]`);
+        expect(await marks.count()).toBe(2);
+        for (const mark of await marks.all()) {
+          expect(await mark.isVisible()).toBe(true);
+          expect(await mark.textContent()).toBe(`${c.verdict}${c.score === null ? '' : ` ${c.score}`}`);
+        }
+      }
+      const failed = page.locator(`[data-testid="canary-step"][data-step="${slowJson.canary.at(-1)!.step}"]`);
+      await expectText(failed, /fail\s+score \d+ — rolled back \(CanaryAnalysisFailed\)/);
+      for (const m of slowJson.canary.at(-1)!.metrics) {
+        const row = failed.locator(`[data-testid="canary-metric"][data-metric="${m.metric}"]`);
+        expect(await row.isVisible()).toBe(true);
+        await expectText(row, new RegExp(`${m.verdict}\\s+${m.reason.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+      }
+      await expectText(page.getByTestId('rollback'), /rollback succeeded.*CanaryAnalysisFailed/s);
+    });
+  });
+
+  it('keeps a four-step chart readable and the judgement in print: every verdict shown, nothing folded away', async () => {
+    await open(trailReport, 'canary-trail', async (page) => {
+      const chart = page.getByTestId('canary-chart');
+      await expectReadableCanaryChart(chart);
+      const marks = await chart.getByTestId('canary-verdict').allTextContents();
+      expect(marks).toEqual([
+        'inconclusive',
+        'pass 100',
+        'marginal 88',
+        'fail 13',
+        'inconclusive',
+        'pass 100',
+        'marginal 88',
+        'fail 13',
+      ]);
+      const legend = chart.getByTestId('canary-legend');
+      expect(await legend.isVisible()).toBe(true);
+      expect(await legend.textContent()).toMatch(/^candidate \(green\)baseline \(blue, stable\)/);
+
+      await page.emulateMedia({ media: 'print' });
+      expect(await chart.isVisible()).toBe(true);
+      const rows = page.getByTestId('canary-metric');
+      expect(await rows.count()).toBe(13);
+      for (const row of await rows.all()) expect(await row.isVisible()).toBe(true);
+      await expectText(
+        page.locator('[data-testid="canary-step"][data-step="4"] [data-metric="error-rate"]'),
+        /5xx error rate\s+10%\s+0.5%\s+two-proportion z\s+p < 0.000001\s+fail\s+5xx rate 10% vs 0.5%/,
+      );
     });
   });
 });
