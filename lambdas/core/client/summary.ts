@@ -139,43 +139,64 @@ export function checklistLines(report: ReadinessReport): ChecklistLine[] {
   }));
 }
 
-/** The canary lines of the AnalyzeCanary records of an audit trail (their evidence is the analysis). */
-export function canaryLines(records: Pick<AuditRecord, 'step' | 'evidence'>[]): CanaryStepLine[] {
-  const analyses: { phase: CanaryStepLine['phase']; analysis: CanaryAnalysis }[] = [];
-  for (const r of records) {
-    const evidence = r.evidence as (CanaryAnalysis & { signOffWait?: CanaryAnalysis }) | undefined;
+/** A canary judgement an audit trail holds: the record, which phase it judged, and the analysis. */
+export interface CanaryAnalysisRecord<R> {
+  record: R;
+  phase: CanaryStepLine['phase'];
+  analysis: CanaryAnalysis;
+}
+
+/**
+ * The canary judgements of an audit trail, in order: each AnalyzeCanary's (its evidence is the
+ * analysis), and the sign-off wait's that Promote judged first (its evidence, or the failure's when
+ * it refused to promote).
+ */
+export function canaryAnalyses<R extends Pick<AuditRecord, 'step' | 'evidence'>>(
+  records: R[],
+): CanaryAnalysisRecord<R>[] {
+  const analyses: CanaryAnalysisRecord<R>[] = [];
+  for (const record of records) {
+    const evidence = record.evidence as (CanaryAnalysis & { signOffWait?: CanaryAnalysis }) | undefined;
     if (!evidence || typeof evidence !== 'object') continue;
-    if (r.step === 'AnalyzeCanary') analyses.push({ phase: 'bake', analysis: evidence });
-    // Promote judges the sign-off wait first (its evidence, or the failure's when it refused to promote).
-    if (r.step === 'Promote') {
+    if (record.step === 'AnalyzeCanary') analyses.push({ record, phase: 'bake', analysis: evidence });
+    if (record.step === 'Promote') {
       const wait = evidence.signOffWait ?? (evidence.judgement ? evidence : undefined);
-      if (wait) analyses.push({ phase: 'sign-off wait', analysis: wait });
+      if (wait) analyses.push({ record, phase: 'sign-off wait', analysis: wait });
     }
   }
-  return analyses
-    .filter(({ analysis: a }) => a.judgement && a.measurement)
-    .map(({ phase, analysis: a }) => {
-      const metric = (name: string) => a.judgement.metrics.find((m) => m.metric === name);
-      const errors = metric('error-rate');
-      const p99 = metric('latency-p99');
-      return {
-        phase,
-        weight: a.weight,
-        verdict: a.judgement.verdict,
-        score: a.judgement.score,
-        requests: a.judgement.requests,
-        errorRate: { candidate: errors?.candidate ?? null, baseline: errors?.baseline ?? null },
-        p99Ms: { candidate: p99?.candidate ?? null, baseline: p99?.baseline ?? null },
-        flagged: Boolean(a.flagged),
-        figures: {
-          candidate: a.measurement.candidate,
-          baseline: a.measurement.baseline,
-          from: a.from,
-          to: a.to,
-          source: a.measurement.source,
-        },
-      };
-    });
+  return analyses.filter(({ analysis: a }) => a.judgement && a.measurement);
+}
+
+/** One judgement as the status, Slack and the report show it. */
+export function canaryLine({
+  phase,
+  analysis: a,
+}: Pick<CanaryAnalysisRecord<unknown>, 'phase' | 'analysis'>): CanaryStepLine {
+  const metric = (name: string) => a.judgement.metrics.find((m) => m.metric === name);
+  const errors = metric('error-rate');
+  const p99 = metric('latency-p99');
+  return {
+    phase,
+    weight: a.weight,
+    verdict: a.judgement.verdict,
+    score: a.judgement.score,
+    requests: a.judgement.requests,
+    errorRate: { candidate: errors?.candidate ?? null, baseline: errors?.baseline ?? null },
+    p99Ms: { candidate: p99?.candidate ?? null, baseline: p99?.baseline ?? null },
+    flagged: Boolean(a.flagged),
+    figures: {
+      candidate: a.measurement.candidate,
+      baseline: a.measurement.baseline,
+      from: a.from,
+      to: a.to,
+      source: a.measurement.source,
+    },
+  };
+}
+
+/** The canary lines of an audit trail: each bake's judgement, then the sign-off wait's. */
+export function canaryLines(records: Pick<AuditRecord, 'step' | 'evidence'>[]): CanaryStepLine[] {
+  return canaryAnalyses(records).map(canaryLine);
 }
 
 /** The execution input as far as it parses (a malformed one ends as InvalidRequest; show what there is). */
