@@ -9,10 +9,11 @@ export const CANARY_ARN = 'arn:aws:states:us-east-1:000000000000:execution:goliv
 const samples = (n: number, plus = 0) => Array.from({ length: n }, (_, i) => 20 + (i % 10) + plus);
 
 /**
- * What AnalyzeCanary measured at each step of a canary go-live, judged by the real judgement under
- * the default policy: thin traffic (inconclusive), a candidate as fast as the stable version with
- * raw samples (pass), a p99 ×1.5 from CloudWatch-style aggregates (marginal), then a candidate
- * erroring and slow (fail, rolled back with CanaryAnalysisFailed).
+ * What each judgement of a canary go-live measured, judged by the real judgement under the default
+ * policy. Three bakes (AnalyzeCanary): thin traffic (inconclusive), a candidate as fast as the
+ * stable version with raw samples (pass), a p99 ×1.5 from CloudWatch-style aggregates (marginal).
+ * Then the sign-off wait, judged by Promote: the candidate erroring and slow (fail, rolled back
+ * with CanaryAnalysisFailed).
  */
 export const CANARY_STEPS: { weight: number; candidate: SlotMetrics; baseline: SlotMetrics; source: string }[] = [
   {
@@ -28,7 +29,7 @@ export const CANARY_STEPS: { weight: number; candidate: SlotMetrics; baseline: S
     source: 'local router samples',
   },
   {
-    weight: 25,
+    weight: 50,
     candidate: { requests: 300, errors: 1, p50: 21, p95: 48, p99: 150 },
     baseline: { requests: 900, errors: 3, p50: 20, p95: 45, p99: 100 },
     source: 'CloudWatch: ALB target groups',
@@ -55,8 +56,12 @@ export function canaryAnalysis(step: (typeof CANARY_STEPS)[number], index: numbe
   };
 }
 
-/** The audit trail of a canary go-live whose fourth step was judged worse and rolled back. */
-export function canaryTrail(): AuditRecord[] {
+/**
+ * The audit trail of a canary go-live: three bakes judged, the sign-off approved, then Promote
+ * judging the sign-off wait: `refused` (the default) fails it and rolls back; `promoted` judges
+ * the wait like the last bake (marginal) and promotes.
+ */
+export function canaryTrail(promote: 'refused' | 'promoted' = 'refused'): AuditRecord[] {
   const entry = (step: string, at: string, extra: Partial<AuditEntry> = {}): AuditEntry => ({
     executionId: CANARY_ARN,
     service: 'demo',
@@ -77,30 +82,52 @@ export function canaryTrail(): AuditRecord[] {
       },
     }),
   ];
-  CANARY_STEPS.forEach((step, i) => {
+  CANARY_STEPS.slice(0, 3).forEach((step, i) => {
     entries.push(
       entry('ShiftTraffic', `2026-03-02T10:0${i}:00.000Z`, {
         evidence: { weights: { blue: 100 - step.weight, green: step.weight } },
       }),
     );
     const analysis = canaryAnalysis(step, i);
-    const failed = analysis.judgement.verdict === 'fail';
     entries.push(
       entry('AnalyzeCanary', `2026-03-02T10:0${i}:31.000Z`, {
-        outcome: failed ? 'failed' : 'succeeded',
-        summary: failed
-          ? `CanaryAnalysisFailed: canary at ${step.weight}% judged worse than the stable version`
-          : `canary at ${step.weight}%: ${analysis.judgement.verdict}`,
+        summary: `canary at ${step.weight}%: ${analysis.judgement.verdict}`,
         evidence: analysis,
       }),
     );
   });
   entries.push(
-    entry('Rollback', '2026-03-02T10:04:00.000Z', {
-      evidence: { error: { Error: 'CanaryAnalysisFailed' }, weights: { blue: 100, green: 0 } },
+    entry('SignOff', '2026-03-02T10:05:00.000Z', {
+      action: 'approved',
+      actor: 'U_APPROVER_ANA',
+      outcome: 'info',
+      summary: 'approved by U_APPROVER_ANA',
     }),
-    entry('NotifyRollback', '2026-03-02T10:04:01.000Z'),
   );
+  if (promote === 'promoted') {
+    const wait = canaryAnalysis(CANARY_STEPS[2], 3);
+    entries.push(
+      entry('Promote', '2026-03-02T10:05:01.000Z', {
+        action: 'promote',
+        summary: `green (3.1.0) now takes 100% of traffic; the canary during the sign-off wait: ${wait.judgement.verdict}`,
+        evidence: { weights: { blue: 0, green: 100 }, signOffWait: wait },
+      }),
+      entry('NotifySuccess', '2026-03-02T10:05:02.000Z'),
+    );
+  } else {
+    entries.push(
+      entry('Promote', '2026-03-02T10:05:01.000Z', {
+        action: 'promote',
+        outcome: 'failed',
+        summary: 'CanaryAnalysisFailed: the canary during the sign-off wait judged worse than the stable version',
+        evidence: canaryAnalysis(CANARY_STEPS[3], 3),
+      }),
+      entry('Rollback', '2026-03-02T10:05:02.000Z', {
+        evidence: { error: { Error: 'CanaryAnalysisFailed' }, weights: { blue: 100, green: 0 } },
+      }),
+      entry('NotifyRollback', '2026-03-02T10:05:03.000Z'),
+    );
+  }
   const records: AuditRecord[] = [];
   for (const e of entries) records.push(chainRecord(e, records.length + 1, records.at(-1)?.hash ?? GENESIS_HASH));
   return records;

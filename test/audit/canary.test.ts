@@ -27,36 +27,36 @@ function canarySection(html: string): { section: string; steps: Map<string, stri
 describe('audit report of a canary go-live: each step judged, candidate against baseline', () => {
   const records = canaryTrail();
   const report = buildAuditReport({ executionArn: CANARY_ARN, records, now: new Date('2026-03-02T11:00:00Z') });
-  const analyses = records.filter((r) => r.step === 'AnalyzeCanary');
+  const judged = records.filter((r) => r.step === 'AnalyzeCanary' || r.step === 'Promote');
 
-  it('has one canary entry per analysed step: the status line, the raw figures, every metric and its reason', () => {
-    expect(report.canary.map((c) => [c.step, c.weight, c.verdict, c.outcome])).toEqual([
-      [1, 5, 'inconclusive', 'succeeded'],
-      [2, 10, 'pass', 'succeeded'],
-      [3, 25, 'marginal', 'succeeded'],
-      [4, 50, 'fail', 'failed'],
+  it('has one canary entry per judgement: the status line, the raw figures, every metric and its reason', () => {
+    expect(report.canary.map((c) => [c.step, c.phase, c.weight, c.verdict, c.outcome])).toEqual([
+      [1, 'bake', 5, 'inconclusive', 'succeeded'],
+      [2, 'bake', 10, 'pass', 'succeeded'],
+      [3, 'bake', 50, 'marginal', 'succeeded'],
+      [4, 'sign-off wait', 50, 'fail', 'failed'],
     ]);
     // The same line golive status and the Slack sign-off show, from the same records.
     const lines = canaryLines(records);
+    expect(lines).toHaveLength(4);
     report.canary.forEach((c, i) => {
-      const analysis = analyses[i].evidence as CanaryAnalysis;
+      const analysis = judged[i].evidence as CanaryAnalysis;
       expect(c).toEqual({
         ...lines[i],
         step: i + 1,
-        at: analyses[i].at,
-        seq: analyses[i].seq,
-        outcome: analyses[i].outcome,
-        window: { from: analysis.from, to: analysis.to },
-        measurement: analysis.measurement,
+        at: judged[i].at,
+        seq: judged[i].seq,
+        outcome: judged[i].outcome,
         metrics: analysis.judgement.metrics,
       });
+      expect(c.figures).toEqual({ ...analysis.measurement, from: analysis.from, to: analysis.to });
     });
     expect(report.canary[3]).toMatchObject({
       score: 13,
       requests: { candidate: 400, baseline: 1600 },
       errorRate: { candidate: 0.1, baseline: 0.005 },
       p99Ms: { candidate: 250, baseline: 100 },
-      measurement: {
+      figures: {
         candidate: { requests: 400, errors: 40, p50: 30, p95: 80, p99: 250 },
         baseline: { requests: 1600, errors: 8, p50: 20, p95: 50, p99: 100 },
         source: 'CloudWatch: ALB target groups',
@@ -65,11 +65,25 @@ describe('audit report of a canary go-live: each step judged, candidate against 
     expect(report.canary[0]).toMatchObject({ score: null, p99Ms: { candidate: null, baseline: null } });
   });
 
+  it('reads the sign-off wait from the evidence of a Promote that promoted', () => {
+    const promoted = canaryTrail('promoted');
+    const wait = (promoted.find((r) => r.step === 'Promote')!.evidence as { signOffWait: CanaryAnalysis }).signOffWait;
+    const { canary } = buildAuditReport({ executionArn: CANARY_ARN, records: promoted });
+
+    expect(canary.map((c) => [c.phase, c.verdict, c.outcome])).toEqual([
+      ['bake', 'inconclusive', 'succeeded'],
+      ['bake', 'pass', 'succeeded'],
+      ['bake', 'marginal', 'succeeded'],
+      ['sign-off wait', 'marginal', 'succeeded'],
+    ]);
+    expect(canary[3]).toMatchObject({ weight: 50, metrics: wait.judgement.metrics, figures: { from: wait.from } });
+  });
+
   it('exports the raw figures of every step in the JSON', () => {
     const exported = JSON.parse(toJson(report)) as AuditReport;
 
     expect(exported.canary).toEqual(report.canary);
-    expect(exported.canary.map((c) => c.measurement.candidate.requests)).toEqual(
+    expect(exported.canary.map((c) => c.figures!.candidate.requests)).toEqual(
       CANARY_STEPS.map((s) => s.candidate.requests),
     );
     expect(exported.canary[1].metrics.map((m) => [m.metric, m.test, m.verdict])).toEqual([
@@ -96,19 +110,24 @@ describe('audit report of a canary go-live: each step judged, candidate against 
       ),
     ];
     const perStep = ['1 inconclusive', '2 pass 100', '3 marginal 88', '4 fail 13'];
+    const labels = ['step 1 · 5%', 'step 2 · 10%', 'step 3 · 50%', 'sign-off wait · 50%'];
+    expect([...section.matchAll(/text-anchor="middle">([^<]+ · \d+%)<\/text>/g)].map((m) => m[1])).toEqual([
+      ...labels,
+      ...labels,
+    ]);
     expect(marks.map((m) => `${m[1]} ${m[3]}`)).toEqual([...perStep, ...perStep]);
     expect(section).toContain('candidate (green)');
     expect(section).toContain('baseline (blue, stable)');
-    // The failing step's bars carry its figures: 10% vs 0.5% 5xx, 250 ms vs 100 ms p99.
+    // The failing judgement's bars carry its figures: 10% vs 0.5% 5xx, 250 ms vs 100 ms p99.
     expect(section).toMatch(
-      /<rect data-series="candidate"[^>]*><title>5xx error rate, candidate \(green\), step 4 \(50%\): 10%<\/title>/,
+      /<rect data-series="candidate"[^>]*><title>5xx error rate, candidate \(green\), sign-off wait \(50%\): 10%<\/title>/,
     );
-    expect(section).toMatch(/<title>p99 latency, baseline \(blue, stable\), step 4 \(50%\): 100 ms<\/title>/);
+    expect(section).toMatch(/<title>p99 latency, baseline \(blue, stable\), sign-off wait \(50%\): 100 ms<\/title>/);
 
     expect([...steps.keys()]).toEqual(['1', '2', '3', '4']);
     const failed = steps.get('4')!;
     expect(failed).toMatch(
-      /Step 4: 50% of traffic.*fail<\/span> score 13 — <strong>rolled back<\/strong> \(CanaryAnalysisFailed\)/,
+      /Sign-off wait: 50% of traffic while the approvers decided, judged before promoting.*fail<\/span> score 13 — <strong>rolled back<\/strong> \(CanaryAnalysisFailed\)/,
     );
     expect(failed).toContain(
       'candidate</span> 400 requests, 40 5xx; <span class="muted">baseline</span> 1600 requests, 8 5xx',
@@ -121,7 +140,7 @@ describe('audit report of a canary go-live: each step judged, candidate against 
       /data-metric="latency-p99" data-verdict="fail"><td>p99 latency<\/td><td>250 ms<\/td><td>100 ms<\/td><td>ratio<\/td><td>×2.5<\/td>/,
     );
     expect(steps.get('2')).toMatch(
-      /data-metric="latency-p50" data-verdict="pass">.*<td>Mann-Whitney U<\/td><td>p = 0.500056; ×1<\/td>/,
+      /data-metric="latency-p50" data-verdict="pass">.*?<td>Mann-Whitney U<\/td><td>(p = [\d.]+; )?×1<\/td>/,
     );
     expect(steps.get('1')).toContain('too few requests to judge: candidate 30, baseline 570 (at least 50 each)');
     // Print-friendly: nothing of it folded away, nothing scripted.
@@ -130,7 +149,7 @@ describe('audit report of a canary go-live: each step judged, candidate against 
   });
 
   it('says so when no canary step was analysed', () => {
-    const trail = records.filter((r) => r.step !== 'AnalyzeCanary');
+    const trail = records.filter((r) => r.step !== 'AnalyzeCanary' && r.step !== 'Promote');
     const without = buildAuditReport({ executionArn: CANARY_ARN, records: trail });
 
     expect(without.canary).toEqual([]);
@@ -187,12 +206,16 @@ describe('golive audit of a canary rolled back by the analysis (local runtime)',
         verdict: 'fail',
         outcome: 'failed',
         seq: analysis.seq,
-        measurement: (analysis.evidence as CanaryAnalysis).measurement,
+        figures: {
+          ...(analysis.evidence as CanaryAnalysis).measurement,
+          from: (analysis.evidence as CanaryAnalysis).from,
+          to: (analysis.evidence as CanaryAnalysis).to,
+        },
         metrics: (analysis.evidence as CanaryAnalysis).judgement.metrics,
       }),
     ]);
     const step = report.canary[0];
-    expect(step.measurement.source).toMatch(/^local router samples /);
+    expect(step.figures!.source).toMatch(/^local router samples /);
     expect(step.p99Ms.candidate!).toBeGreaterThan(step.p99Ms.baseline!);
 
     const text = await run(['audit', 'show', name, ...common]);
@@ -202,8 +225,8 @@ describe('golive audit of a canary rolled back by the analysis (local runtime)',
     expect(at).toBeGreaterThan(0);
     expect(lines[at + 1]).toMatch(
       new RegExp(
-        `^ {2}step 1 {2}50% +fail \\d+ +requests ${step.requests.candidate} vs ${step.requests.baseline}, ` +
-          `5xx [\\d.]+% vs [\\d.]+%, p99 \\d+ ms vs \\d+ ms {2}→ rolled back$`,
+        `^ {2}step 1 {9}50% +fail \\d+ +requests ${step.requests.candidate} vs ${step.requests.baseline}, ` +
+          `5xx [\\d.]+% vs [\\d.]+%, p99 [\\d.]+ ms vs [\\d.]+ ms {2}→ rolled back$`,
       ),
     );
 

@@ -7,7 +7,7 @@ import type { AuditRecord, Store, TaskCallbacks } from '../../../lambdas/core/po
 import type { ActorVerification } from '../../../lambdas/core/roles';
 import { EXPORT_FORMATS, toCsv, toJson, type ExportFormat } from '../../../lambdas/core/report/formats';
 import { finalHashFromHistory } from '../../../lambdas/core/report/history';
-import { formatMs, msText, pctText, renderHtml, verdictText } from '../../../lambdas/core/report/html';
+import { formatMs, judgedStepName, msText, pctText, renderHtml, verdictText } from '../../../lambdas/core/report/html';
 import { actorText } from '../../../lambdas/core/report/people';
 import {
   buildAuditReport,
@@ -245,7 +245,7 @@ function printTimeline(report: AuditReport, io: Io): void {
     io.out('\nCanary analysis (candidate vs baseline)');
     for (const c of report.canary) {
       io.out(
-        `  step ${c.step}  ${`${c.weight}%`.padEnd(4)}  ${verdictText(c).padEnd(20)} requests ${c.requests.candidate} vs ${c.requests.baseline}` +
+        `  ${judgedStepName(c).padEnd(13)}  ${`${c.weight}%`.padEnd(4)}  ${verdictText(c).padEnd(20)} requests ${c.requests.candidate} vs ${c.requests.baseline}` +
           `, 5xx ${pctText(c.errorRate.candidate)} vs ${pctText(c.errorRate.baseline)}, p99 ${msText(c.p99Ms.candidate)} vs ${msText(c.p99Ms.baseline)}` +
           (c.outcome === 'failed' ? '  → rolled back' : ''),
       );

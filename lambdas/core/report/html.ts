@@ -230,6 +230,11 @@ function niceCeil(v: number): number {
   return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
 }
 
+/** "step 2" for a bake's judgement, "sign-off wait" for the one Promote made before promoting. */
+export function judgedStepName(s: Pick<CanaryReportStep, 'step' | 'phase'>): string {
+  return s.phase === 'sign-off wait' ? 'sign-off wait' : `step ${s.step}`;
+}
+
 /** "fail 25 (flagged)": a step's verdict as marked under it. */
 export function verdictText(s: CanaryReportStep): string {
   return `${s.verdict}${s.score === null ? '' : ` ${s.score}`}${s.flagged ? ' (flagged)' : ''}`;
@@ -307,14 +312,14 @@ function canarySvg(report: AuditReport): string {
         if (typeof v !== 'number') return label;
         return (
           `<rect data-series="${serie.name}" x="${bx.toFixed(1)}" y="${y(v).toFixed(1)}" width="${barW.toFixed(1)}" height="${Math.max(0, axisY - y(v)).toFixed(1)}" fill="${serie.color}">` +
-          `<title>${esc(`${panel.title}, ${serie.label}, step ${s.step} (${s.weight}%): ${panel.text(v)}`)}</title></rect>${label}`
+          `<title>${esc(`${panel.title}, ${serie.label}, ${judgedStepName(s)} (${s.weight}%): ${panel.text(v)}`)}</title></rect>${label}`
         );
       });
       const mark = verdictText(s);
       const markW = 12 + mark.length * 6.4;
       return (
         `<g data-step="${s.step}">${bars.join('')}` +
-        `<text x="${cx.toFixed(1)}" y="${axisY + 16}" text-anchor="middle">step ${s.step} · ${s.weight}%</text>` +
+        `<text x="${cx.toFixed(1)}" y="${axisY + 16}" text-anchor="middle">${judgedStepName(s)} · ${s.weight}%</text>` +
         `<g class="verdict-mark" data-testid="canary-verdict" data-step="${s.step}" data-verdict="${esc(s.verdict)}">` +
         `<rect x="${(cx - markW / 2).toFixed(1)}" y="${axisY + 24}" width="${markW.toFixed(1)}" height="18" rx="9" fill="${VERDICT_COLOR[s.verdict] ?? '#607d8b'}"/>` +
         `<text x="${cx.toFixed(1)}" y="${axisY + 37}" text-anchor="middle">${esc(mark)}</text></g></g>`
@@ -363,21 +368,25 @@ function testFigures(m: MetricVerdict): string {
 
 function canaryDetails(report: AuditReport): string {
   const head = (s: CanaryReportStep) => {
-    const c = s.measurement.candidate;
-    const b = s.measurement.baseline;
-    const served = (m: typeof c) => `${m.requests ?? '?'} requests, ${m.errors ?? '?'} 5xx`;
+    const f = s.figures;
+    const served = (m: { requests?: number; errors?: number } | undefined) =>
+      `${m?.requests ?? '?'} requests, ${m?.errors ?? '?'} 5xx`;
+    const name =
+      s.phase === 'sign-off wait'
+        ? `Sign-off wait: ${s.weight}% of traffic while the approvers decided, judged before promoting`
+        : `Step ${s.step}: ${s.weight}% of traffic`;
     const acted = s.flagged
       ? ' — <strong>flagged, not acted on</strong> (analysis.onFail: flag)'
       : s.outcome === 'failed'
         ? ' — <strong>rolled back</strong> (CanaryAnalysisFailed)'
         : '';
     return (
-      `<tr class="canary-head"><td colspan="7"><strong>Step ${s.step}: ${s.weight}% of traffic</strong> ` +
+      `<tr class="canary-head"><td colspan="7"><strong>${esc(name)}</strong> ` +
       `<span class="badge" style="background:${VERDICT_COLOR[s.verdict] ?? '#607d8b'}">${esc(s.verdict)}</span>` +
       ` score ${s.score === null ? '—' : s.score}${acted}<br>` +
-      `<span class="muted">window</span> ${esc(s.window.from ?? '?')} → ${esc(s.window.to ?? '?')}; ` +
-      `<span class="muted">candidate</span> ${esc(served(c))}; <span class="muted">baseline</span> ${esc(served(b))}` +
-      `${s.measurement.source ? `<br><span class="muted">source: ${esc(s.measurement.source)}</span>` : ''}</td></tr>`
+      `<span class="muted">window</span> ${esc(f?.from ?? '?')} → ${esc(f?.to ?? '?')}; ` +
+      `<span class="muted">candidate</span> ${esc(served(f?.candidate))}; <span class="muted">baseline</span> ${esc(served(f?.baseline))}` +
+      `${f?.source ? `<br><span class="muted">source: ${esc(f.source)}</span>` : ''}</td></tr>`
     );
   };
   const row = (m: MetricVerdict) =>
@@ -390,7 +399,7 @@ function canaryDetails(report: AuditReport): string {
     report.canary
       .map(
         (s) =>
-          `<tbody class="canary-step" data-testid="canary-step" data-step="${s.step}" data-verdict="${esc(s.verdict)}">${head(s)}${s.metrics.map(row).join('')}</tbody>`,
+          `<tbody class="canary-step" data-testid="canary-step" data-step="${s.step}" data-phase="${esc(s.phase)}" data-verdict="${esc(s.verdict)}">${head(s)}${s.metrics.map(row).join('')}</tbody>`,
       )
       .join('') +
     '</table>'

@@ -1,6 +1,6 @@
-import type { MetricVerdict, SlotMetrics } from '../analysis/judge';
+import type { MetricVerdict } from '../analysis/judge';
 import { verifyChain, type ChainVerdict } from '../audit';
-import { canaryLines, goLiveStatus, type CanaryStepLine } from '../client/summary';
+import { canaryAnalyses, canaryLine, goLiveStatus, type CanaryStepLine } from '../client/summary';
 import type { AuditRecord, Vote, Weights } from '../ports';
 import { applyDecision, summarise, type ReadinessDecision, type ReadinessReport } from '../readiness/evaluate';
 import type { ActorVerification } from '../roles';
@@ -58,22 +58,18 @@ export interface TrafficPoint {
 }
 
 /**
- * One canary step as AnalyzeCanary judged it: the status's line (weight, verdict, score, requests,
- * 5xx rate and p99 of both slots, flagged), with the raw figures both slots served during the bake
- * and every metric's verdict and reason.
+ * One canary judgement: a bake's (AnalyzeCanary) or the sign-off wait's (Promote). The line golive
+ * status and the sign-off show (weight, verdict, score, requests, 5xx rate and p99 of both slots,
+ * the raw figures both slots served), with every metric's verdict and reason.
  */
 export interface CanaryReportStep extends CanaryStepLine {
-  /** 1, 2, … in the order the analyses ran. */
+  /** 1, 2, … in the order the judgements ran. */
   step: number;
-  /** The AnalyzeCanary record: when it was written, its sequence number, its outcome. */
+  /** The record that holds the judgement: when it was written, its sequence number, its outcome. */
   at: string;
   seq: number;
   /** `failed`: the verdict rolled the go-live back (CanaryAnalysisFailed). */
   outcome: AuditRecord['outcome'];
-  /** The window measured: the bake that just passed. */
-  window: { from?: string; to?: string };
-  /** What each slot served (requests, 5xx; CloudWatch's percentiles where aggregated) and where the figures come from. */
-  measurement: { candidate: SlotMetrics; baseline: SlotMetrics; source?: string };
   /** Each metric judged: the candidate's and the baseline's figure, the test, its p-value or ratio, the verdict, why. */
   metrics: MetricVerdict[];
 }
@@ -377,35 +373,17 @@ function rollbackOf(records: AuditRecord[]): AuditReport['rollback'] {
   };
 }
 
-/**
- * Each AnalyzeCanary record that carries its analysis (one that failed before measuring carries
- * none), as the status line `canaryLines` makes of it plus the raw figures and the reasons.
- */
+/** Each canary judgement of the trail (its evidence; a step that failed before measuring has none). */
 function canaryOf(records: AuditRecord[]): CanaryReportStep[] {
-  const steps: CanaryReportStep[] = [];
-  for (const r of records) {
-    if (r.outcome === 'info') continue;
-    const [line] = canaryLines([r]);
-    if (!line) continue;
-    const ev = obj(r.evidence);
-    const measurement = obj(ev.measurement);
-    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    steps.push({
-      step: steps.length + 1,
-      at: r.at,
-      seq: r.seq,
-      outcome: r.outcome,
-      ...line,
-      window: defined({ from: str(ev.from), to: str(ev.to) }),
-      measurement: {
-        candidate: obj(measurement.candidate) as unknown as SlotMetrics,
-        baseline: obj(measurement.baseline) as unknown as SlotMetrics,
-        ...defined({ source: str(measurement.source) }),
-      },
-      metrics: Array.isArray(obj(ev.judgement).metrics) ? (obj(ev.judgement).metrics as MetricVerdict[]) : [],
-    });
-  }
-  return steps;
+  const outcomes = records.filter((r) => r.outcome !== 'info');
+  return canaryAnalyses(outcomes).map((judged, i) => ({
+    step: i + 1,
+    at: judged.record.at,
+    seq: judged.record.seq,
+    outcome: judged.record.outcome,
+    ...canaryLine(judged),
+    metrics: Array.isArray(judged.analysis.judgement.metrics) ? judged.analysis.judgement.metrics : [],
+  }));
 }
 
 /**
