@@ -40,6 +40,19 @@ function jsonAnswer(target: string, input: Json): Json {
       return { SecretString: JSON.stringify({ botToken: 'xoxb-probe', signingSecret: 'probe' }) };
     case 'Query':
       return { Items: [], Count: 0 };
+    case 'GetItem': {
+      // A go-live started as Slack or the control API start one: its start record names a release manager.
+      const key = input.Key as { sk?: { S?: string } } | undefined;
+      return key?.sk?.S === 'VALUE#start'
+        ? {
+            Item: {
+              pk: (input.Key as { pk: unknown }).pk,
+              sk: { S: 'VALUE#start' },
+              data: { S: JSON.stringify({ requestedBy: 'U_RM', verifiedBy: 'slack', at: '2026-01-01T00:00:00Z' }) },
+            },
+          }
+        : {};
+    }
     case 'DescribeAlarms':
       return {
         MetricAlarms: ((input.AlarmNames as string[] | undefined) ?? []).map((AlarmName) => ({
