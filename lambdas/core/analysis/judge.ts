@@ -75,7 +75,7 @@ export interface CanaryJudgement {
 }
 
 /** "p = 0.0132", or "p < 0.000001" where rounding would say 0. */
-const pSaid = (p: number) => (p < 0.000001 ? 'p < 0.000001' : `p = ${p}`);
+const pSaid = (p: number) => (p < 0.000001 ? 'p < 0.000001' : `p = ${Math.round(p * 1e6) / 1e6}`);
 const rate = (m: SlotMetrics) => (m.requests > 0 ? m.errors / m.requests : 0);
 const round = (v: number, digits = 4) => Math.round(v * 10 ** digits) / 10 ** digits;
 
