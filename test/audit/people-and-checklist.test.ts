@@ -28,7 +28,10 @@ describe('golive audit names people, says how they were verified, and shows one 
   beforeAll(async () => {
     h = await startHarness();
     common = ['--endpoint', h.rt.endpointUrl, '--home', h.home, '--config', join(REPO_ROOT, 'golive.config.yaml')];
-    approved = await h.start({ version: '4.0.0', verifiedBy: 'slack' }, `audit-people-${Date.now()}`);
+    // Started as Slack starts one: the start record says the requester was verified by Slack.
+    approved = (
+      await h.rt.client.start({ user: REQUESTER, verifiedBy: 'slack' }, { service: 'demo', version: '4.0.0' })
+    ).executionArn;
     await h.waitForCallback(approved, 'SignOff');
     const vote = await castVote(
       h.rt.deps,
