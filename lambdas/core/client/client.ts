@@ -14,7 +14,7 @@ import { finalHashFromHistory, finalHashFromOutput } from '../report/history';
 import { validateRequest, type GoLiveRequest, type RolloutPlan } from '../request';
 import { hasRole, rolesFor, serviceConfig, type ActorVerification } from '../roles';
 import { requestAbort } from '../steps/abort';
-import { answerChecklist, castVote } from '../steps/approval';
+import { answerChecklist, castVote, type VoteOutcome } from '../steps/approval';
 import { START_RECORD, type StartRecord } from '../steps/lock';
 import { READINESS_VALUE } from '../steps/readiness';
 import type { ReadinessReport } from '../readiness/evaluate';
@@ -427,20 +427,9 @@ export class GoLiveClient {
         ...(vote.waive ? { waive: vote.waive } : {}),
       },
     );
-    switch (outcome.kind) {
-      case 'recorded':
-        return { name, executionArn, kind: 'recorded', message: outcome.message };
-      case 'decided':
-        return { name, executionArn, kind: 'decided', status: outcome.status, message: outcome.message };
-      case 'duplicate':
-      case 'closed':
-        throw new GoLiveClientError('Conflict', outcome.message);
-      case 'refused': {
-        const notEligible =
-          !record.approvers.includes(actor.user) || (actor.user === record.requestedBy && !record.allowSelfApproval);
-        throw new GoLiveClientError(notEligible ? 'Unauthorized' : 'InvalidRequest', outcome.message);
-      }
-    }
+    const notEligible = () =>
+      !record.approvers.includes(actor.user) || (actor.user === record.requestedBy && !record.allowSelfApproval);
+    return votedFrom(outcome, name, executionArn, () => (notEligible() ? 'Unauthorized' : 'InvalidRequest'));
   }
 
   /**
@@ -471,20 +460,9 @@ export class GoLiveClient {
       { ...(attest ? { attest } : {}), ...(waive ? { waive } : {}) },
       { verifiedBy: actor.verifiedBy, ...(actor.name ? { voterName: actor.name } : {}) },
     );
-    switch (outcome.kind) {
-      case 'recorded':
-        return { name, executionArn, kind: 'recorded', message: outcome.message };
-      case 'decided':
-        return { name, executionArn, kind: 'decided', status: outcome.status, message: outcome.message };
-      case 'duplicate':
-      case 'closed':
-        throw new GoLiveClientError('Conflict', outcome.message);
-      case 'refused':
-        throw new GoLiveClientError(
-          /may not (attest|waive)/.test(outcome.message) ? 'Unauthorized' : 'InvalidRequest',
-          outcome.message,
-        );
-    }
+    return votedFrom(outcome, name, executionArn, () =>
+      /may not (attest|waive)/.test(outcome.message) ? 'Unauthorized' : 'InvalidRequest',
+    );
   }
 
   /** Aborts a running go-live: it rolls back like any failure. Only a release manager of its service may. */
@@ -667,4 +645,24 @@ function parseVote(raw: VoteRequest): ParsedVote {
     if (!waive.length) waive = undefined;
   }
   return { decision, ...(reason ? { reason } : {}), ...(attest ? { attest } : {}), ...(waive ? { waive } : {}) };
+}
+
+/** A vote's or an answer's outcome as the client answers it: what changed, or a refusal with its code. */
+function votedFrom(
+  outcome: VoteOutcome,
+  name: string,
+  executionArn: string,
+  refusedCode: () => 'Unauthorized' | 'InvalidRequest',
+): Voted {
+  switch (outcome.kind) {
+    case 'recorded':
+      return { name, executionArn, kind: 'recorded', message: outcome.message };
+    case 'decided':
+      return { name, executionArn, kind: 'decided', status: outcome.status, message: outcome.message };
+    case 'duplicate':
+    case 'closed':
+      throw new GoLiveClientError('Conflict', outcome.message);
+    case 'refused':
+      throw new GoLiveClientError(refusedCode(), outcome.message);
+  }
 }
