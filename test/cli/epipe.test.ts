@@ -2,17 +2,13 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { GoLiveClient } from '../../lambdas/core/client';
-import { startControlServer, type ControlServer } from '../../local/control-server';
-import { SqliteStore } from '../../local/providers/sqlite-store';
-import { demoConfigFile, FakeCallbacks } from '../support/fake-deps';
+import { MOCKED_MACHINE, startMockedControl } from '../support/control';
 import { REPO_ROOT } from '../support/harness';
 
 const sfn = mockClient(SFNClient);
-const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:golive';
+const MACHINE = MOCKED_MACHINE;
 
-let store: SqliteStore;
-let server: ControlServer;
+let control: Awaited<ReturnType<typeof startMockedControl>>;
 
 beforeAll(async () => {
   const executions = Array.from({ length: 50 }, (_, i) => ({
@@ -26,21 +22,9 @@ beforeAll(async () => {
   sfn.on(DescribeExecutionCommand).resolves({
     input: JSON.stringify({ service: 'demo', version: '2.0.0', requestedBy: 'U_RELEASE_MANAGER' }),
   });
-  store = new SqliteStore(':memory:');
-  const client = new GoLiveClient({
-    config: demoConfigFile(),
-    sfn: new SFNClient({ region: 'us-east-1' }),
-    stateMachineArn: MACHINE,
-    store,
-    callbacks: new FakeCallbacks(),
-    now: () => new Date(),
-  });
-  server = await startControlServer({ client, port: 0 });
+  control = await startMockedControl();
 });
-afterAll(async () => {
-  await server.close();
-  store.close();
-});
+afterAll(() => control.close());
 
 describe('golive history | head -1', () => {
   it('ends quietly when the reader of its output has gone (EPIPE), with no stack trace', async () => {
@@ -53,7 +37,7 @@ describe('golive history | head -1', () => {
         '--limit',
         '50',
         '--api',
-        server.url,
+        control.server.url,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

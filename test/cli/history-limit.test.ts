@@ -6,14 +6,11 @@ import {
   type ListExecutionsCommandOutput,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { GoLiveClient } from '../../lambdas/core/client';
-import { startControlServer, type ControlServer } from '../../local/control-server';
-import { SqliteStore } from '../../local/providers/sqlite-store';
-import { demoConfigFile, FakeCallbacks } from '../support/fake-deps';
+import { MOCKED_MACHINE, startMockedControl } from '../support/control';
 import { runCli } from '../support/cli';
 
 const sfn = mockClient(SFNClient);
-const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:golive';
+const MACHINE = MOCKED_MACHINE;
 const execution = (name: string) => ({
   name,
   executionArn: `arn:aws:states:us-east-1:123456789012:execution:golive:${name}`,
@@ -22,29 +19,16 @@ const execution = (name: string) => ({
   startDate: new Date('2026-11-26T10:00:00.000Z'),
 });
 
-let store: SqliteStore;
-let server: ControlServer;
+let control: Awaited<ReturnType<typeof startMockedControl>>;
 
 beforeEach(async () => {
   sfn.reset();
   sfn.on(DescribeExecutionCommand).resolves({
     input: JSON.stringify({ service: 'demo', version: '2.4.0', requestedBy: 'U_RELEASE_MANAGER' }),
   });
-  store = new SqliteStore(':memory:');
-  const client = new GoLiveClient({
-    config: demoConfigFile(),
-    sfn: new SFNClient({ region: 'us-east-1' }),
-    stateMachineArn: MACHINE,
-    store,
-    callbacks: new FakeCallbacks(),
-    now: () => new Date(),
-  });
-  server = await startControlServer({ client, port: 0 });
+  control = await startMockedControl();
 });
-afterEach(async () => {
-  await server.close();
-  store.close();
-});
+afterEach(() => control.close());
 
 describe('golive history --limit', () => {
   it('reads pages of 100 executions and stops paging once it has the limit', async () => {
@@ -59,7 +43,7 @@ describe('golive history --limit', () => {
       return byToken[input.nextToken ?? ''];
     });
 
-    const result = await runCli(['history', '--limit', '2', '--json', '--api', server.url]);
+    const result = await runCli(['history', '--limit', '2', '--json', '--api', control.server.url]);
 
     expect(result.code).toBe(0);
     expect((JSON.parse(result.out) as { name: string }[]).map((r) => r.name)).toEqual(['a', 'b']);
@@ -77,7 +61,7 @@ describe('golive history --limit', () => {
         input.nextToken ? { executions: many.slice(100) } : { executions: many.slice(0, 100), nextToken: 'p2' },
       );
 
-    const result = await runCli(['history', '--limit', '120', '--json', '--api', server.url]);
+    const result = await runCli(['history', '--limit', '120', '--json', '--api', control.server.url]);
 
     expect(result.code).toBe(0);
     expect((JSON.parse(result.out) as { name: string }[]).map((r) => r.name)).toEqual(
