@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { freezesSchema } from './freeze';
 import { DEFAULT_ANALYSIS_POLICY } from './analysis/judge';
 import { linkTemplateProblem } from './links';
 import { STRATEGIES } from './strategies';
@@ -58,6 +59,8 @@ const serviceRoles = z
     releaseManagers: z.array(slackUserId).min(1, 'name at least one release manager, or leave the role out').optional(),
     approvers: z.array(slackUserId).min(1, 'name at least one approver, or leave the role out').optional(),
     auditors: z.array(slackUserId).optional(),
+    /** Who may approve a break-glass go-live of this service inside a freeze (replaces breakGlass.approvers). */
+    emergency: z.array(slackUserId).min(1, 'name at least one emergency approver, or leave the role out').optional(),
   })
   .strict();
 
@@ -264,6 +267,53 @@ export const configSchema = z
       .default({ minApprovals: 1, allowSelfApproval: false, timeoutSeconds: 3600, position: 'before-promotion' }),
     /** IAM principals the control API knows, each mapped to the golive user (Slack id) it acts as. */
     identities: z.array(identity).default([]),
+    /** Steering a running go-live, retrying and undoing one (README: Release controls). */
+    controls: z
+      .object({
+        /**
+         * Longest a go-live may be held at its step boundaries, in total (pauses and freeze holds):
+         * a hold beyond it rolls back. It counts in the worst-case run time (mute and lock expiry).
+         */
+        maxHoldSeconds: z.number().int().min(0).max(86400).default(3600),
+        /** How long after a failure `golive retry` may redrive it (Step Functions allows 14 days). */
+        retryWithinSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(14 * 86400)
+          .default(86400),
+        /** How long the success message offers its Roll back button (0 = never); `golive rollback` works any time. */
+        undoButtonSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(7 * 86400)
+          .default(3600),
+        /** Sign-off an undo needs: none, or one approver of the service. */
+        undoSignOff: z.enum(['none', 'one-approver']).default('one-approver'),
+      })
+      .strict()
+      .prefault({}),
+    /** Change-freeze calendar: go-lives inside a window are refused unless break-glass (README: Change freezes). */
+    freezes: freezesSchema.default([]),
+    freezePolicy: z
+      .object({
+        /** A freeze that begins while a go-live runs: hold it before promotion until the freeze ends, or let it finish. */
+        duringRun: z.enum(['hold', 'finish']).default('hold'),
+      })
+      .strict()
+      .prefault({}),
+    /** Emergency go-lives inside a freeze: `--break-glass --reason`, approved by members of the emergency role. */
+    breakGlass: z
+      .object({
+        /** The emergency role (services.<name>.roles.emergency replaces it for one service). */
+        approvers: z.array(slackUserId).default([]),
+        minApprovals: z.number().int().min(1).default(2),
+        /** Unanswered break-glass requests expire (and change nothing) after this. */
+        timeoutSeconds: z.number().int().min(60).max(86400).default(1800),
+      })
+      .strict()
+      .prefault({}),
     /** The production-readiness checklist every service gets (README: Readiness). */
     readiness: readinessPolicySchema.prefault({}),
     services: z.record(

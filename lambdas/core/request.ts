@@ -8,6 +8,9 @@ import { restoreBudgetFor, worstCaseRunSeconds, type RunTimings } from './workfl
 export const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
+/** An instant with its zone: `2026-11-30T09:15:00Z` or `…+01:00` (a zoneless time is ambiguous). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
 /** Longest `notes` a request may carry. */
 export const MAX_NOTES = 2000;
 
@@ -22,6 +25,15 @@ export interface GoLiveRequest {
    */
   verifiedBy?: 'slack' | 'iam' | 'local';
   notes?: string;
+  /**
+   * `undo` (golive rollback): the version that was live before the current one, back through the
+   * fast path (no readiness gate or restore proof; the undo sign-off policy). Absent = a go-live.
+   */
+  kind?: 'go-live' | 'undo';
+  /** When the change was committed (ISO 8601): DORA lead time for changes is measured from it. */
+  commitAt?: string;
+  /** A go-live inside a change freeze, approved by the emergency role: the reason is required. */
+  breakGlass?: { reason: string };
 }
 
 export interface RolloutPlan {
@@ -80,6 +92,33 @@ export function validateRequest(raw: unknown, config: GoLiveConfig): GoLiveReque
       `"notes" is ${input.notes.length} characters: keep it to ${MAX_NOTES} (link a ticket for more)`,
     );
   }
+  const kind = input.kind ?? 'go-live';
+  if (kind !== 'go-live' && kind !== 'undo') {
+    throw new InvalidRequest(`"kind" must be go-live or undo, got ${JSON.stringify(input.kind)}`);
+  }
+  if (
+    input.commitAt !== undefined &&
+    (typeof input.commitAt !== 'string' ||
+      !ISO_INSTANT.test(input.commitAt) ||
+      Number.isNaN(Date.parse(input.commitAt)))
+  ) {
+    throw new InvalidRequest(
+      `"commitAt" ${JSON.stringify(input.commitAt)} is not an ISO 8601 time with a zone: use e.g. 2026-11-30T09:15:00Z (git log -1 --format=%cI)`,
+    );
+  }
+  const breakGlass = input.breakGlass;
+  if (breakGlass !== undefined) {
+    const reason =
+      breakGlass !== null && typeof breakGlass === 'object' && !Array.isArray(breakGlass)
+        ? (breakGlass as Record<string, unknown>).reason
+        : undefined;
+    if (typeof reason !== 'string' || !reason.trim()) {
+      throw new InvalidRequest('"breakGlass.reason" is missing: a break-glass go-live needs a reason (--reason "…")');
+    }
+    if (reason.length > MAX_NOTES) {
+      throw new InvalidRequest(`"breakGlass.reason" is ${reason.length} characters: keep it to ${MAX_NOTES}`);
+    }
+  }
   const verifiedBy = input.verifiedBy ?? 'local';
   if (verifiedBy !== 'slack' && verifiedBy !== 'iam' && verifiedBy !== 'local') {
     throw new InvalidRequest(`"verifiedBy" must be slack, iam or local, got ${JSON.stringify(input.verifiedBy)}`);
@@ -91,6 +130,9 @@ export function validateRequest(raw: unknown, config: GoLiveConfig): GoLiveReque
     requestedBy: input.requestedBy,
     verifiedBy,
     ...(input.notes ? { notes: input.notes } : {}),
+    ...(kind === 'undo' ? { kind } : {}),
+    ...(typeof input.commitAt === 'string' ? { commitAt: new Date(input.commitAt).toISOString() } : {}),
+    ...(breakGlass ? { breakGlass: { reason: (breakGlass as { reason: string }).reason.trim() } } : {}),
   };
 }
 

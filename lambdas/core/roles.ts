@@ -5,6 +5,8 @@ export interface ServiceRoles {
   releaseManagers: string[];
   approvers: string[];
   auditors: string[];
+  /** Who may approve a break-glass go-live inside a change freeze. */
+  emergency: string[];
 }
 
 export type RoleName = keyof ServiceRoles;
@@ -27,6 +29,7 @@ export function rolesFor(config: GoLiveConfig, service: string): ServiceRoles {
     releaseManagers: own.releaseManagers ?? config.slack.releaseManagers,
     approvers: own.approvers ?? config.slack.approvers,
     auditors: own.auditors ?? config.slack.auditors,
+    emergency: own.emergency ?? config.breakGlass.approvers,
   };
 }
 

@@ -58,6 +58,11 @@ export function goLiveRequest(value: unknown, field: string): GoLiveRequest {
       ? { verifiedBy: raw.verifiedBy }
       : {}),
     ...(typeof raw.notes === 'string' && raw.notes ? { notes: raw.notes } : {}),
+    ...(raw.kind === 'undo' ? { kind: 'undo' as const } : {}),
+    ...(typeof raw.commitAt === 'string' ? { commitAt: raw.commitAt } : {}),
+    ...(isRecord(raw.breakGlass) && typeof raw.breakGlass.reason === 'string'
+      ? { breakGlass: { reason: raw.breakGlass.reason } }
+      : {}),
   };
 }
 
