@@ -8,13 +8,15 @@ import type { AuditReport, CanaryReportStep, FinalReadinessItem, StepResult, Tim
  * network) that opens anywhere, years later.
  */
 
-const esc = (value: unknown): string =>
+/** Text made safe inside HTML content and quoted attributes. */
+export const escapeHtml = (value: unknown): string =>
   String(value ?? '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
+const esc = escapeHtml;
 
 const ms = (s: string | undefined) => (s ? Date.parse(s) : NaN);
 
