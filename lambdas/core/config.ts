@@ -352,6 +352,16 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['identities', i, 'principal'], message: `${principal} is listed twice` });
       principals.add(principal);
     }
+    for (const [i, window] of cfg.freezes.entries()) {
+      for (const [j, service] of (window.services ?? []).entries()) {
+        if (!Object.hasOwn(cfg.services, service))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['freezes', i, 'services', j],
+            message: `"${service}" is not a configured service (${Object.keys(cfg.services).join(', ')}): fix the name or remove it`,
+          });
+      }
+    }
     // The whole execution must fit in the state machine's own TimeoutSeconds: otherwise it would
     // time out outside the catch path and leave the clean-up to the janitor.
     for (const [name, svc] of Object.entries(cfg.services)) {

@@ -1,3 +1,4 @@
+import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import { z } from 'zod';
 
 /**
@@ -5,24 +6,163 @@ import { z } from 'zod';
  * cron rule in a time zone, with a duration). A go-live inside a window that applies to its service
  * is refused with FreezeWindow unless it is a break-glass.
  *
- * STUB: the schema's shape and the functions' contracts are fixed; the evaluation is being written.
+ * Occurrences are half-open: a window is in force from its start (inclusive) to its end (exclusive).
  */
+
+/** No call returns more occurrences than this (a `* * * * *` rule would otherwise list thousands). */
+export const MAX_OCCURRENCES = 500;
+
+/** The longest a recurring window may last: longer ones are better written as fixed windows. */
+export const MAX_RECURRING_DAYS = 31;
+
+const CRON_EXAMPLE = '"0 18 * * FRI"';
+const CRON_FIELDS = 'minute hour day-of-month month day-of-week';
+const INSTANT_EXAMPLE = 'such as 2026-12-24T00:00:00Z or 2026-12-24T00:00:00+01:00';
+const instantWithZone = z.iso.datetime({ offset: true });
+
+/**
+ * An ISO 8601 duration in weeks, days, hours, minutes and seconds. Years and months are left out:
+ * their length varies and no recurring window may exceed 31 days anyway.
+ */
+const DURATION = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+
+interface Duration {
+  /** Calendar days (weeks included): added on the window's wall clock, so P3D ends at the same local time. */
+  days: number;
+  /** Hours, minutes and seconds: exact elapsed time, so PT62H is 62 hours even across a DST switch. */
+  ms: number;
+}
+
+function parseDuration(text: string): Duration | undefined {
+  const m = DURATION.exec(text);
+  if (!m || text === 'P' || text.endsWith('T')) return undefined;
+  const [weeks, days, hours, minutes, seconds] = m.slice(1).map((n) => Number(n ?? 0));
+  return { days: weeks * 7 + days, ms: ((hours * 60 + minutes) * 60 + seconds) * 1000 };
+}
+
+const nominalMs = (d: Duration) => d.days * 86_400_000 + d.ms;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The rule's problem, or undefined when cron-parser accepts it and it fires at least once. */
+function cronProblem(cron: string, timeZone: string | undefined): string | undefined {
+  if (cron.trim().split(/\s+/).length !== 5) {
+    return `"${cron}" is not a 5-field cron rule (${CRON_FIELDS}), such as ${CRON_EXAMPLE}`;
+  }
+  try {
+    const tz = timeZone && isTimeZone(timeZone) ? timeZone : 'UTC';
+    CronExpressionParser.parse(cron, { tz, currentDate: new Date(0) }).next();
+    return undefined;
+  } catch (err) {
+    return `"${cron}" is not a valid cron rule (${(err as Error).message}): write ${CRON_FIELDS}, such as ${CRON_EXAMPLE}`;
+  }
+}
 
 export const freezeWindowSchema = z
   .object({
-    name: z.string().min(1),
+    name: z.string().min(1, 'give the window a name, such as year-end: refusals and `golive freeze list` show it'),
+    /** Fixed window: ISO 8601 instants with a zone (Z or ±hh:mm). */
     start: z.string().optional(),
     end: z.string().optional(),
+    /** Recurring window: a 5-field cron rule evaluated in `timeZone`, each occurrence lasting `duration`. */
     cron: z.string().optional(),
+    /** ISO 8601 duration such as PT62H (exact hours) or P2DT14H (days on the zone's wall clock); at most 31 days. */
     duration: z.string().optional(),
+    /** IANA time zone such as Europe/Berlin: the cron rule follows its DST changes. */
     timeZone: z.string().optional(),
     /** The services it applies to; absent = every service. */
-    services: z.array(z.string()).min(1).optional(),
+    services: z.array(z.string()).min(1, 'name at least one service, or leave services out for all').optional(),
     reason: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((w, ctx) => {
+    const problem = (field: 'start' | 'end' | 'cron' | 'duration' | 'timeZone' | undefined, message: string) =>
+      ctx.addIssue({ code: 'custom', path: field ? [field] : [], message });
+    const fixed = w.start !== undefined || w.end !== undefined;
+    const recurring = w.cron !== undefined || w.duration !== undefined || w.timeZone !== undefined;
+    if (fixed && recurring) {
+      const extra = (['cron', 'duration', 'timeZone'] as const).find((f) => w[f] !== undefined)!;
+      problem(
+        extra,
+        'cannot be combined with start/end: a window is either fixed (start, end) or recurring (cron, duration, timeZone); remove one of the two',
+      );
+      return;
+    }
+    if (!fixed && !recurring) {
+      problem(
+        undefined,
+        `give either start and end (a fixed window, ${INSTANT_EXAMPLE}) or cron, duration and timeZone (a recurring one, such as ${CRON_EXAMPLE}, PT62H, Europe/Berlin)`,
+      );
+      return;
+    }
+    if (fixed) {
+      for (const field of ['start', 'end'] as const) {
+        const value = w[field];
+        if (value === undefined)
+          problem(field, `a fixed window needs its ${field} too, an ISO 8601 instant ${INSTANT_EXAMPLE}`);
+        else if (!instantWithZone.safeParse(value).success)
+          problem(field, `"${value}" is not an ISO 8601 instant with a zone, ${INSTANT_EXAMPLE}`);
+      }
+      const [start, end] = [Date.parse(w.start ?? ''), Date.parse(w.end ?? '')];
+      if (instantWithZone.safeParse(w.start).success && instantWithZone.safeParse(w.end).success && end <= start) {
+        problem('end', `${w.end} is not after start ${w.start}: the window must end after it starts`);
+      }
+      return;
+    }
+    if (w.timeZone === undefined) {
+      problem(
+        'timeZone',
+        'a recurring window needs the IANA time zone its cron rule runs in, such as Europe/Berlin (or UTC)',
+      );
+    } else if (!isTimeZone(w.timeZone)) {
+      problem('timeZone', `"${w.timeZone}" is not an IANA time zone such as Europe/Berlin`);
+    }
+    if (w.cron === undefined) {
+      problem('cron', `a recurring window needs a cron rule (${CRON_FIELDS}), such as ${CRON_EXAMPLE}`);
+    } else {
+      const cron = cronProblem(w.cron, w.timeZone);
+      if (cron) problem('cron', cron);
+    }
+    if (w.duration === undefined) {
+      problem('duration', 'a recurring window needs a duration, an ISO 8601 duration such as PT62H or P2DT14H');
+      return;
+    }
+    const duration = parseDuration(w.duration);
+    if (!duration) {
+      problem(
+        'duration',
+        `"${w.duration}" is not an ISO 8601 duration in weeks, days, hours, minutes or seconds, such as PT62H or P2DT14H`,
+      );
+    } else if (nominalMs(duration) === 0) {
+      problem('duration', `"${w.duration}" is empty: give the window a positive length, such as PT62H`);
+    } else if (nominalMs(duration) > MAX_RECURRING_DAYS * 86_400_000) {
+      problem(
+        'duration',
+        `"${w.duration}" is longer than ${MAX_RECURRING_DAYS} days: shorten it, or write the period as a fixed window (start, end)`,
+      );
+    }
+  });
 
-export const freezesSchema = z.array(freezeWindowSchema);
+export const freezesSchema = z.array(freezeWindowSchema).superRefine((windows, ctx) => {
+  const first = new Map<string, number>();
+  for (const [i, { name }] of windows.entries()) {
+    const earlier = first.get(name);
+    if (earlier === undefined) first.set(name, i);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [i, 'name'],
+        message: `"${name}" is already the name of freezes.${earlier}: give each window its own name`,
+      });
+  }
+});
 
 export type FreezeWindow = z.infer<typeof freezeWindowSchema>;
 
@@ -37,19 +177,142 @@ export interface FreezeOccurrence {
 
 /** The occurrences in force for `service` at `now` (start inclusive, end exclusive), latest end first. */
 export function activeFreezes(
-  _windows: readonly FreezeWindow[],
-  _service: string | undefined,
-  _now: Date,
+  windows: readonly FreezeWindow[],
+  service: string | undefined,
+  now: Date,
 ): FreezeOccurrence[] {
-  return [];
+  // In force at `now` = overlapping [now, now + 1 ms): started at or before now, ending after it.
+  return overlapping(windows, service, now.getTime(), now.getTime() + 1)
+    .sort((a, b) => b.endMs - a.endMs || b.startMs - a.startMs || a.window.name.localeCompare(b.window.name))
+    .slice(0, MAX_OCCURRENCES)
+    .map(toOccurrence);
 }
 
 /** Occurrences that overlap [from, to), for `service` (or every service when undefined), by start. */
 export function freezeOccurrences(
-  _windows: readonly FreezeWindow[],
-  _service: string | undefined,
-  _from: Date,
-  _to: Date,
+  windows: readonly FreezeWindow[],
+  service: string | undefined,
+  from: Date,
+  to: Date,
 ): FreezeOccurrence[] {
-  return [];
+  return overlapping(windows, service, from.getTime(), to.getTime())
+    .sort((a, b) => a.startMs - b.startMs || a.endMs - b.endMs || a.window.name.localeCompare(b.window.name))
+    .slice(0, MAX_OCCURRENCES)
+    .map(toOccurrence);
+}
+
+/**
+ * Why a go-live at `now` is refused, e.g.
+ * `inside change freeze "year-end" (reason) until 2027-01-04T00:00:00.000Z (in 3 d 4 h)`.
+ */
+export function freezeMessage(occurrence: FreezeOccurrence, now: Date): string {
+  const reason = occurrence.reason ? ` (${occurrence.reason})` : '';
+  return `inside change freeze "${occurrence.name}"${reason} until ${occurrence.end} (in ${timeLeft(Date.parse(occurrence.end) - now.getTime())})`;
+}
+
+/** `3 d 4 h`, `4 h 5 min`, `12 min`, `40 s`: precise enough to plan around, short enough for Slack. */
+export function timeLeft(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  const [d, h, min] = [Math.floor(s / 86400), Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60)];
+  if (d > 0) return h > 0 ? `${d} d ${h} h` : `${d} d`;
+  if (h > 0) return min > 0 ? `${h} h ${min} min` : `${h} h`;
+  return min > 0 ? `${min} min` : `${s} s`;
+}
+
+interface Span {
+  window: FreezeWindow;
+  startMs: number;
+  endMs: number;
+}
+
+const toOccurrence = ({ window: w, startMs, endMs }: Span): FreezeOccurrence => ({
+  name: w.name,
+  start: new Date(startMs).toISOString(),
+  end: new Date(endMs).toISOString(),
+  ...(w.services ? { services: [...w.services] } : {}),
+  ...(w.reason !== undefined ? { reason: w.reason } : {}),
+});
+
+const appliesTo = (w: FreezeWindow, service: string | undefined) =>
+  service === undefined || !w.services || w.services.includes(service);
+
+/** Every occurrence overlapping [from, to) (start < to, end > from), at most MAX_OCCURRENCES per window. */
+function overlapping(windows: readonly FreezeWindow[], service: string | undefined, from: number, to: number): Span[] {
+  const spans: Span[] = [];
+  for (const window of windows) {
+    if (!appliesTo(window, service)) continue;
+    if (window.start !== undefined && window.end !== undefined) {
+      const [startMs, endMs] = [Date.parse(window.start), Date.parse(window.end)];
+      if (startMs < to && endMs > from) spans.push({ window, startMs, endMs });
+    } else spans.push(...recurring(window, from, to));
+  }
+  return spans;
+}
+
+function recurring(window: FreezeWindow, from: number, to: number): Span[] {
+  const { cron, duration: text, timeZone } = window;
+  const duration = cron && text && timeZone ? parseDuration(text) : undefined;
+  if (!cron || !timeZone || !duration) throw new Error(`freeze window "${window.name}" was not validated`);
+  const span = (startMs: number): Span => ({ window, startMs, endMs: addDuration(startMs, duration, timeZone) });
+  const spans: Span[] = [];
+  // Backwards from `from`: occurrences that started before it and still run (a window longer than
+  // its period has several). Ends grow with starts, so the first one over by `from` ends the walk.
+  const back = rule(cron, timeZone, from + 1000);
+  while (spans.length < MAX_OCCURRENCES) {
+    const s = span(back.prev().getTime());
+    if (s.endMs <= from) break;
+    if (s.startMs <= from) spans.push(s);
+  }
+  const ahead = rule(cron, timeZone, from);
+  while (spans.length < 2 * MAX_OCCURRENCES) {
+    const s = span(ahead.next().getTime());
+    if (s.startMs >= to) break;
+    if (s.startMs > from) spans.push(s); // the walk back counted `from` itself
+  }
+  return spans;
+}
+
+const rule = (cron: string, tz: string, at: number): CronExpression =>
+  CronExpressionParser.parse(cron, { tz, currentDate: new Date(at) });
+
+/** `startMs` plus the duration: its days on the wall clock of `zone`, then its hours as elapsed time. */
+function addDuration(startMs: number, duration: Duration, zone: string): number {
+  if (duration.days === 0) return startMs + duration.ms;
+  const wall = startMs + offsetMs(startMs, zone) + duration.days * 86_400_000;
+  return instantAt(wall, zone) + duration.ms;
+}
+
+/**
+ * The instant a wall-clock time of `zone` names (as ms since the epoch read as UTC). Of two (the
+ * hour repeated when clocks go back) the earlier; a time skipped when clocks go forward moves
+ * forward by the gap, as RFC 5545 and Temporal's "compatible" disambiguation do.
+ */
+function instantAt(wall: number, zone: string): number {
+  const before = offsetMs(wall - 86_400_000, zone);
+  const after = offsetMs(wall + 86_400_000, zone);
+  const fits = [wall - before, wall - after].filter((t) => t + offsetMs(t, zone) === wall);
+  return fits.length > 0 ? Math.min(...fits) : wall - before;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** How far `zone`'s wall clock is ahead of UTC at `at` (ms). */
+function offsetMs(at: number, zone: string): number {
+  let format = formatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(zone, format);
+  }
+  const part = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, Number(p.value)]));
+  const wall = Date.UTC(part.year, part.month - 1, part.day, part.hour, part.minute, part.second);
+  return wall - (at - (((at % 1000) + 1000) % 1000));
 }
