@@ -13,6 +13,7 @@ import {
 import { auditCommand } from './commands/audit';
 import { configCommand } from './commands/config';
 import { demoCommand } from './commands/demo';
+import { freezeListCommand } from './commands/freeze';
 import { localUpCommand } from './commands/local';
 import { localFaultCommand } from './commands/local-fault';
 import { readinessCommand } from './commands/readiness';
@@ -44,6 +45,7 @@ const COMMANDS: Record<string, Command> = {
   demo: demoCommand,
   'local up': localUpCommand,
   'local fault': localFaultCommand,
+  'freeze list': freezeListCommand,
   start: startCommand,
   watch: watchCommand,
   status: statusCommand,
@@ -90,13 +92,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.out(topHelp());
     return first ? EXIT.ok : EXIT.usage;
   }
-  const name = first === 'local' ? `local ${second ?? ''}`.trim() : first;
+  // Grouped commands (`local up`, `freeze list`) are named by their first two words.
+  const group = Object.keys(COMMANDS).some((c) => c.startsWith(`${first} `));
+  const name = group ? `${first} ${second ?? ''}`.trim() : first;
   const command = COMMANDS[name];
   if (!command) {
     io.err(
-      first === 'local'
-        ? `unknown command "golive ${name}": local commands are ${Object.keys(COMMANDS)
-            .filter((c) => c.startsWith('local '))
+      group
+        ? `unknown command "golive ${name}": ${first} commands are ${Object.keys(COMMANDS)
+            .filter((c) => c.startsWith(`${first} `))
             .map((c) => `\`golive ${c}\``)
             .join(', ')}`
         : `unknown command "${first}". Commands: ${Object.keys(COMMANDS).join(', ')}. See \`golive --help\`.`,

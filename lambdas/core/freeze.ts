@@ -20,6 +20,9 @@ const CRON_FIELDS = 'minute hour day-of-month month day-of-week';
 const INSTANT_EXAMPLE = 'such as 2026-12-24T00:00:00Z or 2026-12-24T00:00:00+01:00';
 const instantWithZone = z.iso.datetime({ offset: true });
 
+/** An ISO 8601 instant with its zone (Z or ±hh:mm), as fixed windows and `golive freeze list --at` take. */
+export const isZonedInstant = (text: string | undefined): boolean => instantWithZone.safeParse(text).success;
+
 /**
  * An ISO 8601 duration in weeks, days, hours, minutes and seconds. Years and months are left out:
  * their length varies and no recurring window may exceed 31 days anyway.
@@ -107,11 +110,11 @@ export const freezeWindowSchema = z
         const value = w[field];
         if (value === undefined)
           problem(field, `a fixed window needs its ${field} too, an ISO 8601 instant ${INSTANT_EXAMPLE}`);
-        else if (!instantWithZone.safeParse(value).success)
+        else if (!isZonedInstant(value))
           problem(field, `"${value}" is not an ISO 8601 instant with a zone, ${INSTANT_EXAMPLE}`);
       }
       const [start, end] = [Date.parse(w.start ?? ''), Date.parse(w.end ?? '')];
-      if (instantWithZone.safeParse(w.start).success && instantWithZone.safeParse(w.end).success && end <= start) {
+      if (isZonedInstant(w.start) && isZonedInstant(w.end) && end <= start) {
         problem('end', `${w.end} is not after start ${w.start}: the window must end after it starts`);
       }
       return;
