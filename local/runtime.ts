@@ -33,6 +33,7 @@ import { LocalRouterMetrics } from './providers/router-metrics';
 import { localFunctions } from './functions';
 import { openLocalStore } from './store-guard';
 import { describeTarget, storedTargetState } from './stored-state';
+import { sealingNotifier, sealLogPath } from './seal-log';
 import { DEFAULT_SLACK_PORT, startLocalSlack, type LocalSlack } from './slack-emulator/local-slack';
 
 export const ASL_FILE = join(__dirname, '..', 'state-machines', 'go-live.asl.json');
@@ -245,7 +246,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
         config,
         publish: Object.fromEntries(names.map((service) => [service, targetOf(service).endpoints])),
       }),
-      notifier: slack ? slack.notifier(notifier) : notifier,
+      // The final hash of each go-live also goes to the append-only seal log, outside the store.
+      notifier: sealingNotifier(slack ? slack.notifier(notifier) : notifier, sealLogPath(home)),
       callbacks: new SfnTaskCallbacks(sfn),
       executions: new SfnExecutions(sfn),
       metrics,

@@ -1,36 +1,56 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { verifySealedChain } from '../../../lambdas/core/audit';
-import { GoLiveClient, type GoLivePage } from '../../../lambdas/core/client';
-import type { AuditRecord, Store, TaskCallbacks } from '../../../lambdas/core/ports';
+import { S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeExecutionCommand,
+  paginateListExecutions,
+  type DescribeExecutionCommandOutput,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
+import {
+  chainVerdictOf,
+  PREFLIGHT_ANCHORS,
+  trailKind,
+  verdictLine,
+  verifyAudit,
+  type ArchiveEvidence,
+  type ExecutionEvidence,
+  type TrailKind,
+  type Verification,
+} from '../../../lambdas/core/audit-verify';
+import type { AuditRecord } from '../../../lambdas/core/ports';
 import type { ActorVerification } from '../../../lambdas/core/roles';
+import { readArchivedRecord, type ArchiveReader } from '../../../lambdas/core/report/archive';
 import { EXPORT_FORMATS, toCsv, toJson, type ExportFormat } from '../../../lambdas/core/report/formats';
-import { finalHashFromHistory } from '../../../lambdas/core/report/history';
+import { finalHashFromHistory, finalHashFromOutput } from '../../../lambdas/core/report/history';
 import { formatMs, judgedStepName, msText, pctText, renderHtml, verdictText } from '../../../lambdas/core/report/html';
 import { actorText } from '../../../lambdas/core/report/people';
-import {
-  buildAuditReport,
-  reportStatus,
-  statusFromRecords,
-  type AuditReport,
-} from '../../../lambdas/core/report/report';
+import { buildAuditReport, type AuditReport } from '../../../lambdas/core/report/report';
+import { S3ArchiveReader } from '../../../lambdas/providers/aws/audit-archive-reader';
 import { executionHistory } from '../../../lambdas/providers/sfn-history';
+import { ExecutionsFile } from '../../../local/executions-file';
+import { readSealLog, sealLogPath } from '../../../local/seal-log';
 import { SqliteStore } from '../../../local/providers/sqlite-store';
-import { toHistoryEvent } from '../../../local/engine/history';
-import { EngineStore } from '../../../local/engine/store';
-import { endpointUrl, homeDir, readConfig, Remote, type GlobalOptions } from '../context';
+import { endpointUrl, homeDir, Remote, type GlobalOptions } from '../context';
 import { CliError, EXIT, usageError } from '../errors';
 import type { Command, Io } from '../main';
+import { exportPack, type PackFormat } from './audit-pack';
 
 type Values = GlobalOptions & Record<string, string | boolean | undefined>;
 
-const USAGE = `golive audit list [--service <name>] [--since <ISO date | 30m | 24h | 7d>] [--status <status>]
-       golive audit show <execution>
-       golive audit verify <execution>
-       golive audit export <execution> --format html|json|csv [--out <file>]`;
+const USAGE = `golive audit list [--kind go-live|readiness] [--service <name>] [--status <status>]
+                  [--since <ISO date | 30m | 24h | 7d>] [--until <ISO date>] [--requester <user>]
+                  [--approver <user>] [--decision approved|rejected|expired] [--waiver] [--break-glass]
+       golive audit show <execution | readiness:<service>:<version>>
+       golive audit verify <execution | readiness:<service>:<version>>
+       golive audit export <execution> --format html|json|csv [--out <file>]
+       golive audit export --all [--since …] [--until …] [filters of list] --format html|json|csv --out <dir>
+  --archive-bucket <name>  also compare each go-live with its record in the Object Lock bucket (AWS;
+                           default GOLIVE_AUDIT_BUCKET)`;
 
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'];
+const KINDS: TrailKind[] = ['go-live', 'readiness'];
+const DECISIONS = ['approved', 'rejected', 'expired'];
 
 /** The audit store; locally the runtime's SQLite file (the DynamoDB table on AWS). */
 function openAuditStore(v: Values): SqliteStore {
@@ -44,107 +64,219 @@ function openAuditStore(v: Values): SqliteStore {
   return new SqliteStore(file);
 }
 
-/** Executions the store holds records for: the audit trail outlives Step Functions' 90-day history. */
-function storedExecutions(store: SqliteStore): { executionArn: string; first: AuditRecord; records: AuditRecord[] }[] {
-  const ids = store.db.prepare('SELECT DISTINCT execution_id AS id FROM audit').all() as { id: string }[];
-  return ids.map(({ id }) => {
-    const records = (
-      store.db.prepare('SELECT record FROM audit WHERE execution_id = ? ORDER BY seq').all(id) as { record: string }[]
-    ).map((r) => JSON.parse(r.record) as AuditRecord);
-    return { executionArn: id, first: records[0], records };
-  });
+/** Every trail the store holds records for: the audit trail outlives Step Functions' 90-day history. */
+function storedTrailIds(store: SqliteStore): string[] {
+  return (store.db.prepare('SELECT DISTINCT execution_id AS id FROM audit').all() as { id: string }[]).map((r) => r.id);
 }
 
 /** `2026-01-31`, an ISO timestamp, or a relative `45m`, `24h`, `7d`. */
-export function parseSince(text: string, now = new Date()): Date {
+export function parseSince(text: string, now = new Date(), flag = '--since'): Date {
   const relative = /^(\d+)([mhd])$/.exec(text);
   if (relative) {
     const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 'm' | 'h' | 'd'];
     return new Date(now.getTime() - Number(relative[1]) * unit);
   }
   const at = Date.parse(text);
-  if (Number.isNaN(at)) throw usageError(`--since "${text}" is neither a date (2026-01-31) nor a duration (24h, 7d)`);
+  if (Number.isNaN(at)) throw usageError(`${flag} "${text}" is neither a date (2026-01-31) nor a duration (24h, 7d)`);
   return new Date(at);
+}
+
+/** `--until 2026-03-31` means the whole of that day; a timestamp means that instant. */
+export function parseUntil(text: string): Date {
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) throw usageError(`--until "${text}" is not a date (2026-03-31) or an ISO timestamp`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(at + 86_400_000 - 1) : new Date(at);
 }
 
 interface Sources {
   executionArn: string;
+  kind: TrailKind;
   records: AuditRecord[];
   execution?: DescribeExecutionCommandOutput;
   history?: HistoryEvent[];
   historyUnavailable?: string;
+  /** What the execution-output anchor found. */
+  executionEvidence: ExecutionEvidence;
 }
 
+const isUnreachable = (err: unknown) => err instanceof CliError && err.exitCode === EXIT.unreachable;
+
 /**
- * The audit store merged with Step Functions (DescribeExecution + every page of
- * GetExecutionHistory). Without a reachable endpoint, or past the history's retention, the store
- * alone still answers.
+ * Everything the audit commands read, and the one verification they all show. Step Functions
+ * (DescribeExecution + every page of GetExecutionHistory) when the endpoint answers; otherwise
+ * the local engine's own file, read-only; the seal log; the Object Lock archive when a bucket is
+ * named. `list`, `show`, `verify` and `export` all go through `load` and `verify`, so they cannot
+ * disagree.
  */
-async function loadSources(v: Values, ref: string | undefined, store: SqliteStore): Promise<Sources> {
-  if (!ref) throw usageError(`name the execution (its name or ARN, see \`golive audit list\`)\nUsage: ${USAGE}`);
-  const known = storedExecutions(store).find((e) => e.executionArn === ref || e.executionArn.endsWith(`:${ref}`));
-  const remote = new Remote(endpointUrl(v));
-  try {
-    let executionArn = known?.executionArn ?? (ref.startsWith('arn:') ? ref : undefined);
+export class AuditSources {
+  readonly remote: Remote;
+  private readonly engine: ExecutionsFile | undefined;
+  private readonly archive: ArchiveReader | undefined;
+  private readonly sealLogFile: string;
+  /** Decided by the first call: an endpoint that is down stays down for this command. */
+  private online: boolean | undefined;
+  offlineReason: string | undefined;
+
+  constructor(
+    v: Values,
+    readonly store: SqliteStore,
+    archive?: ArchiveReader,
+  ) {
+    this.remote = new Remote(endpointUrl(v));
+    this.engine = ExecutionsFile.open(homeDir(v));
+    this.sealLogFile = sealLogPath(homeDir(v));
+    const bucket = (v['archive-bucket'] as string | undefined) ?? process.env.GOLIVE_AUDIT_BUCKET;
+    this.archive = archive ?? (bucket ? new S3ArchiveReader(bucket, new S3Client({})) : undefined);
+  }
+
+  close(): void {
+    this.remote.close();
+    this.engine?.close();
+  }
+
+  /** Step Functions first; unreachable once means the engine's file for the rest of the command. */
+  private async fromStepFunctions<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    if (this.online === false) return undefined;
+    try {
+      const result = await fn();
+      this.online = true;
+      return result;
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      this.online = false;
+      this.offlineReason = (err as Error).message.replace(/: is the local runtime running\?.*$/, '');
+      return undefined;
+    }
+  }
+
+  /** Every go-live and pre-flight: the store's trails plus executions that have no record (yet). */
+  async ids(): Promise<string[]> {
+    const ids = new Set(storedTrailIds(this.store));
+    const listed = await this.fromStepFunctions(async () => {
+      const stateMachineArn = await this.remote.stateMachineArn();
+      const arns: string[] = [];
+      for await (const page of this.remote.pages(
+        paginateListExecutions({ client: this.remote.sfn }, { stateMachineArn }),
+      )) {
+        arns.push(...(page.executions ?? []).map((e) => e.executionArn!));
+      }
+      return arns;
+    });
+    for (const arn of listed ?? this.engine?.executions().map((e) => e.arn) ?? []) ids.add(arn);
+    return [...ids];
+  }
+
+  /** The id of `ref`: a trail id, an execution name or ARN, a pre-flight's `readiness:<service>:<version>`. */
+  async resolve(ref: string | undefined): Promise<string> {
+    if (!ref) throw usageError(`name the execution (its name or ARN, see \`golive audit list\`)\nUsage: ${USAGE}`);
+    const stored = storedTrailIds(this.store);
+    const known =
+      stored.find((id) => id === ref) ??
+      stored.find((id) => trailKind(id) === 'go-live' && id.endsWith(`:${ref}`)) ??
+      this.engine?.executions().find((e) => e.name === ref || e.arn === ref)?.arn;
+    if (known) return known;
+    if (ref.startsWith('readiness:') || ref.startsWith('arn:')) return ref;
+    const arn = await this.fromStepFunctions(() => this.remote.executionArn(ref));
+    if (!arn) throw usageError(`no audit trail for "${ref}" in the store, and Step Functions is unreachable`);
+    return arn;
+  }
+
+  async load(id: string): Promise<Sources> {
+    const kind = trailKind(id);
+    const records = await this.store.listAudit(id);
+    if (kind === 'readiness') {
+      if (records.length === 0) throw usageError(`no readiness pre-flight "${id}" in the store`);
+      return { executionArn: id, kind, records, executionEvidence: PREFLIGHT_ANCHORS.execution };
+    }
     let execution: DescribeExecutionCommandOutput | undefined;
     let history: HistoryEvent[] | undefined;
-    let historyUnavailable: string | undefined;
+    let source = 'Step Functions';
+    let notFound: string | undefined;
     try {
-      executionArn ??= await remote.executionArn(ref);
-      const arn = executionArn;
-      execution = await remote.call(() => remote.sfn.send(new DescribeExecutionCommand({ executionArn: arn })));
-      history = await fetchHistory(remote, arn);
+      const fetched = await this.fromStepFunctions(async () => {
+        const out = await this.remote.call(() =>
+          this.remote.sfn.send(new DescribeExecutionCommand({ executionArn: id })),
+        );
+        return { out, events: await this.remote.call(() => executionHistory(this.remote.sfn, id)) };
+      });
+      if (fetched) ({ out: execution, events: history } = fetched);
     } catch (err) {
-      if (!(err instanceof CliError) || !known) throw err;
-      const offline = executionArn ? localEngineHistory(v, executionArn) : undefined;
-      if (offline) ({ execution, history } = offline);
-      else historyUnavailable = err.message.replace(/: is the local runtime running\?.*$/, '');
+      if (!(err instanceof CliError) || err.exitCode !== EXIT.usage) throw err;
+      notFound = `Step Functions does not know ${id}`;
     }
-    const records = await store.listAudit(executionArn!);
-    if (records.length === 0 && !execution) throw usageError(`no audit trail for "${ref}"`);
+    if (!execution && this.engine) {
+      const offline = this.offlineEngine(id);
+      if (offline) {
+        ({ execution, history } = offline);
+        source = this.engine.file;
+      } else
+        notFound = `${this.engine.file} holds no execution ${id.split(':').pop()}: it was deleted, or never ran here`;
+    }
+    if (records.length === 0 && !execution) throw usageError(`no audit trail for "${id}"`);
+    let executionEvidence: ExecutionEvidence;
+    if (execution) {
+      const historySeal = history ? finalHashFromHistory(history) : undefined;
+      const outputSeal = finalHashFromOutput(execution.output);
+      executionEvidence = {
+        state: 'found',
+        status: execution.status ?? 'UNKNOWN',
+        source,
+        ...(historySeal ? { historySeal } : {}),
+        ...(outputSeal ? { outputSeal } : {}),
+      };
+    } else {
+      executionEvidence = {
+        state: 'missing',
+        detail: notFound ?? `Step Functions is unreachable and there is no executions.sqlite to read`,
+      };
+    }
+    const historyUnavailable = execution ? undefined : (notFound ?? this.offlineReason);
     return {
-      executionArn: executionArn!,
+      executionArn: id,
+      kind,
       records,
+      executionEvidence,
       ...(execution ? { execution } : {}),
       ...(history ? { history } : {}),
       ...(historyUnavailable ? { historyUnavailable } : {}),
     };
-  } finally {
-    remote.close();
   }
-}
 
-export function reportFrom(sources: Sources): AuditReport {
-  return buildAuditReport({
-    executionArn: sources.executionArn,
-    records: sources.records,
-    ...(sources.execution ? { execution: sources.execution } : {}),
-    ...(sources.history ? { history: sources.history } : {}),
-    ...(sources.historyUnavailable ? { historyUnavailable: sources.historyUnavailable } : {}),
-  });
-}
-
-/**
- * With the runtime stopped (after `npm start`), the local engine's own database still holds the
- * execution and its history in Step Functions shape: read it directly rather than give up timings.
- */
-function localEngineHistory(
-  v: Values,
-  executionArn: string,
-): { execution: DescribeExecutionCommandOutput; history: HistoryEvent[] } | undefined {
-  const file = join(homeDir(v), 'executions.sqlite');
-  if (!existsSync(file)) return undefined;
-  const engine = new EngineStore(file);
-  try {
-    const row = engine.getExecution(executionArn);
-    if (!row) return undefined;
-    const history: HistoryEvent[] = [];
-    for (let cursor: number | undefined; ;) {
-      const page = engine.listEvents(executionArn, cursor, 1000, false);
-      history.push(...page.map((e) => toHistoryEvent(e)));
-      if (page.length < 1000) break;
-      cursor = page[page.length - 1].id;
+  /** The one verification of a loaded trail. */
+  async verify(sources: Sources, report?: AuditReport): Promise<Verification> {
+    if (sources.kind === 'readiness') {
+      return verifyAudit({ executionId: sources.executionArn, records: sources.records, ...PREFLIGHT_ANCHORS });
     }
+    const r = report ?? reportFrom(sources);
+    let archive: ArchiveEvidence = {
+      state: 'not-available',
+      detail: 'no Object Lock archive here: pass --archive-bucket <name> to compare with the AWS one',
+    };
+    if (this.archive) {
+      archive = await readArchivedRecord(this.archive, {
+        service: r.execution.service,
+        name: r.execution.name,
+        startedAt: [r.execution.startedAt, sources.records[0]?.at],
+      });
+    }
+    return verifyAudit({
+      executionId: sources.executionArn,
+      records: sources.records,
+      execution: sources.executionEvidence,
+      archive,
+      sealLog: readSealLog(this.sealLogFile),
+    });
+  }
+
+  /**
+   * With the runtime stopped (after `npm start`), the local engine's own database still holds the
+   * execution and its history in Step Functions shape: read it directly rather than give up.
+   */
+  private offlineEngine(
+    executionArn: string,
+  ): { execution: DescribeExecutionCommandOutput; history: HistoryEvent[] } | undefined {
+    const row = this.engine?.execution(executionArn);
+    if (!row) return undefined;
     const execution = {
       $metadata: {},
       executionArn: row.arn,
@@ -158,26 +290,45 @@ function localEngineHistory(
       ...(row.error === null ? {} : { error: row.error }),
       ...(row.cause === null ? {} : { cause: row.cause }),
     } as DescribeExecutionCommandOutput;
-    return { execution, history };
-  } finally {
-    engine.close();
+    return { execution, history: this.engine!.history(executionArn) };
   }
 }
 
-/** Every page of an execution's history through the CLI's client. */
-function fetchHistory(remote: Remote, executionArn: string): Promise<HistoryEvent[]> {
-  return remote.call(() => executionHistory(remote.sfn, executionArn));
+export function reportFrom(sources: Omit<Sources, 'kind' | 'executionEvidence'>): AuditReport {
+  return buildAuditReport({
+    executionArn: sources.executionArn,
+    // A copy: the report must never change the records the verification reads.
+    records: structuredClone(sources.records),
+    ...(sources.execution ? { execution: sources.execution } : {}),
+    ...(sources.history ? { history: sources.history } : {}),
+    ...(sources.historyUnavailable ? { historyUnavailable: sources.historyUnavailable } : {}),
+  });
 }
 
-/** The report of an execution the caller's runtime just ran (golive demo). */
-export async function auditReportFor(
-  remote: Remote,
-  store: Pick<Store, 'listAudit'>,
+/** A report carrying the verification: `chain` says what every anchor says, `verification` says which. */
+export type VerifiedReport = AuditReport & { verification: Verification };
+
+export function withVerification(report: AuditReport, verification: Verification): VerifiedReport {
+  return { ...report, chain: chainVerdictOf(verification), verification };
+}
+
+/**
+ * The verified report of an execution the caller's runtime just ran (golive demo): the same
+ * sources and verification as `golive audit verify`.
+ */
+export async function verifiedReportFor(
+  where: { home: string; endpoint: string },
+  store: SqliteStore,
   executionArn: string,
-): Promise<AuditReport> {
-  const execution = await remote.call(() => remote.sfn.send(new DescribeExecutionCommand({ executionArn })));
-  const history = await fetchHistory(remote, executionArn);
-  return reportFrom({ executionArn, records: await store.listAudit(executionArn), execution, history });
+): Promise<VerifiedReport> {
+  const sources = new AuditSources({ home: where.home, endpoint: where.endpoint } as Values, store);
+  try {
+    const loaded = await sources.load(executionArn);
+    const report = reportFrom(loaded);
+    return withVerification(report, await sources.verify(loaded, report));
+  } finally {
+    sources.close();
+  }
 }
 
 /** Evidence on one line, short enough for a terminal; `--json` has all of it. */
@@ -187,7 +338,7 @@ function compact(evidence: unknown, max = 160): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-function printTimeline(report: AuditReport, io: Io): void {
+function printTimeline(report: VerifiedReport, io: Io): void {
   const e = report.execution;
   // A name the trail recorded for this id elsewhere (a vote, another step) names it here too.
   const who = (id: string, name?: string, verifiedBy?: ActorVerification) =>
@@ -253,120 +404,238 @@ function printTimeline(report: AuditReport, io: Io): void {
   }
   if (report.rollback)
     io.out(`\nRollback (${report.rollback.outcome}) at ${report.rollback.at}: ${report.rollback.summary}`);
-  const c = report.chain;
+  printVerification(report.verification, io);
+}
+
+const ANCHOR_MARK = { ok: '✓', mismatch: '✗', missing: '✗', 'not-available': '–' } as const;
+
+/** The verdict, then each anchor checked and what it found. */
+function printVerification(v: Verification, io: Io): void {
   io.out(
-    `\nAudit chain: ${c.intact ? `intact, ${c.recordCount} records, final hash ${c.finalHash}` : `ALTERED at record ${c.badSeq}: ${c.reason}`}`,
+    `\nAudit chain: ${v.ok ? `verified, ${v.records} records, final hash ${v.finalHash}` : `ALTERED${v.firstBadSeq !== undefined ? ` at record ${v.firstBadSeq}` : ''}, caught by ${v.caughtBy.join(', ')}`}`,
+  );
+  for (const a of v.anchors)
+    io.out(`  ${ANCHOR_MARK[a.status]} ${a.anchor.padEnd(19)} ${a.status.padEnd(13)} ${a.detail}`);
+}
+
+/** A readiness pre-flight: the answers given ahead of a go-live, who gave them, and its chain. */
+function printPreflight(id: string, records: AuditRecord[], verification: Verification, io: Io): void {
+  const [, service, version] = id.split(':');
+  io.out(`${id}  readiness pre-flight of ${service} ${version} (not a go-live)`);
+  for (const r of records)
+    io.out(
+      `  ${r.at}  ${actorText({ id: r.actor, name: r.actorName, verifiedBy: r.verifiedBy })}  ${r.action}: ${r.summary}`,
+    );
+  printVerification(verification, io);
+}
+
+/** One go-live or pre-flight as `audit list` shows it (and `--json` prints it). */
+export interface ListedTrail {
+  kind: TrailKind;
+  name: string;
+  executionArn: string;
+  status: string;
+  service?: string;
+  version?: string;
+  strategy?: string;
+  requestedBy?: string;
+  requestedByName?: string;
+  startedAt?: string;
+  endedAt?: string;
+  error?: string;
+  records: number;
+  /** Who voted to approve. */
+  approvers: string[];
+  /** approved, rejected, expired or aborted: how the sign-off ended, when it did. */
+  decision?: string;
+  /** Checklist items waived, by whom and why. */
+  waivers: { item: string; by: string; reason: string }[];
+  /** The break-glass reason the request carried (ValidateAndLock's evidence). */
+  breakGlass?: string;
+  /** The verdict in one line (the same as `audit verify`'s). */
+  chain: string;
+  verification: Verification;
+  /** The report behind the row, for export (not printed by --json). */
+  report?: VerifiedReport;
+}
+
+const obj = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/** A listed row from the report and its verification: the same facts `show` prints. */
+function goLiveRow(report: VerifiedReport): ListedTrail {
+  const e = report.execution;
+  const lock = report.records.find((r) => r.step === 'ValidateAndLock');
+  const breakGlass = obj(obj(obj(lock?.evidence).request).breakGlass).reason;
+  const waivers = (report.readiness?.items ?? []).flatMap((i) =>
+    i.waiver ? [{ item: i.id, by: i.waiver.by, reason: i.waiver.reason }] : [],
+  );
+  return {
+    kind: 'go-live',
+    name: e.name,
+    executionArn: e.executionArn,
+    status: e.status,
+    ...defined({
+      service: e.service,
+      version: e.version,
+      strategy: e.strategy,
+      requestedBy: e.requestedBy,
+      requestedByName: e.requestedByName,
+      startedAt: e.startedAt,
+      endedAt: e.stoppedAt,
+      error: e.error,
+      decision: report.approval.outcome?.status,
+      breakGlass: typeof breakGlass === 'string' ? breakGlass : undefined,
+    }),
+    records: report.records.length,
+    approvers: [
+      ...new Set(report.approval.votes.filter((vote) => vote.decision === 'approve').map((vote) => vote.voter)),
+    ],
+    waivers,
+    chain: verdictLine(report.verification),
+    verification: report.verification,
+    report,
+  };
+}
+
+/** A pre-flight row: `readiness:<service>:<version>`, the people who answered, what they waived. */
+function preflightRow(id: string, records: AuditRecord[], verification: Verification): ListedTrail {
+  const [, service, version] = id.split(':');
+  const waivers = records.flatMap((r) => {
+    const decision = obj(obj(r.evidence).decision);
+    return r.action === 'waive'
+      ? [{ item: String(decision.item ?? '?'), by: r.actor, reason: String(decision.reason ?? '') }]
+      : [];
+  });
+  return {
+    kind: 'readiness',
+    name: id,
+    executionArn: id,
+    status: 'PRE-FLIGHT',
+    ...defined({
+      service,
+      version,
+      requestedBy: records[0]?.actor,
+      startedAt: records[0]?.at,
+      endedAt: records.at(-1)?.at,
+    }),
+    records: records.length,
+    approvers: [],
+    waivers,
+    chain: verdictLine(verification),
+    verification,
+  };
+}
+
+function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as Partial<T>;
+}
+
+/** The filters `audit list` and `audit export --all` share, checked before anything is read. */
+export interface TrailFilter {
+  kind: TrailKind;
+  service?: string;
+  status?: string;
+  since?: Date;
+  until?: Date;
+  requester?: string;
+  approver?: string;
+  decision?: string;
+  waiver: boolean;
+  breakGlass: boolean;
+}
+
+export function filterFrom(v: Values): TrailFilter {
+  const kind = ((v.kind as string | undefined) ?? 'go-live') as TrailKind;
+  if (!KINDS.includes(kind)) throw usageError(`--kind must be one of ${KINDS.join(', ')}, got "${kind}"`);
+  const status = (v.status as string | undefined)?.toUpperCase();
+  if (status && !STATUSES.includes(status)) throw usageError(`--status must be one of ${STATUSES.join(', ')}`);
+  const decision = (v.decision as string | undefined)?.toLowerCase();
+  if (decision && !DECISIONS.includes(decision))
+    throw usageError(`--decision must be one of ${DECISIONS.join(', ')}, got "${String(v.decision)}"`);
+  const since = v.since ? parseSince(v.since as string) : undefined;
+  const until = v.until ? parseUntil(v.until as string) : undefined;
+  if (since && until && since > until)
+    throw usageError(`--since ${String(v.since)} is after --until ${String(v.until)}`);
+  return {
+    kind,
+    waiver: v.waiver === true,
+    breakGlass: v['break-glass'] === true,
+    ...defined({
+      service: v.service as string | undefined,
+      status,
+      since,
+      until,
+      requester: v.requester as string | undefined,
+      approver: v.approver as string | undefined,
+      decision,
+    }),
+  };
+}
+
+export function matches(row: ListedTrail, f: TrailFilter): boolean {
+  const started = row.startedAt ? Date.parse(row.startedAt) : NaN;
+  return (
+    row.kind === f.kind &&
+    (!f.service || row.service === f.service) &&
+    (!f.status || row.status === f.status) &&
+    (!f.since || started >= f.since.getTime()) &&
+    (!f.until || started <= f.until.getTime()) &&
+    (!f.requester || row.requestedBy === f.requester) &&
+    (!f.approver || row.approvers.includes(f.approver)) &&
+    (!f.decision || row.decision === f.decision) &&
+    (!f.waiver || row.waivers.length > 0) &&
+    (!f.breakGlass || row.breakGlass !== undefined)
   );
 }
 
-/** The audit commands only read: the client they list through can answer no task. */
-const READ_ONLY_CALLBACKS: TaskCallbacks = {
-  succeed: () => Promise.reject(new Error('the audit commands never act on a go-live')),
-  fail: () => Promise.reject(new Error('the audit commands never act on a go-live')),
-};
+/** Every trail matching the filter, newest first, each verified exactly as `audit verify` does. */
+export async function listTrails(sources: AuditSources, filter: TrailFilter): Promise<ListedTrail[]> {
+  const rows: ListedTrail[] = [];
+  for (const id of await sources.ids()) {
+    if (trailKind(id) !== filter.kind) continue;
+    const loaded = await sources.load(id);
+    if (loaded.kind === 'readiness') {
+      rows.push(preflightRow(id, loaded.records, await sources.verify(loaded)));
+      continue;
+    }
+    const report = reportFrom(loaded);
+    rows.push(goLiveRow(withVerification(report, await sources.verify(loaded, report))));
+  }
+  return rows.filter((r) => matches(r, filter)).sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
+}
 
 async function list(v: Values, io: Io): Promise<number> {
-  const since = v.since ? parseSince(v.since as string) : undefined;
-  const status = (v.status as string | undefined)?.toUpperCase();
-  if (status && !STATUSES.includes(status)) throw usageError(`--status must be one of ${STATUSES.join(', ')}`);
+  const filter = filterFrom(v);
   const store = openAuditStore(v);
-  const remote = new Remote(endpointUrl(v));
+  const sources = new AuditSources(v, store);
   try {
-    type Row = {
-      name: string;
-      executionArn: string;
-      status: string;
-      service?: string;
-      version?: string;
-      requestedBy?: string;
-      requestedByName?: string;
-      startedAt?: string;
-      records: number;
-      chain: string;
-    };
-    const rows = new Map<string, Row>();
-    const trails = new Map<string, AuditRecord[]>();
-    for (const s of storedExecutions(store)) {
-      const lock = s.records.find((r) => r.step === 'ValidateAndLock');
-      const request = (lock?.evidence as { request?: Record<string, string> } | undefined)?.request ?? {};
-      const verdict = verifySealedChain(s.records, undefined);
-      const requestedByName =
-        request.requestedByName ?? s.records.find((r) => r.actor === request.requestedBy && r.actorName)?.actorName;
-      trails.set(s.executionArn, s.records);
-      rows.set(s.executionArn, {
-        name: s.executionArn.split(':').pop() ?? s.executionArn,
-        executionArn: s.executionArn,
-        status: statusFromRecords(s.records),
-        service: s.first?.service,
-        ...(request.version ? { version: request.version } : {}),
-        ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
-        ...(requestedByName ? { requestedByName } : {}),
-        startedAt: s.first?.at,
-        records: s.records.length,
-        chain: verdict.intact ? 'intact' : `ALTERED at #${verdict.badSeq}`,
-      });
-    }
-    // Step Functions knows the exact status and the executions that have no record yet.
-    let historyNote: string | undefined;
-    try {
-      // Listing and summaries exist once, in GoLiveClient (read-only here: it lists, never acts).
-      const client = new GoLiveClient({
-        config: readConfig(v),
-        sfn: remote.sfn,
-        stateMachineArn: await remote.stateMachineArn(),
-        store,
-        callbacks: READ_ONLY_CALLBACKS,
-        now: () => new Date(),
-      });
-      let nextToken: string | undefined;
-      do {
-        const page: GoLivePage = await remote.call(() =>
-          client.list({ limit: 100, ...(nextToken ? { nextToken } : {}) }),
-        );
-        for (const g of page.goLives) {
-          const row = rows.get(g.executionArn);
-          if (row) {
-            // Step Functions ends an aborted go-live FAILED: the client and the trail tell the abort.
-            row.status = reportStatus(trails.get(g.executionArn) ?? [], { status: g.status });
-            row.startedAt = g.startDate ?? row.startedAt;
-          } else {
-            rows.set(g.executionArn, {
-              name: g.name,
-              executionArn: g.executionArn,
-              status: g.status,
-              ...(g.service ? { service: g.service } : {}),
-              ...(g.version ? { version: g.version } : {}),
-              ...(g.requestedBy ? { requestedBy: g.requestedBy } : {}),
-              ...(g.startDate ? { startedAt: g.startDate } : {}),
-              records: 0,
-              chain: 'no records',
-            });
-          }
-        }
-        nextToken = page.nextToken;
-      } while (nextToken);
-    } catch (err) {
-      if (!(err instanceof CliError)) throw err;
-      historyNote = `Step Functions not consulted (${err.message.split(':')[0]}): statuses inferred from the audit trail`;
-    }
-    const selected = [...rows.values()]
-      .filter((r) => !v.service || r.service === v.service)
-      .filter((r) => !status || r.status === status)
-      .filter((r) => !since || (r.startedAt !== undefined && Date.parse(r.startedAt) >= since.getTime()))
-      .sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
-    if (v.json) io.out(JSON.stringify(selected));
+    const selected = await listTrails(sources, filter);
+    if (v.json) io.out(JSON.stringify(selected.map(({ report: _report, ...row }) => row)));
     else {
-      if (historyNote) io.err(historyNote);
-      if (selected.length === 0) io.out('no go-live matches');
+      if (sources.offlineReason)
+        io.err(
+          `Step Functions not consulted (${sources.offlineReason}): read ${join(homeDir(v), 'executions.sqlite')}`,
+        );
+      if (selected.length === 0)
+        io.out(filter.kind === 'readiness' ? 'no readiness pre-flight matches' : 'no go-live matches');
       for (const r of selected) {
+        const by = r.requestedBy ? actorText({ id: r.requestedBy, name: r.requestedByName }) : '?';
+        const marks = [
+          r.decision ? `${r.decision}${r.approvers.length ? ` by ${r.approvers.join(', ')}` : ''}` : '',
+          r.waivers.length ? `waived ${r.waivers.map((w) => w.item).join(', ')}` : '',
+          r.breakGlass !== undefined ? 'BREAK-GLASS' : '',
+          r.error ?? '',
+        ].filter(Boolean);
         io.out(
-          `${r.status.padEnd(9)} ${r.name}  ${r.service ?? '?'} ${r.version ?? ''} by ${r.requestedBy ? actorText({ id: r.requestedBy, name: r.requestedByName }) : '?'}  ${r.startedAt ?? ''}  ${r.records} records, chain ${r.chain}`,
+          `${r.status.padEnd(10)} ${r.name}  ${r.service ?? '?'} ${r.version ?? '?'} by ${by}  ${r.startedAt ?? ''}  ${r.records} records` +
+            `${marks.length ? `  [${marks.join('; ')}]` : ''}  ${r.chain}`,
         );
       }
     }
     return EXIT.ok;
   } finally {
-    remote.close();
+    sources.close();
     store.close();
   }
 }
@@ -432,11 +701,21 @@ function quietOnClosedPipe(io: Io): Io {
 
 export const auditCommand: Command = {
   usage: USAGE,
-  summary: 'For auditors: list go-lives, show one as a timeline, verify its hash chain, export HTML/JSON/CSV.',
+  summary:
+    "For auditors: list and query go-lives, show one as a timeline, verify its trail against every anchor, export HTML/JSON/CSV or a period's evidence pack.",
   options: {
     service: { type: 'string' },
     since: { type: 'string' },
+    until: { type: 'string' },
     status: { type: 'string' },
+    kind: { type: 'string' },
+    requester: { type: 'string' },
+    approver: { type: 'string' },
+    decision: { type: 'string' },
+    waiver: { type: 'boolean' },
+    'break-glass': { type: 'boolean' },
+    all: { type: 'boolean' },
+    'archive-bucket': { type: 'string' },
     format: { type: 'string' },
     out: { type: 'string' },
   },
@@ -453,34 +732,97 @@ export const auditCommand: Command = {
     if (sub === 'export' && !(EXPORT_FORMATS as readonly string[]).includes(format)) {
       throw usageError(`--format must be one of ${EXPORT_FORMATS.join(', ')}, got "${format}"`);
     }
-    const store = openAuditStore(v);
-    try {
-      const sources = await loadSources(v, ref, store);
-      if (sub === 'verify') {
-        const seal = sources.history ? finalHashFromHistory(sources.history) : undefined;
-        const verdict = verifySealedChain(sources.records, seal);
-        const name = sources.executionArn.split(':').pop();
-        if (v.json) io.out(JSON.stringify({ execution: name, records: sources.records.length, ...verdict }));
-        else if (verdict.intact)
-          io.out(
-            `intact: ${sources.records.length} records of ${name}, final hash ${verdict.finalHash}` +
-              (verdict.sealed ? ' (matches the execution output)' : ''),
-          );
-        else io.out(`ALTERED: record ${verdict.badSeq} of ${name} — ${verdict.reason}`);
-        return verdict.intact ? EXIT.ok : EXIT.failed;
+    if (sub === 'export' && v.all) {
+      if (ref) throw usageError(`--all exports every go-live of the period: drop "${ref}", or drop --all`);
+      if (!v.out) throw usageError('--all writes a folder: pass --out <dir>');
+      const filter = filterFrom(v);
+      const store = openAuditStore(v);
+      const sources = new AuditSources(v, store);
+      try {
+        const rows = await listTrails(sources, filter);
+        const written = exportPack({
+          rows,
+          format: format as PackFormat,
+          dir: resolve(v.out as string),
+          period: {
+            since: (v.since as string | undefined) ?? 'the first go-live',
+            until: (v.until as string | undefined) ?? 'now',
+          },
+          render: renderExport,
+          now: new Date(),
+        });
+        io.out(
+          `wrote ${written.index} (${rows.length} go-lives, ${rows.filter((r) => !r.verification.ok).length} failing verification)`,
+        );
+        return EXIT.ok;
+      } finally {
+        sources.close();
+        store.close();
       }
-      const report = reportFrom(sources);
-      if (sub === 'show') {
-        if (v.json) io.out(JSON.stringify(report));
-        else printTimeline(report, io);
+    }
+    const store = openAuditStore(v);
+    const sources = new AuditSources(v, store);
+    try {
+      const loaded = await sources.load(await sources.resolve(ref));
+      const name = loaded.kind === 'readiness' ? loaded.executionArn : loaded.executionArn.split(':').pop()!;
+      if (loaded.kind === 'readiness' && sub !== 'verify') {
+        const verification = await sources.verify(loaded);
+        if (sub === 'export' && format !== 'json') {
+          throw usageError(`a readiness pre-flight exports as --format json only (its records and verdict)`);
+        }
+        if (sub === 'show' && !v.json) printPreflight(loaded.executionArn, loaded.records, verification, io);
+        else {
+          const body = JSON.stringify(
+            { kind: 'readiness', id: loaded.executionArn, records: loaded.records, verification },
+            null,
+            sub === 'show' ? undefined : 2,
+          );
+          if (sub === 'export' && v.out) io.out(`wrote ${writeReport(v.out as string, `${body}\n`, `${name}.json`)}`);
+          else io.out(body);
+        }
         return EXIT.ok;
       }
-      const content = renderExport(report, format as ExportFormat);
-      if (v.out)
-        io.out(`wrote ${writeReport(v.out as string, content, `${sources.executionArn.split(':').pop()}.${format}`)}`);
+      const report = loaded.kind === 'readiness' ? undefined : reportFrom(loaded);
+      const verification = await sources.verify(loaded, report);
+      if (sub === 'verify') {
+        if (v.json) {
+          io.out(
+            JSON.stringify({
+              execution: name,
+              // `intact` and `sealed` as before, now meaning every anchor agreed and one sealed it.
+              intact: verification.ok,
+              sealed: verification.anchors.some((a) => a.anchor !== 'chain' && a.status === 'ok'),
+              ...verification,
+            }),
+          );
+        } else if (verification.ok) {
+          io.out(
+            `intact: ${verification.records} records of ${name}, final hash ${verification.finalHash} (${verdictLine(verification)})`,
+          );
+          for (const a of verification.anchors)
+            io.out(`  ${ANCHOR_MARK[a.status]} ${a.anchor.padEnd(19)} ${a.status.padEnd(13)} ${a.detail}`);
+        } else {
+          const first = verification.anchors.find((a) => a.status === 'mismatch' || a.status === 'missing')!;
+          io.out(
+            `ALTERED: ${verification.firstBadSeq !== undefined ? `record ${verification.firstBadSeq}` : 'the trail'} of ${name} — ${first.detail} (caught by ${verification.caughtBy.join(', ')})`,
+          );
+          for (const a of verification.anchors)
+            io.out(`  ${ANCHOR_MARK[a.status]} ${a.anchor.padEnd(19)} ${a.status.padEnd(13)} ${a.detail}`);
+        }
+        return verification.ok ? EXIT.ok : EXIT.failed;
+      }
+      const verified = withVerification(report!, verification);
+      if (sub === 'show') {
+        if (v.json) io.out(JSON.stringify(verified));
+        else printTimeline(verified, io);
+        return EXIT.ok;
+      }
+      const content = renderExport(verified, format as ExportFormat);
+      if (v.out) io.out(`wrote ${writeReport(v.out as string, content, `${name}.${format}`)}`);
       else io.out(content.replace(/\r?\n$/, ''));
       return EXIT.ok;
     } finally {
+      sources.close();
       store.close();
     }
   },

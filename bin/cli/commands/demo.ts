@@ -6,11 +6,12 @@ import { STRATEGIES } from '../../../lambdas/core/config';
 import { SEMVER } from '../../../lambdas/core/request';
 import { renderHtml } from '../../../lambdas/core/report/html';
 import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
+import { readSealLog, sealLogPath } from '../../../local/seal-log';
 import { homeDir, readConfig, Remote, type GlobalOptions } from '../context';
 import { CliError, EXIT, EXIT_FOR_CODE, usageError } from '../errors';
 import type { Command, Io } from '../main';
 import { followExecution, formatDuration, formatLine, ProgressTracker } from '../progress';
-import { auditReportFor, writeReport } from './audit';
+import { verifiedReportFor, writeReport } from './audit';
 import { exitCodeFor, rollbackFailedBanner } from './executions';
 import { controlPortFrom, PORT_OPTIONS, portsFrom, slackPortFrom } from './local';
 
@@ -257,11 +258,16 @@ export const demoCommand: Command = {
       io.out(
         `alerts: ${mutes.length === 0 ? 'no golive mute rule left' : `${mutes.length} mute rule(s) active`}; lock: ${(await rt.store.getLock(service)) ? 'HELD' : 'released'}`,
       );
-      const report = await auditReportFor(remote, rt.store, executionArn);
+      const report = await verifiedReportFor({ home: rt.home, endpoint: rt.endpointUrl }, rt.store, executionArn);
       const chain = report.chain;
       io.out(
-        `audit: ${report.records.length} records, chain ${chain.intact ? `intact, final hash ${chain.finalHash}` : `BROKEN at record ${chain.badSeq}`}`,
+        `audit: ${report.records.length} records, chain ${chain.intact ? `intact, final hash ${chain.finalHash}` : `BROKEN at record ${chain.badSeq}: ${chain.reason}`}`,
       );
+      // The seal outside the store: keep this line, and a rewritten store still shows.
+      const sealLog = readSealLog(sealLogPath(rt.home));
+      const seal =
+        sealLog.state === 'found' ? sealLog.seals.filter((x) => x.executionId === executionArn).at(-1) : undefined;
+      if (seal) io.out(`audit seal (appended to ${sealLogPath(rt.home)}): ${JSON.stringify(seal)}`);
       const reportPath = writeReport(join(rt.home, 'reports', `${name}.html`), renderHtml(report));
       io.out(`audit report (HTML, opens offline): ${reportPath}`);
       io.out(

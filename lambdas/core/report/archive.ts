@@ -1,3 +1,4 @@
+import type { ArchiveEvidence } from '../audit-verify';
 import { ProviderUnavailable } from '../errors';
 import type { Store } from '../ports';
 import { toJson } from './formats';
@@ -29,10 +30,50 @@ export interface EndedExecution {
 
 /** `audit/<service>/<yyyy>/<mm>/<execution name>.json`: auditors browse by service and month. */
 export function archiveKey(report: AuditReport): string {
-  const started = new Date(report.execution.startedAt ?? report.generatedAt);
+  return archiveKeyFor({
+    service: report.execution.service,
+    name: report.execution.name,
+    startedAt: report.execution.startedAt ?? report.generatedAt,
+  });
+}
+
+/** The key of one execution's archived record, from what any reader knows of it. */
+export function archiveKeyFor(execution: { service?: string; name: string; startedAt: string }): string {
+  const started = new Date(execution.startedAt);
   const month = `${started.getUTCFullYear()}/${String(started.getUTCMonth() + 1).padStart(2, '0')}`;
   const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '-');
-  return `audit/${safe(report.execution.service ?? 'unknown')}/${month}/${safe(report.execution.name)}.json`;
+  return `audit/${safe(execution.service ?? 'unknown')}/${month}/${safe(execution.name)}.json`;
+}
+
+/** Reads archived records back (S3 GetObject on AWS): undefined when no object has the key. */
+export interface ArchiveReader {
+  get(key: string): Promise<{ body: string; location: string } | undefined>;
+}
+
+/**
+ * The archived record of one execution, as the verification compares it. The export keys by the
+ * execution's start month, or the first record's when Step Functions had forgotten it: both are
+ * tried. Not finding it is reported as missing, never passed over.
+ */
+export async function readArchivedRecord(
+  reader: ArchiveReader,
+  execution: { service?: string; name: string; startedAt: (string | undefined)[] },
+): Promise<ArchiveEvidence> {
+  const keys = [
+    ...new Set(
+      execution.startedAt
+        .filter((at): at is string => !!at && !Number.isNaN(Date.parse(at)))
+        .map((startedAt) => archiveKeyFor({ service: execution.service, name: execution.name, startedAt })),
+    ),
+  ];
+  for (const key of keys) {
+    const found = await reader.get(key);
+    if (found) return { state: 'found', ...found };
+  }
+  return {
+    state: 'missing',
+    detail: `no archived record at ${keys.join(' or ') || 'any key (no start date known)'}: the export did not run, or the object is gone`,
+  };
 }
 
 /**

@@ -62,6 +62,11 @@ export function toCsv(records: AuditRecord[]): string {
   return `${[[...CSV_COLUMNS], ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
+/** Any table as CSV with the same cell rules as `toCsv` (quoting, no formula): the evidence pack's index. */
+export function csvTable(header: readonly string[], rows: string[][]): string {
+  return `${[[...header], ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
+}
+
 /** RFC 4180: quoted cells may hold commas, quotes ("") and line breaks. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
