@@ -4,6 +4,7 @@ import {
   freezeMessage,
   freezeOccurrences,
   MAX_OCCURRENCES,
+  timeLeft,
   type FreezeWindow,
 } from '../../lambdas/core/freeze';
 import { demoConfigFile } from '../support/fake-deps';
@@ -203,6 +204,20 @@ describe('freezeMessage', () => {
     expect(freezeMessage(occurrence, at('2026-03-30T02:55:00Z'))).toBe(
       'inside change freeze "weekend" until 2026-03-30T07:00:00.000Z (in 4 h 5 min)',
     );
+  });
+});
+
+describe('timeLeft', () => {
+  it.each([
+    [0, '0 s'],
+    [40_000, '40 s'],
+    [40_001, '41 s'],
+    [12 * 60_000, '12 min'],
+    [4 * 3_600_000, '4 h'],
+    [3 * 86_400_000 + 59 * 60_000, '3 d'],
+    [-5_000, '0 s'],
+  ])('writes %d ms as "%s"', (ms, text) => {
+    expect(timeLeft(ms)).toBe(text);
   });
 });
 
