@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,58 @@ async function expectReadableCanaryChart(chart: Locator): Promise<void> {
   );
   for (const m of g.marks) expect(inside(m.text, m.badge)).toBe(true);
 }
+
+/** The traffic chart's geometry in its own units: legend, time axis, alarm labels, every text. */
+async function trafficGeometry(
+  chart: Locator,
+): Promise<{ viewBox: Box; legend: Box; axis: Box; alarmLabels: Box[]; texts: { text: string; box: Box }[] }> {
+  interface SvgElement {
+    getBBox(): Box;
+    querySelector(selector: string): SvgElement | null;
+    querySelectorAll(selector: string): Iterable<SvgElement>;
+    textContent: string | null;
+    viewBox: { baseVal: Box };
+  }
+  return chart.evaluate((node) => {
+    const svg = node as unknown as SvgElement;
+    const box = (e: SvgElement) => {
+      const b = e.getBBox();
+      return { x: b.x, y: b.y, width: b.width, height: b.height };
+    };
+    const vb = svg.viewBox.baseVal;
+    return {
+      viewBox: { x: vb.x, y: vb.y, width: vb.width, height: vb.height },
+      legend: box(svg.querySelector('[data-testid="traffic-legend"]')!),
+      axis: box(svg.querySelector('[data-testid="traffic-axis"]')!),
+      alarmLabels: Array.from(svg.querySelectorAll('[data-testid="alarm-label"]')).map(box),
+      texts: Array.from(svg.querySelectorAll('text')).map((t) => ({ text: t.textContent ?? '', box: box(t) })),
+    };
+  });
+}
+
+/**
+ * The text of a PDF as poppler's pdftotext reads it (installed by .ci/run with Chromium), in the
+ * order it was drawn (`-raw`): the default layout mode merges table cells side by side into one line.
+ */
+function pdfText(file: string): string {
+  try {
+    return execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', file, '-'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(
+        'pdftotext not found: install poppler-utils (apt-get install -y poppler-utils, as .ci/run does)',
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+/** Text compared without its layout: the PDF and print wrap long evidence lines wherever they fit. */
+const squeeze = (text: string) => text.replace(/\s+/g, '');
 
 describe('HTML audit report in headless Chromium', () => {
   let h: Harness;
@@ -232,6 +285,73 @@ describe('HTML audit report in headless Chromium', () => {
     });
   });
 
+  it('keeps the evidence behind toggles on screen, opens all of it in print, and the PDF contains it', async () => {
+    await open(approvedReport, 'print', async (page) => {
+      const details = page.locator('details');
+      const pres = page.locator('details pre');
+      const count = await details.count();
+      const evidence = (await pres.allTextContents()).map(squeeze);
+      const readinessEvidence = page.getByTestId('readiness-item').first().locator('details');
+
+      // On screen: folded, one click away.
+      expect(count).toBeGreaterThan(20);
+      expect(await pres.first().isVisible()).toBe(false);
+      await readinessEvidence.locator('summary').click();
+      expect(await readinessEvidence.locator('pre').isVisible()).toBe(true);
+      expect(squeeze(await readinessEvidence.locator('pre').innerText())).toBe(
+        squeeze((await readinessEvidence.locator('pre').textContent()) ?? ''),
+      );
+      await readinessEvidence.locator('summary').click();
+
+      // The print script runs under the report's CSP: it opens every <details>, and closes them after.
+      await page.evaluate(() => dispatchEvent(new Event('beforeprint')));
+      expect(await page.locator('details[open]').count()).toBe(count);
+      await page.evaluate(() => dispatchEvent(new Event('afterprint')));
+      expect(await page.locator('details[open]').count()).toBe(0);
+
+      // Print media alone (no event): every piece of evidence is laid out, whole (no scroll box).
+      await page.emulateMedia({ media: 'print' });
+      const printed = await pres.evaluateAll((nodes) =>
+        nodes.map((n) => {
+          const el = n as unknown as { innerText: string; scrollHeight: number; clientHeight: number };
+          return { text: el.innerText, clipped: el.scrollHeight > el.clientHeight + 1 };
+        }),
+      );
+      expect(printed.map((p) => squeeze(p.text))).toEqual(evidence);
+      expect(printed.filter((p) => p.clipped)).toEqual([]);
+
+      const pdf = join(dir, 'approved.pdf');
+      await page.pdf({ path: pdf, format: 'A4', printBackground: true });
+      const text = squeeze(pdfText(pdf));
+      expect(evidence.filter((e) => !text.includes(e))).toEqual([]);
+      expect(text).toContain(squeeze('"status": "pass"'));
+    });
+  });
+
+  it('draws the traffic chart legibly: versions named, legend clear of the axis, alarm label inside', async () => {
+    await open(rolledBackReport, 'traffic-chart', async (page) => {
+      const chart = page.getByTestId('traffic-chart');
+      await chart.scrollIntoViewIfNeeded();
+      const g = await trafficGeometry(chart);
+      const legend = await chart.getByTestId('traffic-legend').textContent();
+
+      // 2.0.0 went live first, so 2.0.1 came in on the other slot against it.
+      expect(legend).toMatch(/green · 2\.0\.0 \(stable\)/);
+      expect(legend).toMatch(/blue · 2\.0\.1 \(candidate\)/);
+      expect(inside(g.legend, g.viewBox)).toBe(true);
+      expect(overlap(g.legend, { ...g.axis, height: Math.max(g.axis.height, 1) })).toBe(false);
+      expect(g.alarmLabels).toHaveLength(1);
+      for (const label of g.alarmLabels) expect(inside(label, g.viewBox)).toBe(true);
+      for (const t of g.texts)
+        expect({ text: t.text, inside: inside(t.box, g.viewBox) }).toEqual({ text: t.text, inside: true });
+      for (const t of g.texts.filter((x) => !x.text.startsWith('⚠')))
+        expect({ text: t.text, onAlarmLabel: overlap(t.box, g.alarmLabels[0]) }).toEqual({
+          text: t.text,
+          onAlarmLabel: false,
+        });
+    });
+  });
+
   it('shows the rollback and marks the alarm on the traffic chart', async () => {
     await open(rolledBackReport, 'rolled-back', async (page) => {
       const marker = page.getByTestId('traffic-chart').getByTestId('alarm-marker');
@@ -296,7 +416,7 @@ describe('HTML audit report in headless Chromium', () => {
       ]);
       const legend = chart.getByTestId('canary-legend');
       expect(await legend.isVisible()).toBe(true);
-      expect(await legend.textContent()).toMatch(/^candidate \(green\)baseline \(blue, stable\)/);
+      expect(await legend.textContent()).toMatch(/^candidate 3\.1\.0 \(green\)baseline \(blue, stable\)/);
 
       await page.emulateMedia({ media: 'print' });
       expect(await chart.isVisible()).toBe(true);

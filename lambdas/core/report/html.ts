@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { ActorVerification } from '../roles';
 import { verificationLabel } from './people';
 import type { MetricVerdict } from '../analysis/judge';
 import type { AuditReport, CanaryReportStep, FinalReadinessItem, StepResult, TimelineStep } from './report';
 
 /**
- * The auditor's HTML report: one self-contained file (inline CSS and SVG, no script, no font, no
- * network) that opens anywhere, years later.
+ * The auditor's HTML report: one self-contained file (inline CSS and SVG, one inline script, no
+ * font, no network) that opens anywhere, years later. A Content-Security-Policy lets that one
+ * script run (by its hash) and nothing be fetched.
  */
 
 /** Text made safe inside HTML content and quoted attributes. */
@@ -54,8 +56,23 @@ details summary{cursor:pointer;color:#3557a5}
 svg text{font:11px system-ui,sans-serif;fill:#394150}
 svg text.value{font-size:10px}svg text.title{font-weight:600}svg .verdict-mark text{fill:#fff;font-size:10px;font-weight:600}
 .canary-head td{background:#f3f4f7}.canary-details tr[data-metric] td:nth-child(-n+5){white-space:nowrap}svg text.muted{fill:#69718a}
-@media print{body{background:#fff}main{max-width:none;padding:0}svg,.canary-step{break-inside:avoid}}
+svg text.halo{stroke:#fff;stroke-width:3px;paint-order:stroke}
+@media print{body{background:#fff}main{max-width:none;padding:0}svg,.canary-step{break-inside:avoid}
+details::details-content{content-visibility:visible;display:block}details summary{list-style:none;cursor:auto;color:#4a5263}
+pre{max-height:none;overflow:visible}}
 `;
+
+/**
+ * Printing opens every closed <details> so its evidence is on paper, and closes them again after.
+ * Engines with ::details-content do it from the CSS above; this is for the others.
+ */
+const PRINT_SCRIPT =
+  "(function(){var opened=[];addEventListener('beforeprint',function(){" +
+  "document.querySelectorAll('details:not([open])').forEach(function(d){d.open=true;opened.push(d)})});" +
+  "addEventListener('afterprint',function(){opened.splice(0).forEach(function(d){d.open=false})})})();";
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; " +
+  `script-src 'sha256-${createHash('sha256').update(PRINT_SCRIPT).digest('base64')}'; base-uri 'none'; form-action 'none'`;
 
 function badge(text: string, kind: 'ok' | 'bad' | 'warn'): string {
   return `<span class="badge ${kind}">${esc(text)}</span>`;
@@ -90,16 +107,56 @@ function verification(verifiedBy: ActorVerification | undefined): string {
   return `<span class="verification ${kind}" data-testid="verification">${esc(text)}</span>`;
 }
 
-const ITEM_KIND: Record<string, 'ok' | 'bad' | 'warn'> = { pass: 'ok', attested: 'ok', waived: 'warn', 'n/a': 'ok' };
+/** What each final status reads as in the checklist: an item still `to-attest` at the end was never attested. */
+const ITEM_LABEL: Record<string, [string, 'ok' | 'bad' | 'warn']> = {
+  pass: ['passed', 'ok'],
+  attested: ['attested', 'ok'],
+  waived: ['waived', 'warn'],
+  'n/a': ['n/a', 'ok'],
+  fail: ['failed', 'bad'],
+};
 
-/** Status of a checklist item as it ended, with who attested or waived it and when. */
+/**
+ * Where an answer was given: with an approval (a vote at the same instant by the same person), at
+ * the sign-off without voting (`golive attest`, Slack), or before the go-live (`golive readiness`:
+ * applied by CheckReadiness, so no sign-off decision names it).
+ */
+function answeredHow(report: AuditReport, i: FinalReadinessItem, answer: { by: string; at: string }): string {
+  if (i.decidedBy?.id !== answer.by) return 'before the go-live (golive readiness)';
+  const withVote = report.decisions.some(
+    (d) => d.step === 'SignOff' && d.action === 'approve' && d.actor === answer.by && d.at === answer.at,
+  );
+  return withVote ? 'at the sign-off, with their approval' : 'at the sign-off, without voting (golive attest)';
+}
+
+/**
+ * An item's final state: passed with what was found, attested by whom, when and where, waived by
+ * whom, when and why, failed with the fix, or never attested.
+ */
 function itemStatus(report: AuditReport, i: FinalReadinessItem): string {
   const answer = i.waiver ?? i.attestation;
-  const by = answer
-    ? `<br><span class="muted">${i.waiver ? 'waived' : 'attested'} by</span> ${person(report, answer.by, i.decidedBy?.id === answer.by ? i.decidedBy : {})}` +
-      `<br><span class="muted">at ${esc(answer.at)}</span>${i.waiver ? `<br>${esc(i.waiver.reason)}` : ''}`
-    : '';
-  return `${badge(i.status, ITEM_KIND[i.status] ?? 'bad')}${by}`;
+  if (answer) {
+    const who = person(report, answer.by, i.decidedBy?.id === answer.by ? i.decidedBy : {});
+    return (
+      `${badge(i.waiver ? 'waived' : 'attested', i.waiver ? 'warn' : 'ok')}` +
+      `<br><span class="muted">${i.waiver ? 'waived' : 'attested'} by</span> ${who}` +
+      `<br><span class="muted">at ${esc(answer.at)}</span> <span class="muted" data-testid="answered-how">${esc(answeredHow(report, i, answer))}</span>` +
+      (i.waiver
+        ? `<br><span data-testid="waiver-reason">${esc(i.waiver.reason)}</span> <span class="muted">(was ${esc(ITEM_LABEL[i.waiver.was]?.[0] ?? 'not attested')})</span>`
+        : i.attestation?.note
+          ? `<br>${esc(i.attestation.note)}`
+          : '')
+    );
+  }
+  if (i.status === 'to-attest') {
+    return (
+      `${badge('never attested', i.required ? 'bad' : 'warn')}` +
+      `<br><span class="muted">nobody ${esc(i.attestRole ? `of ${i.attestRole} ` : '')}attested${i.required ? '' : ' this advisory item'}` +
+      `${i.attesters.length ? ` (could: ${esc(i.attesters.join(', '))})` : ''}</span>`
+    );
+  }
+  const [label, kind] = ITEM_LABEL[i.status] ?? [i.status, 'bad'];
+  return `${badge(label, kind)}${i.summary ? `<br><span class="muted">${esc(i.summary)}</span>` : ''}`;
 }
 
 function evidenceBlock(evidence: unknown): string {
@@ -153,16 +210,52 @@ function timelineSvg(report: AuditReport): string {
   );
 }
 
+const SLOT_COLOR: Record<string, string> = { blue: '#1e63c8', green: '#1f9d55' };
+
+/** Rough width of a label at the charts' 11 px font: enough to place it, the browser test checks the result. */
+const textWidth = (text: string) => text.length * 6.6;
+
+/** Each slot's line, named by its version and role: "green · 2.0.0 (candidate)". */
+function trafficSeries(report: AuditReport): { slot: 'blue' | 'green'; label: string; color: string }[] {
+  const { candidateSlot, stableVersion } = report.traffic;
+  const stableSlot =
+    report.traffic.stableSlot ?? (candidateSlot === 'blue' ? 'green' : candidateSlot ? 'blue' : undefined);
+  return (['blue', 'green'] as const).map((slot) => {
+    const role = slot === candidateSlot ? 'candidate' : slot === stableSlot ? 'stable' : undefined;
+    const version =
+      role === 'candidate'
+        ? report.execution.version
+        : role === 'stable'
+          ? (stableVersion ?? 'version not recorded')
+          : undefined;
+    return {
+      slot,
+      label: role ? `${slot} · ${version ?? '?'} (${role})` : slot,
+      color: SLOT_COLOR[slot],
+    };
+  });
+}
+
+/**
+ * Traffic share of each slot over time: the legend (slots named by version) above the plot, the
+ * time axis below it, each alarm a dashed line whose label stays inside the chart (it flips to the
+ * left of the line near the right edge).
+ */
 function trafficSvg(report: AuditReport): string {
-  const { points, alarms, candidateSlot } = report.traffic;
+  const { points, alarms } = report.traffic;
   if (points.length === 0) return '<p class="muted">Traffic was never changed.</p>';
   const { t0, t1 } = axis(report);
   const left = 50;
+  const right = 16;
   const width = 860;
-  const top = 10;
+  const legendY = 16;
+  const top = 34;
   const plotH = 180;
-  const x = (t: number) => left + ((t - t0) / (t1 - t0)) * (width - left - 10);
+  const axisY = top + plotH;
+  const height = axisY + 30;
+  const x = (t: number) => left + ((t - t0) / (t1 - t0)) * (width - left - right);
   const y = (pct: number) => top + plotH - (pct / 100) * plotH;
+  const series = trafficSeries(report);
   const line = (slot: 'blue' | 'green') => {
     let d = '';
     points.forEach((p, i) => {
@@ -170,39 +263,59 @@ function trafficSvg(report: AuditReport): string {
       d += i === 0 ? `M${px},${y(p[slot])}` : `H${px}V${y(p[slot])}`;
     });
     d += `H${x(t1).toFixed(1)}`;
-    return `<path data-series="${slot}" d="${d}" fill="none" stroke="${slot === 'blue' ? '#1e63c8' : '#1f9d55'}" stroke-width="2.5"/>`;
+    return `<path data-series="${slot}" d="${d}" fill="none" stroke="${SLOT_COLOR[slot]}" stroke-width="2.5"/>`;
   };
+  let lx = left;
+  const legendItems = series.map((s) => {
+    const item =
+      `<line x1="${lx}" x2="${lx + 18}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${s.color}" stroke-width="2.5"/>` +
+      `<text x="${lx + 24}" y="${legendY}" data-series="${s.slot}">${esc(s.label)}</text>`;
+    lx += 24 + textWidth(s.label) + 28;
+    return item;
+  });
+  if (alarms.length) {
+    legendItems.push(
+      `<line x1="${lx}" x2="${lx + 18}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="#c62828" stroke-width="2" stroke-dasharray="4 3"/>` +
+        `<text x="${lx + 24}" y="${legendY}">alarm</text>`,
+    );
+  }
+  const legend = `<g data-testid="traffic-legend">${legendItems.join('')}</g>`;
   const grid = [0, 50, 100]
     .map(
       (p) =>
-        `<line x1="${left}" x2="${width - 10}" y1="${y(p)}" y2="${y(p)}" stroke="#e1e4ea"/><text x="${left - 6}" y="${y(p) + 4}" text-anchor="end">${p}%</text>`,
+        `<line x1="${left}" x2="${width - right}" y1="${y(p)}" y2="${y(p)}" stroke="#e1e4ea"/><text x="${left - 6}" y="${y(p) + 4}" text-anchor="end">${p}%</text>`,
     )
     .join('');
   const marks = alarms
-    .map((a) => {
-      const ax = x(ms(a.at)).toFixed(1);
+    .map((a, i) => {
+      const ax = x(ms(a.at));
+      const label = `⚠ ${a.name}`;
+      // Right of the line unless that would run past the plot's edge; stacked when several fire.
+      const flip = ax + 4 + textWidth(label) > width - right;
+      const ly = top + 14 + (i % 4) * 14;
       return (
-        `<g data-testid="alarm-marker"><line x1="${ax}" x2="${ax}" y1="${top}" y2="${top + plotH}" stroke="#c62828" stroke-width="2" stroke-dasharray="4 3"/>` +
-        `<text x="${ax}" y="${top + 10}" dx="4" fill="#c62828">⚠ ${esc(a.name)}</text><title>${esc(a.summary)}</title></g>`
+        `<g data-testid="alarm-marker"><line x1="${ax.toFixed(1)}" x2="${ax.toFixed(1)}" y1="${top}" y2="${axisY}" stroke="#c62828" stroke-width="2" stroke-dasharray="4 3"/>` +
+        `<text class="halo" data-testid="alarm-label" x="${ax.toFixed(1)}" y="${ly}" dx="${flip ? -4 : 4}" text-anchor="${flip ? 'end' : 'start'}" fill="#c62828">${esc(label)}</text>` +
+        `<title>${esc(a.summary)}</title></g>`
       );
     })
     .join('');
   const dots = points
     .map(
       (p) =>
-        `<circle cx="${x(ms(p.at)).toFixed(1)}" cy="${y(p.green)}" r="3" fill="#1f9d55"><title>${esc(`${p.step} at ${p.at}: blue ${p.blue}% / green ${p.green}%`)}</title></circle>`,
+        `<circle cx="${x(ms(p.at)).toFixed(1)}" cy="${y(p.green)}" r="3" fill="${SLOT_COLOR.green}"><title>${esc(`${p.step} at ${p.at}: blue ${p.blue}% / green ${p.green}%`)}</title></circle>`,
     )
     .join('');
   return (
-    `<svg data-testid="traffic-chart" role="img" aria-label="Traffic weights over time" viewBox="0 0 ${width} ${plotH + 40}" width="100%">` +
+    `<svg data-testid="traffic-chart" role="img" aria-label="Traffic weights over time" viewBox="0 0 ${width} ${height}" width="100%">` +
+    legend +
     grid +
+    `<line data-testid="traffic-axis" x1="${left}" x2="${width - right}" y1="${axisY}" y2="${axisY}" stroke="#9aa1b1"/>` +
     line('blue') +
     line('green') +
     dots +
     marks +
-    `<text x="${left}" y="${plotH + 30}">0 s</text><text x="${width - 10}" y="${plotH + 30}" text-anchor="end">${esc(formatMs(t1 - t0))}</text>` +
-    `<text x="${left + 60}" y="${plotH + 30}" fill="#1e63c8">— blue${candidateSlot === 'blue' ? ' (candidate)' : ''}</text>` +
-    `<text x="${left + 180}" y="${plotH + 30}" fill="#1f9d55">— green${candidateSlot === 'green' ? ' (candidate)' : ''}</text></svg>`
+    `<text x="${left}" y="${axisY + 18}">0 s</text><text x="${width - right}" y="${axisY + 18}" text-anchor="end">${esc(formatMs(t1 - t0))}</text></svg>`
   );
 }
 
@@ -212,7 +325,6 @@ const VERDICT_COLOR: Record<string, string> = {
   fail: '#c62828',
   inconclusive: '#607d8b',
 };
-const SLOT_COLOR: Record<string, string> = { blue: '#1e63c8', green: '#1f9d55' };
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
 
 /** A 5xx rate (a fraction) as a percentage: 0.0123 → "1.23%". */
@@ -245,16 +357,18 @@ export function verdictText(s: CanaryReportStep): string {
 /** Slot names and colours of the candidate and the baseline (the stable slot). */
 function canarySeries(report: AuditReport): { name: string; label: string; color: string }[] {
   const candidate = report.traffic.candidateSlot;
-  const stable = candidate === 'blue' ? 'green' : candidate === 'green' ? 'blue' : undefined;
+  const stable =
+    report.traffic.stableSlot ?? (candidate === 'blue' ? 'green' : candidate === 'green' ? 'blue' : undefined);
+  const version = (v: string | undefined) => (v ? ` ${v}` : '');
   return [
     {
       name: 'candidate',
-      label: `candidate${candidate ? ` (${candidate})` : ''}`,
+      label: `candidate${version(report.execution.version)}${candidate ? ` (${candidate})` : ''}`,
       color: SLOT_COLOR[candidate ?? ''] ?? '#d9822b',
     },
     {
       name: 'baseline',
-      label: `baseline${stable ? ` (${stable}, stable)` : ' (stable)'}`,
+      label: `baseline${version(report.traffic.stableVersion)}${stable ? ` (${stable}, stable)` : ' (stable)'}`,
       color: SLOT_COLOR[stable ?? ''] ?? '#4a74c9',
     },
   ];
@@ -282,16 +396,17 @@ function canarySvg(report: AuditReport): string {
     { key: 'errorRate' as const, title: '5xx error rate', text: pctText, floor: 0.01, x0: left },
     { key: 'p99Ms' as const, title: 'p99 latency', text: msText, floor: 1, x0: left + panelW + gap },
   ];
+  let lx = left;
+  const legendItems = series.map((s) => {
+    const item =
+      `<rect x="${lx}" y="6" width="12" height="12" rx="2" fill="${s.color}"/>` +
+      `<text x="${lx + 18}" y="16">${esc(s.label)}</text>`;
+    lx += 18 + textWidth(s.label) + 28;
+    return item;
+  });
   const legend =
-    `<g data-testid="canary-legend">` +
-    series
-      .map(
-        (s, i) =>
-          `<rect x="${left + i * 200}" y="6" width="12" height="12" rx="2" fill="${s.color}"/>` +
-          `<text x="${left + i * 200 + 18}" y="16">${esc(s.label)}</text>`,
-      )
-      .join('') +
-    `<text x="${left + 400}" y="16" class="muted">verdict and score under each step</text></g>`;
+    `<g data-testid="canary-legend">${legendItems.join('')}` +
+    `<text x="${lx}" y="16" class="muted">verdict and score under each step</text></g>`;
   const body = panels.map((panel) => {
     const values = steps.flatMap((s) => [s[panel.key].candidate, s[panel.key].baseline]);
     const top0 = niceCeil(Math.max(panel.floor, ...values.filter((v): v is number => typeof v === 'number')));
@@ -415,6 +530,15 @@ function canarySection(report: AuditReport): string {
   return `<section data-testid="canary">${canarySvg(report)}\n${canaryDetails(report)}</section>`;
 }
 
+/** The CheckReadiness row shows the checklist as first checked; answers at the sign-off came later. */
+function readinessNote(report: AuditReport, s: TimelineStep): string {
+  if (s.name !== 'CheckReadiness' || !report.readiness?.answeredAt) return '';
+  return (
+    `<br><span class="muted" data-testid="readiness-note">as checked before the sign-off; attestations and waivers given ` +
+    `up to ${esc(report.readiness.answeredAt)} are in the Readiness checklist below</span>`
+  );
+}
+
 function stepRow(report: AuditReport, s: TimelineStep, t0: number): string {
   const offset = Number.isNaN(ms(s.startedAt)) ? '—' : `+${formatMs(ms(s.startedAt) - t0)}`;
   const color = RESULT_COLOR[s.result];
@@ -423,7 +547,7 @@ function stepRow(report: AuditReport, s: TimelineStep, t0: number): string {
     `<td>${esc(formatMs(s.durationMs))}</td><td><span class="badge" style="background:${color}">${esc(s.result)}</span>` +
     `${s.attempts > 1 ? ` <span class="muted">(${s.attempts} attempts)</span>` : ''}` +
     `${s.error ? `<br><code>${esc(s.error)}</code>` : ''}</td>` +
-    `<td>${esc(s.summary ?? s.cause ?? '')}${s.actor && s.actor !== 'system' ? ` <span class="muted">by</span> ${person(report, s.actor, { name: s.actorName, verifiedBy: s.verifiedBy })}` : ''}${evidenceBlock(s.evidence)}</td></tr>`
+    `<td>${esc(s.summary ?? s.cause ?? '')}${readinessNote(report, s)}${s.actor && s.actor !== 'system' ? ` <span class="muted">by</span> ${person(report, s.actor, { name: s.actorName, verifiedBy: s.verifiedBy })}` : ''}${evidenceBlock(s.evidence)}</td></tr>`
   );
 }
 
@@ -473,6 +597,7 @@ ${a.votes.map((v) => `<tr data-testid="vote"><td>${person(report, v.voter, { nam
     : '<p class="muted">No human or alarm decision.</p>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${esc(CSP)}">
 <title>golive audit report — ${esc(e.name)}</title><style>${CSS}</style></head>
 <body><main>
 <h1>Go-live audit report: ${esc(e.service ?? '?')} ${esc(e.version ?? '')} ${statusBadge(e.status)}</h1>
@@ -508,6 +633,6 @@ ${rollback}
 <section><p>${chainHtml}</p>
 <table><tr><th>#</th><th>at</th><th>step</th><th>action</th><th>actor</th><th>outcome</th><th>hash</th></tr>
 ${report.records.map((r) => `<tr><td>${r.seq}</td><td>${esc(r.at)}</td><td>${esc(r.step)}</td><td>${esc(r.action)}</td><td>${person(report, r.actor, { name: r.actorName, verifiedBy: r.verifiedBy })}</td><td>${esc(r.outcome)}</td><td><code title="${esc(r.hash)}">${esc(r.hash.slice(0, 12))}…</code></td></tr>`).join('\n')}</table></section>
-</main></body></html>
+</main><script>${PRINT_SCRIPT}</script></body></html>
 `;
 }

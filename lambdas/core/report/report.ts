@@ -121,6 +121,9 @@ export interface AuditReport {
   };
   traffic: {
     candidateSlot?: string;
+    /** The slot and version serving before the go-live (the version only when golive knew it). */
+    stableSlot?: string;
+    stableVersion?: string;
     points: TrafficPoint[];
     alarms: { at: string; name: string; summary: string }[];
   };
@@ -287,7 +290,8 @@ function weightsOf(evidence: unknown): Weights | undefined {
 
 function trafficOf(records: AuditRecord[], steps: TimelineStep[]): AuditReport['traffic'] {
   const lock = records.find((r) => r.step === 'ValidateAndLock' && r.outcome === 'succeeded');
-  const candidateSlot = obj(obj(lock?.evidence).plan).candidateSlot;
+  const plan = obj(obj(lock?.evidence).plan);
+  const { candidateSlot, stableSlot, stableVersion } = plan;
   const points: TrafficPoint[] = [];
   for (const r of records) {
     if (r.outcome !== 'succeeded') continue;
@@ -304,7 +308,12 @@ function trafficOf(records: AuditRecord[], steps: TimelineStep[]): AuditReport['
       alarms.push({ at: s.endedAt, name: 'AlarmTriggered', summary: s.cause ?? s.name });
     }
   }
-  return { ...(typeof candidateSlot === 'string' ? { candidateSlot } : {}), points, alarms };
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    ...defined({ candidateSlot: str(candidateSlot), stableSlot: str(stableSlot), stableVersion: str(stableVersion) }),
+    points,
+    alarms,
+  };
 }
 
 /**
