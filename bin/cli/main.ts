@@ -16,6 +16,7 @@ import { demoCommand } from './commands/demo';
 import { freezeListCommand } from './commands/freeze';
 import { localUpCommand } from './commands/local';
 import { localFaultCommand } from './commands/local-fault';
+import { metricsCommand } from './commands/metrics';
 import { readinessCommand } from './commands/readiness';
 
 export interface Io {
@@ -57,6 +58,7 @@ const COMMANDS: Record<string, Command> = {
   config: configCommand,
   readiness: readinessCommand,
   audit: auditCommand,
+  metrics: metricsCommand,
 };
 
 const GLOBAL_HELP = `Global options:
