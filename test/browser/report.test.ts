@@ -304,9 +304,9 @@ describe('HTML audit report in headless Chromium', () => {
       await readinessEvidence.locator('summary').click();
 
       // The print script runs under the report's CSP: it opens every <details>, and closes them after.
-      await page.evaluate(() => dispatchEvent(new Event('beforeprint')));
+      await page.evaluate("dispatchEvent(new Event('beforeprint'))");
       expect(await page.locator('details[open]').count()).toBe(count);
-      await page.evaluate(() => dispatchEvent(new Event('afterprint')));
+      await page.evaluate("dispatchEvent(new Event('afterprint'))");
       expect(await page.locator('details[open]').count()).toBe(0);
 
       // Print media alone (no event): every piece of evidence is laid out, whole (no scroll box).
