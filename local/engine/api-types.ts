@@ -5,6 +5,7 @@ import type {
   HistoryEvent,
   ListExecutionsOutput,
   ListStateMachinesOutput,
+  RedriveExecutionOutput,
   StartExecutionOutput,
   StopExecutionOutput,
 } from '@aws-sdk/client-sfn';
@@ -54,6 +55,10 @@ export interface ExecutionStatusChangeDetail {
   outputDetails: { included: boolean } | null;
   error: string | null;
   cause: string | null;
+  /** Times the execution was redriven (0 before any redrive). */
+  redriveCount: number;
+  /** When it was last redriven (epoch ms), null before any redrive. */
+  redriveDate: number | null;
 }
 
 export interface LocalEngineEvents {
@@ -71,6 +76,7 @@ export type DescribeExecutionResult = WithRequired<
 export type ListExecutionsResult = WithRequired<ListExecutionsOutput, 'executions'>;
 export type GetExecutionHistoryResult = WithRequired<GetExecutionHistoryOutput, 'events'>;
 export type StopExecutionResult = WithRequired<StopExecutionOutput, 'stopDate'>;
+export type RedriveExecutionResult = WithRequired<RedriveExecutionOutput, 'redriveDate'>;
 export type ListStateMachinesResult = WithRequired<ListStateMachinesOutput, 'stateMachines'>;
 export type DescribeStateMachineResult = WithRequired<
   DescribeStateMachineOutput,

@@ -38,6 +38,8 @@ export interface PreparedDefinition {
   machine: StateMachine;
   taskStateNames: string[];
   failStates: Map<string, FailStateInfo>;
+  /** The definition object `machine` runs (what redriveMachine starts part-way through). */
+  library: JsonObject & { StartAt: string; States: Record<string, JsonObject> };
 }
 
 type JsonObject = Record<string, unknown>;
@@ -242,5 +244,24 @@ export function prepareSubstituted(substituted: string): PreparedDefinition {
     machine,
     taskStateNames: [...acc.taskStateNames],
     failStates: acc.failStates,
+    library: rewritten as PreparedDefinition['library'],
   };
+}
+
+/** The state a redriven run enters first, in place of StartAt; its events are not history (see redrive.ts). */
+export const REDRIVE_ENTRY_STATE = '__golive_redrive__';
+
+/**
+ * The prepared machine, entered at `stateName` with `input` as that state's input. The library has no
+ * "start at" option and sets `$$.Execution.Input` to the run input, so the run starts with the execution's
+ * own input at a Pass state that hands `input` to `stateName` (wrapped: the library's Pass ignores a falsy
+ * Result).
+ */
+export function redriveMachine(prepared: PreparedDefinition, stateName: string, input: unknown): StateMachine {
+  const { library } = prepared;
+  const entry = { Type: 'Pass', Result: { input }, OutputPath: '$.input', Next: stateName };
+  return new StateMachine(
+    { ...library, StartAt: REDRIVE_ENTRY_STATE, States: { [REDRIVE_ENTRY_STATE]: entry, ...library.States } } as never,
+    { validationOptions: { noValidate: true } },
+  );
 }

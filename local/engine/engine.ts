@@ -10,6 +10,7 @@ import type {
   ListExecutionsResult,
   ListStateMachinesResult,
   LocalEngineEvents,
+  RedriveExecutionResult,
   LocalEngineOptions,
   StartExecutionResult,
   StopExecutionResult,
@@ -115,6 +116,17 @@ export class LocalEngine extends EventEmitter<LocalEngineEvents> {
     return this.executions.stop(input);
   }
 
+  /**
+   * RedriveExecution: a FAILED, ABORTED or TIMED_OUT execution (stopped less than 14 days ago) runs again
+   * from its unsuccessful step, with the input that step received, under the same ARN; its history is kept
+   * and gets an `ExecutionRedriven` event. RUNNING or SUCCEEDED → `ExecutionNotRedrivable`. A clientToken
+   * repeated within 15 minutes gets the first answer again. `waitForExecution` then waits for the new end.
+   */
+  redriveExecution(input: { executionArn: string; clientToken?: string }): RedriveExecutionResult {
+    this.assertOpen();
+    return this.executions.redrive(input);
+  }
+
   /** Resolves with the final description once the execution has ended (at once if it already has). */
   waitForExecution(executionArn: string): Promise<DescribeExecutionResult> {
     return this.executions.waitFor(executionArn);
@@ -187,5 +199,7 @@ function statusChangeDetail(row: ExecutionRow): LocalEngineEvents['executionStat
     outputDetails: row.output === null ? null : { included: true },
     error: row.error,
     cause: row.cause,
+    redriveCount: row.redriveCount,
+    redriveDate: row.redriveDate,
   };
 }

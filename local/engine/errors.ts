@@ -2,6 +2,7 @@
 export type SfnErrorCode =
   | 'ExecutionDoesNotExist'
   | 'ExecutionAlreadyExists'
+  | 'ExecutionNotRedrivable'
   | 'StateMachineDoesNotExist'
   | 'InvalidArn'
   | 'InvalidToken'

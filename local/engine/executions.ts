@@ -15,25 +15,31 @@ import type {
   DescribeExecutionResult,
   GetExecutionHistoryResult,
   ListExecutionsResult,
+  RedriveExecutionResult,
   StartExecutionResult,
   StopExecutionResult,
 } from './api-types';
-import type { PreparedDefinition } from './definition';
+import { redriveMachine } from './definition';
 import { SfnError } from './errors';
 import { NOT_TRUNCATED, toHistoryEvent } from './history';
 import type { EndStatus, EngineNotifier, ExecutionEnd, HistoryRecorder } from './history-recorder';
 import { LibraryEventConsumer } from './library-events';
+import { CLIENT_TOKEN_VALIDITY_MS, clientTokenOf, redrivePoint, redriveStatusOf } from './redrive';
 import { newRunningExecution, type RunningExecution } from './running-execution';
 import type { StateMachines } from './state-machines';
-import type { ExecutionStatus } from './store';
+import type { ExecutionStatus, StateMachineRow } from './store';
 import type { TaskAttempts } from './task-attempts';
 import type { TaskTokens } from './task-tokens';
 
 const EXECUTION_STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 
+const REDRIVE_FILTERS = ['REDRIVEN', 'NOT_REDRIVEN'];
+
 export interface ListExecutionsInput {
   stateMachineArn: string;
   statusFilter?: string;
+  /** REDRIVEN or NOT_REDRIVEN; absent lists both. */
+  redriveFilter?: string;
   maxResults?: number;
   nextToken?: string;
 }
@@ -68,7 +74,7 @@ export class Executions {
   }
 
   start(input: { stateMachineArn: string; name?: string; input?: string }): StartExecutionResult {
-    const { scope, machines, recorder, tasks, tokens, notify } = this.deps;
+    const { scope, machines, recorder, notify } = this.deps;
     const { region, accountId, store } = scope;
     const machineRow = machines.row(input?.stateMachineArn);
     const name = input.name === undefined || input.name === null ? randomUUID() : validateName(input.name, 'execution');
@@ -125,7 +131,69 @@ export class Executions {
       roleArn: machineRow.roleArn,
     });
     notify.status(store.getExecution(arn)!);
+    this.launch(exec, prepared.machine, parsedInput, machineRow, { RedriveCount: 0 });
+    return { executionArn: arn, startDate: new Date(startDate) };
+  }
 
+  /**
+   * RedriveExecution: an ended (FAILED, ABORTED, TIMED_OUT) execution runs again from its unsuccessful step
+   * with the input that step received, under the same ARN, its history kept and `ExecutionRedriven` added.
+   */
+  redrive(input: { executionArn: string; clientToken?: string }): RedriveExecutionResult {
+    const { scope, machines, recorder, notify } = this.deps;
+    const { store } = scope;
+    const row = getExecutionRow(scope, input?.executionArn);
+    const clientToken = clientTokenOf(input.clientToken);
+    const now = Date.now();
+    if (clientToken !== undefined) {
+      const earlier = store.redriveForToken(row.arn, clientToken, now - CLIENT_TOKEN_VALIDITY_MS);
+      if (earlier !== undefined) return { redriveDate: new Date(earlier) };
+    }
+    const status = redriveStatusOf(row, now);
+    if (status.redriveStatusReason !== undefined) {
+      throw new SfnError('ExecutionNotRedrivable', status.redriveStatusReason);
+    }
+    const machineRow = machines.row(row.stateMachineArn);
+    const prepared = machines.load(machineRow);
+    const point = redrivePoint(
+      prepared,
+      store.listEvents(row.arn, undefined, Number.MAX_SAFE_INTEGER, false),
+      row.input,
+    );
+    const machine = redriveMachine(prepared, point.stateName, point.input);
+    const redriveCount = row.redriveCount + 1;
+    if (!store.reopenExecution(row.arn, redriveCount, now, clientToken)) {
+      throw new SfnError('ExecutionNotRedrivable', 'Execution is RUNNING and cannot be redriven.');
+    }
+    const exec = newRunningExecution({
+      arn: row.arn,
+      name: row.name,
+      stateMachineArn: row.stateMachineArn,
+      input: row.input,
+      startDate: row.startDate,
+      prepared,
+    });
+    exec.lastEventId = store.lastEventId(row.arn);
+    exec.lastTimestamp = row.stopDate ?? 0;
+    this.running.set(row.arn, exec);
+    recorder.record(exec, 'ExecutionRedriven', { redriveCount }, now);
+    notify.status(store.getExecution(row.arn)!);
+    this.launch(exec, machine, JSON.parse(row.input), machineRow, {
+      RedriveCount: redriveCount,
+      RedriveTime: new Date(now).toISOString(),
+    });
+    return { redriveDate: new Date(now) };
+  }
+
+  /** Run `machine` on the library for `exec` (Task states wired to the handlers) and follow it to its end. */
+  private launch(
+    exec: RunningExecution,
+    machine: RunningExecution['prepared']['machine'],
+    input: unknown,
+    machineRow: StateMachineRow,
+    redrive: { RedriveCount: number; RedriveTime?: string },
+  ): void {
+    const { tasks, tokens } = this.deps;
     const taskContext = {};
     // A fresh token per task attempt: the library evaluates Parameters (reading this getter) synchronously
     // right before calling the task handler, which binds the token; repeated reads in one state agree.
@@ -134,15 +202,22 @@ export class Executions {
       get: () => (exec.pendingToken ??= tokens.mint(exec)),
     });
     const handlers = Object.fromEntries(
-      prepared.taskStateNames.map((stateName) => [stateName, (raw: unknown) => tasks.invoke(exec, raw)]),
+      exec.prepared.taskStateNames.map((stateName) => [stateName, (raw: unknown) => tasks.invoke(exec, raw)]),
     );
-    let run: ReturnType<PreparedDefinition['machine']['run']>;
+    let run: ReturnType<typeof machine.run>;
     try {
-      run = prepared.machine.run(parsedInput as never, {
+      run = machine.run(input as never, {
         overrides: { taskResourceLocalHandlers: handlers as never },
         noThrowOnAbort: true,
         context: {
-          Execution: { Id: arn, Name: name, RoleArn: machineRow.roleArn, StartTime: new Date(startDate).toISOString() },
+          Execution: {
+            Id: exec.arn,
+            Name: exec.name,
+            RoleArn: machineRow.roleArn,
+            StartTime: new Date(exec.startDate).toISOString(),
+            // $$.Execution.RedriveCount is 0 before any redrive; RedriveTime exists only once redriven.
+            ...redrive,
+          },
           StateMachine: { Id: machineRow.arn, Name: machineRow.name },
           Task: taskContext,
         },
@@ -150,11 +225,10 @@ export class Executions {
     } catch (err) {
       // Never leave a RUNNING row behind for a run that could not start.
       this.finalize(exec, 'FAILED', { error: 'States.Runtime', cause: `local runtime error: ${String(err)}` });
-      return { executionArn: arn, startDate: new Date(startDate) };
+      return;
     }
     exec.abortRun = run.abort;
     exec.consumed = this.events.consume(exec, run.eventLogs, run.result);
-    return { executionArn: arn, startDate: new Date(startDate) };
   }
 
   describe(input: { executionArn: string }): DescribeExecutionResult {
@@ -175,6 +249,9 @@ export class Executions {
     }
     if (row.error !== null) out.error = row.error;
     if (row.cause !== null) out.cause = row.cause;
+    out.redriveCount = row.redriveCount;
+    if (row.redriveDate !== null) out.redriveDate = new Date(row.redriveDate);
+    Object.assign(out, redriveStatusOf(row, Date.now()));
     return out;
   }
 
@@ -188,14 +265,22 @@ export class Executions {
         `1 validation error detected: Value '${String(status)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${EXECUTION_STATUSES.join(', ')}, PENDING_REDRIVE]`,
       );
     }
+    const redriveFilter = input.redriveFilter ?? undefined;
+    if (redriveFilter !== undefined && !REDRIVE_FILTERS.includes(redriveFilter)) {
+      throw new SfnError(
+        'ValidationException',
+        `1 validation error detected: Value '${String(redriveFilter)}' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set: [${REDRIVE_FILTERS.join(', ')}]`,
+      );
+    }
     const limit = pageSize(input.maxResults);
-    const key = `${machine.arn}|${status ?? ''}`;
+    const key = `${machine.arn}|${status ?? ''}${redriveFilter === undefined ? '' : `|${redriveFilter}`}`;
     const before = decodePageToken<number>(input.nextToken, key, 'number');
     const rows = this.deps.scope.store.listExecutions(
       machine.arn,
       (status ?? undefined) as ExecutionStatus | undefined,
       before,
       limit + 1,
+      redriveFilter === undefined ? undefined : redriveFilter === 'REDRIVEN',
     );
     const executions: ExecutionListItem[] = rows.slice(0, limit).map((r) => {
       const item: ExecutionListItem = {
@@ -206,6 +291,8 @@ export class Executions {
         startDate: new Date(r.startDate),
       };
       if (r.stopDate !== null) item.stopDate = new Date(r.stopDate);
+      item.redriveCount = r.redriveCount;
+      if (r.redriveDate !== null) item.redriveDate = new Date(r.redriveDate);
       return item;
     });
     return { executions, nextToken: rows.length > limit ? encodePageToken(rows[limit - 1].seq, key) : undefined };

@@ -8,6 +8,7 @@ const DETAILS_KEY: Partial<Record<string, keyof HistoryEvent>> = {
   ExecutionFailed: 'executionFailedEventDetails',
   ExecutionAborted: 'executionAbortedEventDetails',
   ExecutionTimedOut: 'executionTimedOutEventDetails',
+  ExecutionRedriven: 'executionRedrivenEventDetails',
   TaskScheduled: 'taskScheduledEventDetails',
   TaskStarted: 'taskStartedEventDetails',
   TaskSubmitted: 'taskSubmittedEventDetails',

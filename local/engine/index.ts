@@ -8,6 +8,7 @@ export {
   type GetExecutionHistoryResult,
   type ListExecutionsResult,
   type ListStateMachinesResult,
+  type RedriveExecutionResult,
   type StartExecutionResult,
   type StopExecutionResult,
   type WithRequired,

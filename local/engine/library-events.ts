@@ -1,3 +1,4 @@
+import { REDRIVE_ENTRY_STATE } from './definition';
 import { jsonText, NOT_TRUNCATED } from './history';
 import type { EndStatus, ExecutionEnd, HistoryRecorder } from './history-recorder';
 import type { RunningExecution } from './running-execution';
@@ -64,6 +65,8 @@ export class LibraryEventConsumer {
   }
 
   private onEvent(exec: RunningExecution, event: LibraryEvent): void {
+    // The Pass state a redriven run enters first (see redriveMachine) is the engine's, not the workflow's.
+    if (event.state?.name === REDRIVE_ENTRY_STATE) return;
     switch (event.type) {
       case 'StateEntered': {
         const { name, type, input } = event.state!;

@@ -30,6 +30,7 @@ const OPERATIONS: Record<string, Operation> = {
   ListExecutions: (e, b) => e.listExecutions(b),
   GetExecutionHistory: (e, b) => e.getExecutionHistory(b),
   StopExecution: (e, b) => e.stopExecution(b),
+  RedriveExecution: (e, b) => e.redriveExecution(b),
   SendTaskSuccess: (e, b) => e.sendTaskSuccess(b),
   SendTaskFailure: (e, b) => e.sendTaskFailure(b),
   SendTaskHeartbeat: (e, b) => e.sendTaskHeartbeat(b),

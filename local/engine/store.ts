@@ -26,6 +26,10 @@ export interface ExecutionRow {
   cause: string | null;
   startDate: number;
   stopDate: number | null;
+  /** Times RedriveExecution restarted it (0 before any redrive). */
+  redriveCount: number;
+  /** When it was last redriven (epoch ms), null before any redrive. */
+  redriveDate: number | null;
 }
 
 export interface StoredEvent {
@@ -56,6 +60,8 @@ interface RawExecution {
   cause: string | null;
   start_date: number;
   stop_date: number | null;
+  redrive_count: number;
+  redrive_date: number | null;
 }
 
 interface RawStateMachine {
@@ -88,6 +94,8 @@ function toExecution(r: RawExecution): ExecutionRow {
     cause: r.cause,
     startDate: r.start_date,
     stopDate: r.stop_date,
+    redriveCount: r.redrive_count,
+    redriveDate: r.redrive_date,
   };
 }
 
@@ -150,6 +158,13 @@ export const ENGINE_MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX IF NOT EXISTS task_tokens_open ON task_tokens (status);
   `,
+  // RedriveExecution: how often and when an execution was redriven, and the client tokens of its last 10
+  // redrives as JSON [[token, redriveDate], ...] (AWS answers a repeated token with the first answer).
+  `
+  ALTER TABLE executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE executions ADD COLUMN redrive_date INTEGER;
+  ALTER TABLE executions ADD COLUMN redrive_tokens TEXT NOT NULL DEFAULT '[]';
+  `,
 ];
 
 /** SQLite persistence of state machines, executions, their history and task tokens (synchronous on purpose:
@@ -197,13 +212,44 @@ export class EngineStore {
 
   // --- executions ---
 
-  insertExecution(row: ExecutionRow): void {
+  insertExecution(row: Omit<ExecutionRow, 'redriveCount' | 'redriveDate'>): void {
     this.db
       .prepare(
         `INSERT INTO executions (arn, state_machine_arn, name, status, input, output, error, cause, start_date, stop_date)
          VALUES (@arn, @stateMachineArn, @name, @status, @input, @output, @error, @cause, @startDate, @stopDate)`,
       )
       .run(row);
+  }
+
+  /**
+   * A redrive: the ended execution is RUNNING again, its end cleared, its redrive count and date set, and
+   * the request's client token remembered. Only an ended execution is reopened; returns whether it was.
+   */
+  reopenExecution(arn: string, redriveCount: number, redriveDate: number, clientToken: string | undefined): boolean {
+    return this.transaction(() => {
+      const tokens = this.redriveTokens(arn);
+      if (clientToken !== undefined) tokens.push([clientToken, redriveDate]);
+      const changed = this.db
+        .prepare(
+          `UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, cause = NULL, stop_date = NULL,
+             redrive_count = @redriveCount, redrive_date = @redriveDate, redrive_tokens = @tokens
+           WHERE arn = @arn AND status != 'RUNNING'`,
+        )
+        .run({ arn, redriveCount, redriveDate, tokens: JSON.stringify(tokens.slice(-10)) }).changes;
+      return changed === 1;
+    });
+  }
+
+  /** The redrive date answered to a client token of this execution, if it was used since `notBefore`. */
+  redriveForToken(arn: string, clientToken: string, notBefore: number): number | undefined {
+    const found = this.redriveTokens(arn).find(([token, date]) => token === clientToken && date >= notBefore);
+    return found?.[1];
+  }
+
+  private redriveTokens(arn: string): Array<[token: string, redriveDate: number]> {
+    const r = this.db.prepare('SELECT redrive_tokens FROM executions WHERE arn = ?').get(arn) as
+      { redrive_tokens: string } | undefined;
+    return r ? (JSON.parse(r.redrive_tokens) as Array<[string, number]>) : [];
   }
 
   finishExecution(
@@ -229,22 +275,31 @@ export class EngineStore {
     return r && toExecution(r);
   }
 
-  /** Newest first; `beforeSeq` is the paging cursor (insertion order, stable while new executions start). */
+  /**
+   * Newest first; `beforeSeq` is the paging cursor (insertion order, stable while new executions start);
+   * `redriven` keeps only executions redriven at least once (true) or never (false).
+   */
   listExecutions(
     stateMachineArn: string,
     status: ExecutionStatus | undefined,
     beforeSeq: number | undefined,
     limit: number,
+    redriven?: boolean,
   ): Array<ExecutionRow & { seq: number }> {
     const rows = this.db
       .prepare(
         `SELECT * FROM executions WHERE state_machine_arn = @sm AND (@status IS NULL OR status = @status)
            AND (@before IS NULL OR seq < @before)
+           AND (@redriven IS NULL OR (redrive_count > 0) = @redriven)
          ORDER BY seq DESC LIMIT @limit`,
       )
-      .all({ sm: stateMachineArn, status: status ?? null, before: beforeSeq ?? null, limit }) as Array<
-      RawExecution & { seq: number }
-    >;
+      .all({
+        sm: stateMachineArn,
+        status: status ?? null,
+        before: beforeSeq ?? null,
+        limit,
+        redriven: redriven === undefined ? null : redriven ? 1 : 0,
+      }) as Array<RawExecution & { seq: number }>;
     return rows.map((r) => ({ ...toExecution(r), seq: r.seq }));
   }
 
