@@ -3,11 +3,12 @@ import type { CommandArgs, Phases, Subcommand } from '../types';
 import { abort } from './golive/abort';
 import { help } from './golive/help';
 import { history } from './golive/history';
+import { metrics } from './golive/metrics';
 import { openStartModal } from './golive/open-start-modal';
 import { start } from './golive/start';
 import { status } from './golive/status';
 
-const SUBCOMMANDS: Record<string, Subcommand> = { status, abort, history, help };
+const SUBCOMMANDS: Record<string, Subcommand> = { status, abort, history, metrics, help };
 
 /** `/golive …`: a subcommand by its first word; anything else is a start request. */
 export const golive = twoPhase<CommandArgs>((ctx) => {
