@@ -24,7 +24,7 @@ import { SfnError } from './errors';
 import { NOT_TRUNCATED, toHistoryEvent } from './history';
 import type { EndStatus, EngineNotifier, ExecutionEnd, HistoryRecorder } from './history-recorder';
 import { LibraryEventConsumer } from './library-events';
-import { CLIENT_TOKEN_VALIDITY_MS, clientTokenOf, redrivePoint, redriveStatusOf } from './redrive';
+import { CLIENT_TOKEN_VALIDITY_MS, clientTokenOf, definitionSha256, redrivePoint, redriveStatusOf } from './redrive';
 import { newRunningExecution, type RunningExecution } from './running-execution';
 import type { StateMachines } from './state-machines';
 import type { ExecutionStatus, StateMachineRow } from './store';
@@ -122,6 +122,7 @@ export class Executions {
       cause: null,
       startDate,
       stopDate: null,
+      definitionSha256: definitionSha256(machineRow.definition),
     });
     this.running.set(arn, exec);
     // Recorded here rather than from the library's event so it is in place before start returns.
@@ -149,11 +150,11 @@ export class Executions {
       const earlier = store.redriveForToken(row.arn, clientToken, now - CLIENT_TOKEN_VALIDITY_MS);
       if (earlier !== undefined) return { redriveDate: new Date(earlier) };
     }
-    const status = redriveStatusOf(row, now);
+    const machineRow = machines.row(row.stateMachineArn);
+    const status = redriveStatusOf(row, now, machineRow);
     if (status.redriveStatusReason !== undefined) {
       throw new SfnError('ExecutionNotRedrivable', status.redriveStatusReason);
     }
-    const machineRow = machines.row(row.stateMachineArn);
     const prepared = machines.load(machineRow);
     const point = redrivePoint(
       prepared,
@@ -251,7 +252,7 @@ export class Executions {
     if (row.cause !== null) out.cause = row.cause;
     out.redriveCount = row.redriveCount;
     if (row.redriveDate !== null) out.redriveDate = new Date(row.redriveDate);
-    Object.assign(out, redriveStatusOf(row, Date.now()));
+    Object.assign(out, redriveStatusOf(row, Date.now(), this.deps.scope.store.getStateMachine(row.stateMachineArn)));
     return out;
   }
 

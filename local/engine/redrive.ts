@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { ExecutionRedriveStatus } from '@aws-sdk/client-sfn';
 import { REDRIVE_ENTRY_STATE, type PreparedDefinition } from './definition';
 import { SfnError } from './errors';
-import type { ExecutionRow, StoredEvent } from './store';
+import type { ExecutionRow, StateMachineRow, StoredEvent } from './store';
 
 /** AWS redrives an execution up to 14 days after it stopped. */
 export const REDRIVABLE_PERIOD_MS = 14 * 24 * 60 * 60 * 1000;
@@ -14,8 +15,17 @@ export interface RedriveStatus {
   redriveStatusReason?: string;
 }
 
-/** Whether RedriveExecution would accept the execution now, with AWS's reason when it would not. */
-export function redriveStatusOf(row: ExecutionRow, now: number): RedriveStatus {
+/** Identifies the definition an execution started with (stored with it). */
+export function definitionSha256(definition: string): string {
+  return createHash('sha256').update(definition).digest('hex');
+}
+
+/**
+ * Whether RedriveExecution would accept the execution now, with AWS's reason when it would not. AWS redrives
+ * with the definition the execution started with; the local store keeps only the state machine's current
+ * one, so an execution whose state machine has been updated since it started is not redrivable here.
+ */
+export function redriveStatusOf(row: ExecutionRow, now: number, machine: StateMachineRow | undefined): RedriveStatus {
   if (row.status === 'RUNNING' || row.status === 'SUCCEEDED') {
     return {
       redriveStatus: 'NOT_REDRIVABLE',
@@ -24,6 +34,14 @@ export function redriveStatusOf(row: ExecutionRow, now: number): RedriveStatus {
   }
   if (row.stopDate !== null && now - row.stopDate > REDRIVABLE_PERIOD_MS) {
     return { redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: 'Execution redrivable period exceeded.' };
+  }
+  if (!machine || (row.definitionSha256 !== null && row.definitionSha256 !== definitionSha256(machine.definition))) {
+    return {
+      redriveStatus: 'NOT_REDRIVABLE',
+      redriveStatusReason:
+        'The state machine definition changed after this execution started, and the local runtime redrives only ' +
+        'with the definition an execution started with: start a new execution instead.',
+    };
   }
   return { redriveStatus: 'REDRIVABLE' };
 }

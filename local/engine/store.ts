@@ -30,6 +30,8 @@ export interface ExecutionRow {
   redriveCount: number;
   /** When it was last redriven (epoch ms), null before any redrive. */
   redriveDate: number | null;
+  /** SHA-256 of the definition it started with (null: started before this was recorded). */
+  definitionSha256: string | null;
 }
 
 export interface StoredEvent {
@@ -62,6 +64,7 @@ interface RawExecution {
   stop_date: number | null;
   redrive_count: number;
   redrive_date: number | null;
+  definition_sha256: string | null;
 }
 
 interface RawStateMachine {
@@ -96,6 +99,7 @@ function toExecution(r: RawExecution): ExecutionRow {
     stopDate: r.stop_date,
     redriveCount: r.redrive_count,
     redriveDate: r.redrive_date,
+    definitionSha256: r.definition_sha256,
   };
 }
 
@@ -165,6 +169,8 @@ export const ENGINE_MIGRATIONS: readonly Migration[] = [
   ALTER TABLE executions ADD COLUMN redrive_date INTEGER;
   ALTER TABLE executions ADD COLUMN redrive_tokens TEXT NOT NULL DEFAULT '[]';
   `,
+  // Which definition an execution started with: a redrive runs that definition or none (see redrive.ts).
+  `ALTER TABLE executions ADD COLUMN definition_sha256 TEXT;`,
 ];
 
 /** SQLite persistence of state machines, executions, their history and task tokens (synchronous on purpose:
@@ -215,8 +221,10 @@ export class EngineStore {
   insertExecution(row: Omit<ExecutionRow, 'redriveCount' | 'redriveDate'>): void {
     this.db
       .prepare(
-        `INSERT INTO executions (arn, state_machine_arn, name, status, input, output, error, cause, start_date, stop_date)
-         VALUES (@arn, @stateMachineArn, @name, @status, @input, @output, @error, @cause, @startDate, @stopDate)`,
+        `INSERT INTO executions (arn, state_machine_arn, name, status, input, output, error, cause, start_date, stop_date,
+           definition_sha256)
+         VALUES (@arn, @stateMachineArn, @name, @status, @input, @output, @error, @cause, @startDate, @stopDate,
+           @definitionSha256)`,
       )
       .run(row);
   }

@@ -311,6 +311,35 @@ describe('RedriveExecution through @aws-sdk/client-sfn', () => {
   });
 });
 
+describe('RedriveExecution after the state machine was updated', () => {
+  it('refuses, naming the fix, because the local store no longer has the definition the execution started with', async () => {
+    const engine = new LocalEngine({ dbFile: scratch.db('updated'), functions });
+    const endpoint = await startSfnEndpoint(engine, { port: 0 });
+    const sfn = client(endpoint.url);
+    try {
+      const { failArn } = createMachines(engine);
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: failArn }));
+      await engine.waitForExecution(executionArn!);
+
+      engine.createStateMachine({ name: 'fail', definition: definition({ Done: { Type: 'Succeed' } }) });
+
+      const refused = await rejection(() => sfn.send(new RedriveExecutionCommand({ executionArn })));
+      expect(refused).toBeInstanceOf(ExecutionNotRedrivable);
+      expect(refused.message).toContain('start a new execution');
+      expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({
+        status: 'FAILED',
+        redriveCount: 0,
+        redriveStatus: 'NOT_REDRIVABLE',
+        redriveStatusReason: refused.message,
+      });
+    } finally {
+      sfn.destroy();
+      await endpoint.close();
+      await engine.close();
+    }
+  });
+});
+
 describe('RedriveExecution across a restart of the runtime', () => {
   it('redrives an execution a previous runtime failed, and one it left RUNNING after a redrive', async () => {
     const dbFile = scratch.db('restart');
