@@ -41,6 +41,12 @@ export const RollbackFailed = define('RollbackFailed');
 export const GoLiveAborted = define('GoLiveAborted');
 /** A step did its work but the audit trail refused its record: the work is not undone by this error. */
 export const AuditWriteFailed = define('AuditWriteFailed');
+/** Held at a step boundary (paused) longer than controls.maxHoldSeconds: rolls back. */
+export const PauseExpired = define('PauseExpired');
+/** Inside a change freeze without (approved) break-glass; or held by one beyond controls.maxHoldSeconds. */
+export const FreezeWindow = define('FreezeWindow');
+/** A member of the emergency role rejected a break-glass go-live. */
+export const BreakGlassRejected = define('BreakGlassRejected');
 /** Transient provider fault: the ASL retries it with backoff. */
 export const ProviderUnavailable = define('ProviderUnavailable');
 
@@ -57,6 +63,9 @@ export const WORKFLOW_ERROR_NAMES = [
   'TrafficShiftFailed',
   'ApprovalRejected',
   'GoLiveAborted',
+  'PauseExpired',
+  'FreezeWindow',
+  'BreakGlassRejected',
   'States.Timeout',
   'AuditWriteFailed',
   'RollbackFailed',

@@ -154,7 +154,7 @@ export interface LockRecord {
   /** A lock outlives its execution by at most this; a crashed run cannot block a service for ever. */
   expiresAt: string;
 }
-export type CallbackKind = 'bake' | 'approval';
+export type CallbackKind = 'bake' | 'approval' | 'hold' | 'break-glass';
 export interface CallbackRecord {
   token: string;
   executionId: string;
@@ -229,6 +229,16 @@ export interface ScratchLeft {
   warnedAt?: string;
 }
 
+export interface LiveVersionExtra {
+  executionId?: string;
+  previous?: { version: string; slot: Slot };
+}
+export interface LiveVersion extends LiveVersionExtra {
+  version: string;
+  slot: Slot;
+  at: string;
+}
+
 export interface Store {
   acquireLock(lock: LockRecord, now: Date): Promise<{ acquired: true } | { acquired: false; holder: LockRecord }>;
   getLock(service: string): Promise<LockRecord | undefined>;
@@ -261,8 +271,9 @@ export interface Store {
   ): Promise<boolean>;
   appendAudit(entry: AuditEntry): Promise<AuditRecord>;
   listAudit(executionId: string): Promise<AuditRecord[]>;
-  setLiveVersion(service: string, version: string, slot: Slot, at: Date): Promise<void>;
-  getLiveVersion(service: string): Promise<{ version: string; slot: Slot; at: string } | undefined>;
+  /** `previous`: what was live before (an undo takes it back); `executionId`: the go-live that made it live. */
+  setLiveVersion(service: string, version: string, slot: Slot, at: Date, extra?: LiveVersionExtra): Promise<void>;
+  getLiveVersion(service: string): Promise<LiveVersion | undefined>;
   /**
    * Indexes a scratch target left behind, or updates its entry: `since` is set by the first mark
    * only, `warnedAt` only when given (both kept otherwise).
@@ -282,6 +293,8 @@ export interface NotificationEvent {
     | 'approval-requested'
     /** A pending sign-off expires soon: the approvers who have not voted are reminded, once. */
     | 'approval-reminder'
+    /** A go-live inside a change freeze asks the emergency role to approve it (break-glass). */
+    | 'break-glass-requested'
     | 'succeeded'
     | 'rolled-back'
     | 'rollback-failed'

@@ -44,8 +44,16 @@ export interface RolloutPlan {
   bakeSeconds: number;
   /** Alarms are watched after promotion too (every strategy), with an instant switch back. */
   postPromotionBakeSeconds: number;
-  signOff: 'before-traffic' | 'before-promotion';
+  /** `none`: an undo whose policy (controls.undoSignOff) asks for no sign-off. */
+  signOff: 'before-traffic' | 'before-promotion' | 'none';
   approvalTimeoutSeconds: number;
+  /** Approvals the sign-off needs: approval.minApprovals, or 1 for an undo. */
+  minApprovals: number;
+  /** An undo (golive rollback) takes the fast path: no readiness gate, no restore proof. */
+  kind: 'go-live' | 'undo';
+  /** `required`: the go-live starts inside a change freeze and waits for the emergency role (BreakGlass). */
+  breakGlass: 'required' | 'no';
+  breakGlassTimeoutSeconds: number;
   alarms: string[];
   stableSlot: Slot;
   candidateSlot: Slot;
@@ -141,8 +149,10 @@ export function timingsFor(
   strategy: Strategy,
   service: Pick<ServiceConfig, 'strategy' | 'backup'>,
   approval: Pick<GoLiveConfig['approval'], 'timeoutSeconds'>,
+  holds: { holdSeconds: number; breakGlassSeconds: number } = { holdSeconds: 0, breakGlassSeconds: 0 },
 ): RunTimings {
   return {
+    ...holds,
     canarySteps: strategy === 'canary' ? service.strategy.canarySteps.length : 0,
     bakeSeconds: service.strategy.bakeSeconds,
     // Every strategy watches alarms after promotion, with an instant switch back: production at
@@ -159,17 +169,26 @@ export function planRollout(
   service: ServiceConfig,
   config: GoLiveConfig,
   slots: { stableSlot: Slot; candidateSlot: Slot; stableVersion?: string },
+  options: { breakGlass?: boolean } = {},
 ): RolloutPlan {
-  const steps = request.strategy === 'canary' ? service.strategy.canarySteps : [];
-  const timings = timingsFor(request.strategy, service, config.approval);
+  const undo = request.kind === 'undo';
+  const steps = request.strategy === 'canary' && !undo ? service.strategy.canarySteps : [];
+  const timings = timingsFor(undo ? 'blue-green' : request.strategy, service, config.approval, {
+    holdSeconds: config.controls.maxHoldSeconds,
+    breakGlassSeconds: options.breakGlass ? config.breakGlass.timeoutSeconds : 0,
+  });
   return {
-    strategy: request.strategy,
+    strategy: undo ? 'blue-green' : request.strategy,
     steps,
     stepCount: steps.length,
     bakeSeconds: timings.bakeSeconds,
     postPromotionBakeSeconds: timings.postPromotionBakeSeconds,
-    signOff: config.approval.position,
+    signOff: undo ? (config.controls.undoSignOff === 'none' ? 'none' : 'before-promotion') : config.approval.position,
     approvalTimeoutSeconds: timings.approvalTimeoutSeconds,
+    minApprovals: undo ? 1 : config.approval.minApprovals,
+    kind: undo ? 'undo' : 'go-live',
+    breakGlass: options.breakGlass ? 'required' : 'no',
+    breakGlassTimeoutSeconds: timings.breakGlassSeconds,
     alarms: service.alerts.alarms,
     ...slots,
     maxRunSeconds: worstCaseRunSeconds(timings),

@@ -12,6 +12,8 @@ import type {
   Slot,
   Store,
   Vote,
+  LiveVersion,
+  LiveVersionExtra,
 } from '../../lambdas/core/ports';
 import { openDatabase, type Migration } from '../sqlite-schema';
 
@@ -37,6 +39,8 @@ export const STORE_MIGRATIONS: readonly Migration[] = [
   CREATE TABLE IF NOT EXISTS alarm_actions (id INTEGER PRIMARY KEY AUTOINCREMENT, alarm TEXT NOT NULL, state TEXT NOT NULL, at TEXT NOT NULL, reason TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS notifications (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, execution_id TEXT NOT NULL, service TEXT NOT NULL, text TEXT NOT NULL, details TEXT);
   `,
+  // 2: what was live before, and which go-live made it live (golive rollback).
+  `ALTER TABLE live_versions ADD COLUMN extra TEXT;`,
 ];
 
 /**
@@ -235,15 +239,24 @@ export class SqliteStore implements Store {
     ).map((r) => JSON.parse(r.record) as AuditRecord);
   }
 
-  async setLiveVersion(service: string, version: string, slot: Slot, at: Date): Promise<void> {
+  async setLiveVersion(
+    service: string,
+    version: string,
+    slot: Slot,
+    at: Date,
+    extra?: LiveVersionExtra,
+  ): Promise<void> {
     this.db
-      .prepare('INSERT OR REPLACE INTO live_versions (service, version, slot, at) VALUES (?, ?, ?, ?)')
-      .run(service, version, slot, at.toISOString());
+      .prepare('INSERT OR REPLACE INTO live_versions (service, version, slot, at, extra) VALUES (?, ?, ?, ?, ?)')
+      .run(service, version, slot, at.toISOString(), extra ? JSON.stringify(extra) : null);
   }
 
-  async getLiveVersion(service: string): Promise<{ version: string; slot: Slot; at: string } | undefined> {
-    return this.db.prepare('SELECT version, slot, at FROM live_versions WHERE service = ?').get(service) as
-      { version: string; slot: Slot; at: string } | undefined;
+  async getLiveVersion(service: string): Promise<LiveVersion | undefined> {
+    const row = this.db.prepare('SELECT version, slot, at, extra FROM live_versions WHERE service = ?').get(service) as
+      { version: string; slot: Slot; at: string; extra: string | null } | undefined;
+    if (!row) return undefined;
+    const { extra, ...live } = row;
+    return { ...live, ...(extra ? (JSON.parse(extra) as LiveVersionExtra) : {}) };
   }
 
   async markScratchLeft(

@@ -119,12 +119,25 @@ describe('request validation and rollout plan', () => {
       postPromotionBakeSeconds: 1,
     });
     // Each Task: (1 + 3 retries) × its timeout + 1 + 2 + 4 s of backoff; a callback: 3 failed 30 s
-    // invocations + backoff + its wait. Before traffic: lock 127, readiness 487, mute 247, start /
-    // check / verify restore and smoke 4 × 1207, the 900 s restore budget; per canary step: shift 487
-    // + bake 11 + its analysis 247; sign-off 997; after: promote 487, smoke 1207, post bake 11, unmute 247, release
-    // 127, notify 127; rollback path: 1207 + 247 (+ 247 restoring alerts after a failed rollback)
-    // + 127 + 127 + 127.
-    expect(plan.maxRunSeconds).toBe(127 + 487 + 247 + 4 * 1207 + 900 + 2 * (487 + 11 + 247) + 997 + 2206 + 2082);
+    // invocations + backoff + its wait. Before traffic: lock 127, break-glass 7 (no wait: not one),
+    // readiness 487, mute 247, start / check / verify restore and smoke 4 × 1207, the 900 s restore
+    // budget; per canary step: checkpoint 127 + shift 487 + bake 11 + its analysis 247; sign-off 997;
+    // holds: 3 × 30 + 7 + the 3600 s hold budget, and 7; after: checkpoint 127, promote 487, smoke
+    // 1207, post bake 11, unmute 247, release 127, notify 127; rollback path: 1207 + 247 (+ 247
+    // restoring alerts after a failed rollback) + 127 + 127 + 127, and AwaitRetry 247.
+    expect(plan.maxRunSeconds).toBe(
+      127 +
+        7 +
+        487 +
+        247 +
+        4 * 1207 +
+        900 +
+        2 * (127 + 487 + 11 + 247) +
+        997 +
+        (3697 + 7) +
+        (127 + 2206) +
+        (2082 + 247),
+    );
     const blueGreen = planRollout({ ...request, strategy: 'blue-green' }, config.services.demo, config, {
       stableSlot: 'green',
       candidateSlot: 'blue',

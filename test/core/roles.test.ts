@@ -45,6 +45,7 @@ describe('roles per service', () => {
       releaseManagers: ['U_PAYMENTS_OWNER'],
       approvers: base.slack.approvers,
       auditors: [],
+      emergency: [],
     });
     expect(rolesFor(config, 'demo').auditors).toEqual(['U_AUDITOR']);
     expect(hasRole(config, 'payments', 'releaseManagers', 'U_RELEASE_MANAGER')).toBe(false);

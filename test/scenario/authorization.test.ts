@@ -31,7 +31,9 @@ describe('authorization in the workflow', () => {
     const before = await alertsSnapshot(h);
     const arn = await h.start();
     await h.waitForCallback(arn, 'SignOff');
-    // What anyone able to read the execution history (GetExecutionHistory) finds there.
+    // What anyone able to read the execution history (GetExecutionHistory) finds there, once it has SignOff.
+    const entered = await h.waitForEvent(arn, (e) => e.stateEnteredEventDetails?.name === 'SignOff');
+    await h.waitForEvent(arn, (e) => e.type === 'TaskScheduled' && e.id! > entered.id!);
     const { events = [] } = await h.rt.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn }));
     const scheduled = events.filter((e) => e.type === 'TaskScheduled').at(-1)!;
     const token = (JSON.parse(scheduled.taskScheduledEventDetails!.parameters!) as { Payload: { taskToken: string } })

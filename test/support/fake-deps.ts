@@ -510,6 +510,18 @@ const PAYLOADS: { [S in TaskName]: StepPayload<S> } = {
     outcome: 'rolled-back',
   },
   NotifyRollback: { state: 'NotifyRollback', ...rollingBack, event: 'rolled-back' },
+  AwaitRetry: { state: 'AwaitRetry', ...rollingBack, action: 'await-retry' },
+  BreakGlass: { state: 'BreakGlass', ...forward, taskToken: token },
+  Checkpoint: { state: 'Checkpoint', ...forward, action: 'checkpoint', canaryIndex: 0 },
+  Paused: { state: 'Paused', ...forward, taskToken: token, action: 'hold', canaryIndex: 0 },
+  CheckpointBeforePromotion: { state: 'CheckpointBeforePromotion', ...forward, action: 'checkpoint', canaryIndex: 2 },
+  PausedBeforePromotion: {
+    state: 'PausedBeforePromotion',
+    ...forward,
+    taskToken: token,
+    action: 'hold',
+    canaryIndex: 2,
+  },
   NotifyRollbackFailed: {
     state: 'NotifyRollbackFailed',
     ...rollingBack,

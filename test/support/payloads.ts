@@ -14,6 +14,10 @@ export function testPlan(overrides: Partial<RolloutPlan> = {}): RolloutPlan {
     stableSlot: 'blue',
     candidateSlot: 'green',
     maxRunSeconds: 3600,
+    minApprovals: 1,
+    kind: 'go-live',
+    breakGlass: 'no',
+    breakGlassTimeoutSeconds: 0,
     ...overrides,
   };
 }

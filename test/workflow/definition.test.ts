@@ -61,6 +61,8 @@ describe('the worst-case run time (lambdas/core/workflow/budget.ts)', () => {
     postPromotionBakeSeconds: 0,
     approvalTimeoutSeconds: 900,
     restoreBudgetSeconds: 900,
+    holdSeconds: 0,
+    breakGlassSeconds: 0,
   };
 
   it('counts every Task of the definition exactly once', () => {
@@ -77,13 +79,27 @@ describe('the worst-case run time (lambdas/core/workflow/budget.ts)', () => {
     expect(taskWorstCaseSeconds('Bake', 600)).toBe(3 * 30 + 7 + 600);
   });
 
-  it('grows by one shift, one bake and one analysis per canary step', () => {
+  it('grows by one checkpoint, one shift, one bake and one analysis per canary step', () => {
     const oneMore = worstCaseRunSeconds({ ...timings, canarySteps: 3 }) - worstCaseRunSeconds(timings);
 
     expect(oneMore).toBe(
-      taskWorstCaseSeconds('ShiftTraffic') + taskWorstCaseSeconds('Bake', 30) + taskWorstCaseSeconds('AnalyzeCanary'),
+      taskWorstCaseSeconds('Checkpoint') +
+        taskWorstCaseSeconds('ShiftTraffic') +
+        taskWorstCaseSeconds('Bake', 30) +
+        taskWorstCaseSeconds('AnalyzeCanary'),
     );
-    expect(oneMore).toBe(4 * 120 + 7 + (3 * 30 + 7 + 30) + (4 * 60 + 7));
+    expect(oneMore).toBe(4 * 30 + 7 + (4 * 120 + 7) + (3 * 30 + 7 + 30) + (4 * 60 + 7));
+  });
+
+  it('counts the hold budget once and the break-glass wait, so the mute and the lock outlast a paused go-live', () => {
+    const base = worstCaseRunSeconds(timings);
+
+    // The wait itself, plus the invocations a hold or a break-glass can retry (each bounded by its Lambda timeout).
+    expect(worstCaseRunSeconds({ ...timings, holdSeconds: 3600 }) - base).toBe(
+      taskWorstCaseSeconds('Paused', 3600) - taskWorstCaseSeconds('Paused', 0),
+    );
+    expect(worstCaseRunSeconds({ ...timings, holdSeconds: 3600 }) - base).toBe(3 * 30 + 3600);
+    expect(worstCaseRunSeconds({ ...timings, breakGlassSeconds: 1800 }) - base).toBe(3 * 30 + 1800);
   });
 
   it('includes the restore budget, the sign-off wait and the post-promotion bake', () => {
@@ -108,6 +124,8 @@ describe('the worst-case run time (lambdas/core/workflow/budget.ts)', () => {
         postPromotionBakeSeconds: service.strategy.bakeSeconds,
         approvalTimeoutSeconds: config.approval.timeoutSeconds,
         restoreBudgetSeconds: RESTORE_BUDGETS.sqlite.seconds,
+        holdSeconds: config.controls.maxHoldSeconds,
+        breakGlassSeconds: 0,
       }),
     );
   });
@@ -228,6 +246,8 @@ describe('the restore budget of each backup kind (lambdas/core/workflow/budget.t
       postPromotionBakeSeconds: bakeSeconds,
       approvalTimeoutSeconds: 0,
       restoreBudgetSeconds: RESTORE_BUDGETS.sqlite.seconds,
+      holdSeconds: config.controls.maxHoldSeconds,
+      breakGlassSeconds: config.breakGlass.timeoutSeconds,
     });
     const raw = {
       ...config,
@@ -312,7 +332,16 @@ describe('parseTaskPayload (the handler boundary)', () => {
   });
 
   // The states of the workflow before it named them in its payloads (later ones never send without).
-  const untypedEra = TASK_NAMES.filter((name) => name !== 'UnmuteAfterFailedRollback');
+  const later: string[] = [
+    'UnmuteAfterFailedRollback',
+    'BreakGlass',
+    'Checkpoint',
+    'Paused',
+    'CheckpointBeforePromotion',
+    'PausedBeforePromotion',
+    'AwaitRetry',
+  ];
+  const untypedEra = TASK_NAMES.filter((name) => !later.includes(name));
   it.each(untypedEra)(
     'recognises %s in a payload without `state`, as executions started before the typed workflow send',
     (state) => {

@@ -2,6 +2,7 @@ import type { Deps, MuteRecord } from '../ports';
 import { errorMessage } from '../errors';
 import { executionName } from '../request';
 import type { StepPayload } from '../workflow/definition';
+import { verifyBreakGlass } from './break-glass';
 import { runStep } from './step';
 
 /** CloudWatch mute rule names: letters, digits, `_`, `-`, `.`; at most 255 characters. */
@@ -12,6 +13,8 @@ export function muteRuleName(service: string, executionId: string): string {
 export function muteAlerts(deps: Deps, event: StepPayload<'MuteAlerts'>): Promise<MuteRecord> {
   return runStep(deps, event, event.state, event.action, async () => {
     const { service } = event.request;
+    // The first change a go-live makes: inside a freeze, only with the break-glass approvals in the store.
+    await verifyBreakGlass(deps, event.executionId, event.request, event.plan);
     const mode = deps.config.services[service].alerts.muteMode;
     const before = await deps.alerts.describe(event.plan.alarms);
     const leftAlone = before

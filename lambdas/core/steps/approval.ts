@@ -23,7 +23,8 @@ export function requestApproval(deps: Deps, event: StepPayload<'SignOff'>): Prom
       version: event.request.version,
       requestedBy: event.request.requestedBy,
       approvers: rolesFor(deps.config, event.request.service).approvers,
-      minApprovals: approval.minApprovals,
+      // An undo needs one approver (controls.undoSignOff); a go-live approval.minApprovals.
+      minApprovals: event.plan.minApprovals,
       allowSelfApproval: approval.allowSelfApproval,
       token: event.taskToken,
       status: 'pending',

@@ -1,7 +1,8 @@
-import { InvalidRequest, LockHeld, Unauthorized } from '../errors';
+import { FreezeWindow, InvalidRequest, LockHeld, Unauthorized } from '../errors';
+import { activeFreezes, freezeMessage } from '../freeze';
 import { hasRole, rolesFor } from '../roles';
 import { isRecord } from '../json';
-import type { Deps, LockRecord, Slot } from '../ports';
+import type { Deps, LiveVersion, LockRecord, Slot } from '../ports';
 import { executionName, planRollout, validateRequest, type GoLiveRequest, type RolloutPlan } from '../request';
 import type { StepPayload } from '../workflow/definition';
 import { isPlanned } from '../workflow/payload';
@@ -58,17 +59,30 @@ export function acquire(deps: Deps, event: StepPayload<'ValidateAndLock'>): Prom
         );
       }
       const service = deps.config.services[request.service];
+      const now = deps.now();
+      const live = await deps.store.getLiveVersion(request.service);
+      if (request.kind === 'undo') refuseStaleUndo(request, live);
+      // Refused before the lock is taken: inside a freeze nothing is touched without break-glass.
+      // An undo goes back to what was live before, the way out of a bad release: allowed, and recorded.
+      const freeze = activeFreezes(deps.config.freezes, request.service, now)[0];
+      if (freeze && !request.breakGlass && request.kind !== 'undo') {
+        throw new FreezeWindow(
+          `${request.service} ${request.version} refused: ${freezeMessage(freeze, now)}. ` +
+            'Wait for it to end, or go live with --break-glass --reason "…" and the emergency role\'s approval',
+          { evidence: { freeze } },
+        );
+      }
       const weights = await deps.traffic.readWeights(request.service);
       const stableSlot: Slot = weights.green === 100 ? 'green' : 'blue';
       const candidateSlot: Slot = stableSlot === 'blue' ? 'green' : 'blue';
-      const live = await deps.store.getLiveVersion(request.service);
-      const plan = planRollout(request, service, deps.config, {
-        stableSlot,
-        candidateSlot,
-        ...(live ? { stableVersion: live.version } : {}),
-      });
+      const plan = planRollout(
+        request,
+        service,
+        deps.config,
+        { stableSlot, candidateSlot, ...(live ? { stableVersion: live.version } : {}) },
+        { breakGlass: freeze !== undefined && request.breakGlass !== undefined && request.kind !== 'undo' },
+      );
       await refuseBlindBakes(deps, plan);
-      const now = deps.now();
       const lock: LockRecord = {
         service: request.service,
         executionId: event.executionId,
@@ -94,16 +108,47 @@ export function acquire(deps: Deps, event: StepPayload<'ValidateAndLock'>): Prom
           { evidence: { weights } },
         );
       }
-      const candidate = await deps.traffic.prepareCandidate(request.service, candidateSlot, request.version);
+      // A break-glass go-live deploys nothing before the emergency role approved it (CheckReadiness does, then).
+      const candidate =
+        plan.breakGlass === 'required'
+          ? { deferred: 'until the break-glass is approved' }
+          : await deps.traffic.prepareCandidate(request.service, candidateSlot, request.version);
       await deps.store.putExecutionValue(event.executionId, 'request', request);
       await deps.store.putExecutionValue(event.executionId, 'plan', plan);
+      const flags = [
+        request.kind === 'undo' ? `undo of ${live?.version}` : '',
+        plan.breakGlass === 'required' ? `BREAK-GLASS inside ${freeze?.name}: ${request.breakGlass?.reason}` : '',
+        freeze && request.kind === 'undo' ? `inside change freeze ${freeze.name} (an undo is allowed)` : '',
+        request.breakGlass && !freeze ? 'break-glass asked but no freeze is in force: an ordinary go-live' : '',
+      ].filter(Boolean);
       return {
         result: { request, plan, lock },
-        summary: `${request.service} ${request.version} (${request.strategy}) requested by ${request.requestedBy}; lock taken; stable ${stableSlot}, candidate ${candidateSlot}`,
-        evidence: { request, plan, weights, candidate },
+        summary:
+          `${request.service} ${request.version} (${plan.strategy}) requested by ${request.requestedBy}; lock taken; stable ${stableSlot}, candidate ${candidateSlot}` +
+          (flags.length ? `; ${flags.join('; ')}` : ''),
+        evidence: { request, plan, weights, candidate, ...(freeze ? { freeze } : {}) },
       };
     },
   );
+}
+
+/**
+ * An undo goes back to exactly the version that was live before the current one (the live record's
+ * `previous`), never to one the request names: checked here, whatever front end asked.
+ */
+function refuseStaleUndo(request: GoLiveRequest, live: LiveVersion | undefined): void {
+  if (!live?.previous) {
+    throw new InvalidRequest(
+      `nothing to undo for ${request.service}: no earlier version is recorded as live before ${live?.version ?? 'the current one'}`,
+    );
+  }
+  if (live.previous.version !== request.version) {
+    throw new InvalidRequest(
+      `an undo of ${request.service} goes back to ${live.previous.version} (live before ${live.version}), not ${request.version}: ` +
+        'golive rollback <service> picks it for you',
+      { evidence: { live } },
+    );
+  }
 }
 
 /**
@@ -147,7 +192,12 @@ export function release(
       const holder = typeof service === 'string' ? await deps.store.getLock(service) : undefined;
       const ours = holder?.executionId === event.executionId;
       if (succeeded && ours && service && version && isPlanned(event.plan)) {
-        await deps.store.setLiveVersion(service, version, event.plan.candidateSlot, deps.now());
+        const { stableVersion, stableSlot } = event.plan;
+        await deps.store.setLiveVersion(service, version, event.plan.candidateSlot, deps.now(), {
+          executionId: event.executionId,
+          // What golive rollback takes back (the version still deployed in the other slot).
+          ...(stableVersion ? { previous: { version: stableVersion, slot: stableSlot } } : {}),
+        });
       }
       await closeLeftovers(deps, event.executionId, 'error' in event ? event.error.Error : undefined);
       const released = ours && service ? await deps.store.releaseLock(service, event.executionId) : false;

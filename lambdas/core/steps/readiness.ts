@@ -10,6 +10,7 @@ import {
 import { checklistDigest } from '../readiness/render';
 import type { Deps } from '../ports';
 import type { StepPayload } from '../workflow/definition';
+import { verifyBreakGlass } from './break-glass';
 import { runStep } from './step';
 
 export type { ReadinessItem, ReadinessReport };
@@ -50,6 +51,29 @@ export function describeFailures(report: ReadinessReport): string {
  */
 export function checkReadiness(deps: Deps, event: StepPayload<'CheckReadiness'>): Promise<ReadinessReport> {
   return runStep(deps, event, event.state, 'check', async () => {
+    if (event.plan.kind === 'undo') {
+      // The version was live before the current one: its checklist was passed then.
+      const skipped: ReadinessReport = {
+        service: event.request.service,
+        version: event.request.version,
+        passed: true,
+        checkedAt: deps.now().toISOString(),
+        failing: [],
+        awaitingAttestation: [],
+        items: [],
+      };
+      await deps.store.putExecutionValue(event.executionId, READINESS_VALUE, skipped);
+      return {
+        result: skipped,
+        summary: `readiness gate skipped: an undo to ${event.request.version}, which was live before`,
+        evidence: skipped,
+      };
+    }
+    if (event.plan.breakGlass === 'required') {
+      // Approved by the emergency role (re-checked from the store), the candidate is deployed now.
+      await verifyBreakGlass(deps, event.executionId, event.request, event.plan);
+      await deps.traffic.prepareCandidate(event.request.service, event.plan.candidateSlot, event.request.version);
+    }
     const report = await evaluateReadiness(deps, event.request.service, event.request.version);
     await deps.store.putExecutionValue(event.executionId, READINESS_VALUE, report);
     if (!report.passed) {

@@ -24,8 +24,11 @@ export interface SignOffProof {
 export async function verifySignOff(
   deps: Pick<Deps, 'store' | 'config' | 'now'>,
   executionId: string,
-  request: Pick<GoLiveRequest, 'service' | 'requestedBy'>,
-): Promise<SignOffProof> {
+  request: Pick<GoLiveRequest, 'service' | 'requestedBy' | 'kind'>,
+): Promise<SignOffProof | undefined> {
+  // An undo goes back to the version that was live; today's config says whether it needs a sign-off.
+  const undo = request.kind === 'undo';
+  if (undo && deps.config.controls.undoSignOff === 'none') return undefined;
   const record = await deps.store.findApprovalByExecution(executionId);
   const refuse = async (why: string): Promise<never> => {
     // A sign-off resumed without a decision must not stay open for votes that can change nothing.
@@ -49,7 +52,7 @@ export async function verifySignOff(
         .map((v) => v.voter),
     ),
   ];
-  const required = Math.max(approval.minApprovals, record.minApprovals);
+  const required = undo ? Math.max(1, record.minApprovals) : Math.max(approval.minApprovals, record.minApprovals);
   if (approvedBy.length < required) {
     return refuse(
       `${approvedBy.length} eligible approval(s) recorded (${approvedBy.join(', ') || 'none'}), ${required} required`,

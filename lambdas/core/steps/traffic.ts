@@ -6,6 +6,7 @@ import type { RolloutPlan } from '../request';
 import type { StepPayload } from '../workflow/definition';
 import { isPlanned } from '../workflow/payload';
 import { analysisSummary, judgeWindow } from './analysis';
+import { verifyBreakGlass } from './break-glass';
 import { verifySignOff } from './sign-off-check';
 import { runStep, type StepOutcome } from './step';
 
@@ -38,8 +39,10 @@ async function applyAndVerify(deps: Deps, service: string, wanted: Weights): Pro
  */
 export function shiftTraffic(deps: Deps, event: StepPayload<'ShiftTraffic' | 'Promote'>): Promise<TrafficResult> {
   const weight = event.state === 'Promote' ? 100 : event.weight;
+  // An undo whose policy needs no sign-off (controls.undoSignOff: none) is checked against today's config there.
   const afterSignOff = event.state === 'Promote' || event.plan.signOff === 'before-traffic';
   return runStep(deps, event, event.state, event.action, async () => {
+    await verifyBreakGlass(deps, event.executionId, event.request, event.plan);
     const signOff = afterSignOff ? await verifySignOff(deps, event.executionId, event.request) : undefined;
     // While the approvers decided, canary traffic ran with no bake: judged like one before promoting.
     const signOffWait =

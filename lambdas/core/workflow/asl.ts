@@ -113,6 +113,8 @@ export interface PassState<N extends string> {
   readonly Type: 'Pass';
   readonly Comment?: string;
   readonly Parameters?: Readonly<Record<string, unknown>>;
+  /** A constant result (what Parameters cannot give: null, a number, a string). */
+  readonly Result?: unknown;
   readonly ResultPath?: string;
   readonly Next: N;
 }

@@ -87,6 +87,10 @@ export interface RunTimings {
   approvalTimeoutSeconds: number;
   /** The service's restore budget (restoreBudgetFor its backup). */
   restoreBudgetSeconds: number;
+  /** Total time the go-live may be held at its step boundaries (controls.maxHoldSeconds). */
+  holdSeconds: number;
+  /** How long a break-glass request may wait for the emergency role (0: not a break-glass). */
+  breakGlassSeconds: number;
 }
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
@@ -110,6 +114,7 @@ export const BUDGET_PHASES = {
   /** Once per go-live, before any traffic moves (CheckRestore: once more on top of the restore budget). */
   beforeTraffic: [
     'ValidateAndLock',
+    'BreakGlass',
     'CheckReadiness',
     'MuteAlerts',
     'StartRestore',
@@ -117,9 +122,12 @@ export const BUDGET_PHASES = {
     'VerifyBackup',
     'PreTrafficSmokeTests',
   ],
-  perCanaryStep: ['ShiftTraffic', 'Bake', 'AnalyzeCanary'],
+  perCanaryStep: ['Checkpoint', 'ShiftTraffic', 'Bake', 'AnalyzeCanary'],
   signOff: ['SignOff'],
+  /** Holds share one budget (holdSeconds), counted once, at the first boundary's Paused. */
+  holds: ['Paused', 'PausedBeforePromotion'],
   afterTraffic: [
+    'CheckpointBeforePromotion',
     'Promote',
     'PostPromotionSmokeTests',
     'PostPromotionBake',
@@ -128,11 +136,13 @@ export const BUDGET_PHASES = {
     'NotifySuccess',
   ],
   /** Counted in full: a failure at the very end still runs the whole rollback path. */
-  rollback: ROLLBACK_PATH,
+  rollback: [...ROLLBACK_PATH, 'AwaitRetry'],
 } as const satisfies Record<string, readonly TaskName[]>;
 
 const WAIT_OF: Partial<Record<TaskName, (t: RunTimings) => number>> = {
   Bake: (t) => t.bakeSeconds,
+  BreakGlass: (t) => t.breakGlassSeconds,
+  Paused: (t) => t.holdSeconds,
   SignOff: (t) => t.approvalTimeoutSeconds,
   PostPromotionBake: (t) => t.postPromotionBakeSeconds,
 };
@@ -148,6 +158,7 @@ export function worstCaseRunSeconds(timings: RunTimings): number {
     timings.restoreBudgetSeconds +
     timings.canarySteps * phaseSeconds(BUDGET_PHASES.perCanaryStep, timings) +
     phaseSeconds(BUDGET_PHASES.signOff, timings) +
+    phaseSeconds(BUDGET_PHASES.holds, timings) +
     phaseSeconds(BUDGET_PHASES.afterTraffic, timings) +
     phaseSeconds(BUDGET_PHASES.rollback, timings)
   );

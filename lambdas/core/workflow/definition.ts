@@ -23,6 +23,7 @@ import {
   rolloutPlan,
   stepError,
   text,
+  wholeNumber,
   unmuteSeen,
 } from './payload';
 
@@ -52,6 +53,7 @@ const data = {
   canaryWeight: ref('States.ArrayGetItem($.plan.steps, $.canary.index)', percent),
   bakeWeight: ref('$.traffic.value.weight', percent),
   readiness: ref('$.readiness.value', readinessReport),
+  canaryIndex: ref('$.canary.index', wholeNumber),
 };
 
 /** Forward states: the request and plan ValidateAndLock validated. */
@@ -114,7 +116,7 @@ const states = {
   Init: pass({
     Comment: 'Keep the raw request where every later state (and the rollback path) finds it.',
     // Every path a rollback-path state reads exists from here on (a missing path fails the state).
-    Parameters: { 'request.$': '$', plan: {}, lock: {}, mute: null, unmute: null },
+    Parameters: { 'request.$': '$', plan: {}, lock: {}, mute: null, unmute: null, retry: { resumeAt: 'none' } },
     Next: 'ValidateAndLock',
   }),
   ValidateAndLock: task('ValidateAndLock', {
@@ -130,7 +132,25 @@ const states = {
       canary: { index: 0 },
       mute: null,
       unmute: null,
+      retry: { resumeAt: 'none' },
     },
+    catches: [toRollback],
+    Next: 'BreakGlass?',
+  }),
+  'BreakGlass?': choice({
+    Comment: 'Inside a change freeze, a break-glass go-live waits for the emergency role before anything changes.',
+    Choices: [{ Variable: '$.plan.breakGlass', StringEquals: 'required', Next: 'BreakGlass' }],
+    Default: 'CheckReadiness',
+  }),
+  BreakGlass: task('BreakGlass', {
+    Comment:
+      'Ask the emergency role to approve a go-live inside a change freeze; N approvals resume it, a rejection or the timeout rolls back (nothing has changed yet).',
+    fn: 'approval',
+    callback: true,
+    payload: { ...forward, taskToken: data.taskToken },
+    timeout: { path: '$.plan.breakGlassTimeoutSeconds', invokeSeconds: CALLBACK_INVOKE_SECONDS },
+    // The caller's output is never trusted: MuteAlerts and every traffic change re-check the store.
+    resultPath: null,
     catches: [toRollback],
     Next: 'CheckReadiness',
   }),
@@ -153,7 +173,17 @@ const states = {
     resultSelector: selectValue,
     resultPath: '$.mute',
     catches: [toRollback],
-    Next: 'StartRestore',
+    Next: 'AfterMute?',
+  }),
+  'AfterMute?': choice({
+    Comment:
+      'An undo takes the fast path (no restore proof: it goes back to a version that was live); a retry resumes where its go-live failed.',
+    Choices: [
+      { Variable: '$.plan.kind', StringEquals: 'undo', Next: 'PreTrafficSmokeTests' },
+      { Variable: '$.retry.resumeAt', StringEquals: 'PreTrafficSmokeTests', Next: 'PreTrafficSmokeTests' },
+      { Variable: '$.retry.resumeAt', StringEquals: 'Checkpoint', Next: 'Checkpoint' },
+    ],
+    Default: 'StartRestore',
   }),
   StartRestore: task('StartRestore', {
     Comment:
@@ -212,7 +242,36 @@ const states = {
   }),
   'SignOffBeforeTraffic?': choice({
     Choices: [{ Variable: '$.plan.signOff', StringEquals: 'before-traffic', Next: 'SignOff' }],
+    Default: 'Checkpoint',
+  }),
+  Checkpoint: task('Checkpoint', {
+    Comment:
+      'A step boundary before each traffic change: hold here while paused (or skip the remaining canary steps when promoted); a hold beyond controls.maxHoldSeconds rolls back.',
+    fn: 'lock',
+    payload: { ...forward, action: 'checkpoint', canaryIndex: data.canaryIndex },
+    timeout: { seconds: 30 },
+    resultSelector: selectValue,
+    resultPath: '$.control',
+    catches: [toRollback],
+    Next: 'Held?',
+  }),
+  'Held?': choice({
+    Choices: [
+      { Variable: '$.control.value.action', StringEquals: 'hold', Next: 'Paused' },
+      { Variable: '$.control.value.action', StringEquals: 'promote', Next: 'SignOffBeforePromotion?' },
+    ],
     Default: 'MoreCanarySteps?',
+  }),
+  Paused: task('Paused', {
+    Comment:
+      'Held at a step boundary until resumed or the hold is due for another look; the watch goes on: once traffic has moved, an alarm fails it at once (AlarmTriggered).',
+    fn: 'bake',
+    callback: true,
+    payload: { ...forward, taskToken: data.taskToken, action: 'hold', canaryIndex: data.canaryIndex },
+    timeout: { path: '$.control.value.holdSeconds', invokeSeconds: CALLBACK_INVOKE_SECONDS },
+    resultPath: null,
+    catches: [timeoutPasses('Checkpoint'), toRollback],
+    Next: 'Checkpoint',
   }),
   'MoreCanarySteps?': choice({
     Choices: [{ Variable: '$.canary.index', NumericLessThanPath: '$.plan.stepCount', Next: 'ShiftTraffic' }],
@@ -257,11 +316,11 @@ const states = {
   NextCanaryStep: pass({
     Parameters: { 'index.$': 'States.MathAdd($.canary.index, 1)' },
     ResultPath: '$.canary',
-    Next: 'MoreCanarySteps?',
+    Next: 'Checkpoint',
   }),
   'SignOffBeforePromotion?': choice({
     Choices: [{ Variable: '$.plan.signOff', StringEquals: 'before-promotion', Next: 'SignOff' }],
-    Default: 'Promote',
+    Default: 'CheckpointBeforePromotion',
   }),
   SignOff: task('SignOff', {
     Comment:
@@ -275,8 +334,33 @@ const states = {
     Next: 'AfterSignOff',
   }),
   AfterSignOff: choice({
-    Choices: [{ Variable: '$.plan.signOff', StringEquals: 'before-traffic', Next: 'MoreCanarySteps?' }],
+    Choices: [{ Variable: '$.plan.signOff', StringEquals: 'before-traffic', Next: 'Checkpoint' }],
+    Default: 'CheckpointBeforePromotion',
+  }),
+  CheckpointBeforePromotion: task('CheckpointBeforePromotion', {
+    Comment:
+      'The boundary before promotion: held while paused, or while a change freeze that began during the go-live is in force (freezePolicy.duringRun: hold).',
+    fn: 'lock',
+    payload: { ...forward, action: 'checkpoint', canaryIndex: data.canaryIndex },
+    timeout: { seconds: 30 },
+    resultSelector: selectValue,
+    resultPath: '$.control',
+    catches: [toRollback],
+    Next: 'HeldBeforePromotion?',
+  }),
+  'HeldBeforePromotion?': choice({
+    Choices: [{ Variable: '$.control.value.action', StringEquals: 'hold', Next: 'PausedBeforePromotion' }],
     Default: 'Promote',
+  }),
+  PausedBeforePromotion: task('PausedBeforePromotion', {
+    Comment: 'Held before promotion, watched like Paused.',
+    fn: 'bake',
+    callback: true,
+    payload: { ...forward, taskToken: data.taskToken, action: 'hold', canaryIndex: data.canaryIndex },
+    timeout: { path: '$.control.value.holdSeconds', invokeSeconds: CALLBACK_INVOKE_SECONDS },
+    resultPath: null,
+    catches: [timeoutPasses('CheckpointBeforePromotion'), toRollback],
+    Next: 'CheckpointBeforePromotion',
   }),
   Promote: task('Promote', {
     Comment: 'Send 100% of traffic to the candidate and read the weights back.',
@@ -394,8 +478,37 @@ const states = {
     timeout: { seconds: 30 },
     resultSelector: selectValue,
     resultPath: '$.notification',
-    catches: [notificationFails('GoLiveFailed')],
-    Next: 'GoLiveFailed',
+    catches: [notificationFails('AwaitRetry')],
+    Next: 'AwaitRetry',
+  }),
+  AwaitRetry: task('AwaitRetry', {
+    Comment:
+      'Rolled back. A failure golive retry may redrive (a provider outage, a smoke test or backup proof failing on the environment) ends the execution here, failing with its first error; redriven by golive retry, it re-checks who asked, the freeze and the lock, then resumes.',
+    fn: 'lock',
+    payload: { ...rollingBack, action: 'await-retry' },
+    timeout: { seconds: 60 },
+    resultSelector: selectValue,
+    resultPath: '$.retry',
+    // Uncaught on purpose: its failure is the point a redrive continues from.
+    catches: [],
+    Next: 'Retrying?',
+  }),
+  'Retrying?': choice({
+    Choices: [{ Variable: '$.retry.value.resumeAt', StringEquals: 'none', Next: 'GoLiveFailed' }],
+    Default: 'ResetForRetry',
+  }),
+  ResetForRetry: pass({
+    Comment: 'A retry starts its traffic from the first canary step, with alerts muted afresh.',
+    Parameters: { 'resumeAt.$': '$.retry.value.resumeAt', 'lock.$': '$.retry.value.lock' },
+    ResultPath: '$.retry',
+    Next: 'ResetCanary',
+  }),
+  ResetCanary: pass({ Parameters: { index: 0 }, ResultPath: '$.canary', Next: 'ResetMute' }),
+  ResetMute: pass({ Result: null, ResultPath: '$.mute', Next: 'ResetUnmute' }),
+  ResetUnmute: pass({ Result: null, ResultPath: '$.unmute', Next: 'ResumeAt?' }),
+  'ResumeAt?': choice({
+    Choices: [{ Variable: '$.retry.resumeAt', StringEquals: 'CheckReadiness', Next: 'CheckReadiness' }],
+    Default: 'MuteAlerts',
   }),
   GoLiveFailed: {
     Type: 'Fail',

@@ -36,6 +36,9 @@ export function percent(value: unknown, field: string): number {
 const wholeSeconds = (value: unknown, field: string): number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fail(field, 'whole seconds (≥ 0)');
 
+export const wholeNumber = (value: unknown, field: string): number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fail(field, 'a whole number (≥ 0)');
+
 const slot = (value: unknown, field: string): Slot =>
   value === 'blue' || value === 'green' ? value : fail(field, '"blue" or "green"');
 
@@ -74,9 +77,9 @@ export function rolloutPlan(value: unknown, field: string): RolloutPlan {
   const alarms = Array.isArray(raw.alarms) ? raw.alarms.map((a, i) => text(a, `${field}.alarms[${i}]`)) : [];
   if (!Array.isArray(raw.alarms)) fail(`${field}.alarms`, 'an array of alarm names');
   const signOff =
-    raw.signOff === 'before-traffic' || raw.signOff === 'before-promotion'
+    raw.signOff === 'before-traffic' || raw.signOff === 'before-promotion' || raw.signOff === 'none'
       ? raw.signOff
-      : fail(`${field}.signOff`, '"before-traffic" or "before-promotion"');
+      : fail(`${field}.signOff`, '"before-traffic", "before-promotion" or "none"');
   if (raw.stableVersion !== undefined) text(raw.stableVersion, `${field}.stableVersion`);
   return {
     strategy: strategy(raw.strategy, `${field}.strategy`),
@@ -91,6 +94,14 @@ export function rolloutPlan(value: unknown, field: string): RolloutPlan {
     candidateSlot: slot(raw.candidateSlot, `${field}.candidateSlot`),
     ...(typeof raw.stableVersion === 'string' ? { stableVersion: raw.stableVersion } : {}),
     maxRunSeconds: wholeSeconds(raw.maxRunSeconds, `${field}.maxRunSeconds`),
+    // Plans made before release controls existed lack these: an ordinary go-live, no hold budget.
+    kind: raw.kind === 'undo' ? 'undo' : 'go-live',
+    breakGlass: raw.breakGlass === 'required' ? 'required' : 'no',
+    breakGlassTimeoutSeconds:
+      raw.breakGlassTimeoutSeconds === undefined
+        ? 0
+        : wholeSeconds(raw.breakGlassTimeoutSeconds, `${field}.breakGlassTimeoutSeconds`),
+    minApprovals: raw.minApprovals === undefined ? 1 : wholeSeconds(raw.minApprovals, `${field}.minApprovals`),
   };
 }
 
@@ -103,9 +114,12 @@ export type RequestSeen = Partial<GoLiveRequest>;
 export function requestSeen(value: unknown): RequestSeen {
   if (!isRecord(value)) return {};
   const seen: RequestSeen = {};
-  for (const key of ['service', 'version', 'requestedBy', 'notes'] as const) {
+  for (const key of ['service', 'version', 'requestedBy', 'notes', 'commitAt'] as const) {
     if (typeof value[key] === 'string') seen[key] = value[key];
   }
+  if (value.kind === 'undo') seen.kind = 'undo';
+  if (isRecord(value.breakGlass) && typeof value.breakGlass.reason === 'string')
+    seen.breakGlass = { reason: value.breakGlass.reason };
   if ((STRATEGIES as readonly unknown[]).includes(value.strategy)) seen.strategy = value.strategy as Strategy;
   return seen;
 }

@@ -23,6 +23,8 @@ import type {
   Slot,
   Store,
   Vote,
+  LiveVersion,
+  LiveVersionExtra,
 } from '../../core/ports';
 import { ProviderUnavailable } from '../../core/errors';
 import { awsCall, awsPages, classifyAwsError, CLIENT_CONFIG } from './errors';
@@ -439,18 +441,28 @@ export class DynamoStore implements Store {
     );
   }
 
-  async setLiveVersion(service: string, version: string, slot: Slot, at: Date): Promise<void> {
+  async setLiveVersion(
+    service: string,
+    version: string,
+    slot: Slot,
+    at: Date,
+    extra?: LiveVersionExtra,
+  ): Promise<void> {
     await awsCall('dynamodb:PutItem live version', () =>
       this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: `SERVICE#${service}`, sk: 'LIVE', data: JSON.stringify({ version, slot, at: at.toISOString() }) },
+          Item: {
+            pk: `SERVICE#${service}`,
+            sk: 'LIVE',
+            data: JSON.stringify({ version, slot, at: at.toISOString(), ...extra }),
+          },
         }),
       ),
     );
   }
 
-  getLiveVersion(service: string): Promise<{ version: string; slot: Slot; at: string } | undefined> {
+  getLiveVersion(service: string): Promise<LiveVersion | undefined> {
     return this.get(`SERVICE#${service}`, 'LIVE');
   }
 

@@ -173,7 +173,12 @@ describe('release (ReleaseLock, ReleaseLockAfterRollback)', () => {
     const result = await release(f.deps, stepPayload('ReleaseLock'));
 
     expect(result).toEqual({ released: true, liveVersion: '2.0.0' });
-    expect(await f.store.getLiveVersion('demo')).toEqual({ version: '2.0.0', slot: 'green', at: NOW.toISOString() });
+    expect(await f.store.getLiveVersion('demo')).toEqual({
+      version: '2.0.0',
+      slot: 'green',
+      at: NOW.toISOString(),
+      executionId: EXECUTION_ID,
+    });
     expect(await f.store.getLock('demo')).toBeUndefined();
   });
 

@@ -1,0 +1,270 @@
+import { AlarmTriggered, FreezeWindow, PauseExpired } from '../errors';
+import { activeFreezes, freezeMessage, type FreezeOccurrence } from '../freeze';
+import type { AuditEntry, Deps } from '../ports';
+import type { ActorVerification } from '../roles';
+import type { StepPayload } from '../workflow/definition';
+import { runStep } from './step';
+
+/**
+ * Steering a running go-live (golive pause / resume / promote). The front ends (through
+ * GoLiveClient) only record the wish; the workflow acts on it at its step boundaries: Checkpoint
+ * before each traffic change and CheckpointBeforePromotion. While held, the Paused task keeps the
+ * watch: once traffic has moved, an alarm rolls back as during a bake.
+ */
+
+/** Execution values: the pause wish (front ends), promote (front ends, once), the hold clock (the workflow only). */
+export const PAUSE_VALUE = 'control:pause';
+export const PROMOTE_VALUE = 'control:promote';
+export const HOLD_VALUE = 'control:hold';
+
+export interface ControlWish {
+  by: string;
+  verifiedBy?: ActorVerification;
+  reason: string;
+  at: string;
+}
+export interface PauseRecord extends ControlWish {
+  paused: boolean;
+}
+/** Written only by the Checkpoint states: time held before the current hold, and when that hold began. */
+export interface HoldRecord {
+  heldSeconds: number;
+  since?: string;
+  why?: 'pause' | 'freeze';
+}
+
+export interface CheckpointResult {
+  action: 'continue' | 'hold' | 'promote';
+  /** How long the Paused task waits before the boundary looks again (hold only). */
+  holdSeconds?: number;
+  reason?: string;
+}
+
+const secondsBetween = (from: string, to: Date) => Math.max(0, (to.getTime() - Date.parse(from)) / 1000);
+
+/**
+ * Checkpoint / CheckpointBeforePromotion. Holds while a release manager paused the go-live, or (before
+ * promotion, freezePolicy.duringRun: hold) while a change freeze that began during it is in force and it
+ * is not a break-glass. All holds of a go-live share controls.maxHoldSeconds: beyond it, PauseExpired
+ * (or FreezeWindow) rolls back. At a canary boundary, a promote skips the remaining canary steps.
+ * An uneventful boundary leaves no audit record (it would repeat before every step).
+ */
+export async function checkpoint(
+  deps: Deps,
+  event: StepPayload<'Checkpoint' | 'CheckpointBeforePromotion'>,
+): Promise<CheckpointResult> {
+  const { executionId, request, plan } = event;
+  const now = deps.now();
+  const [pause, promote, hold] = await Promise.all([
+    deps.store.getExecutionValue<PauseRecord>(executionId, PAUSE_VALUE),
+    deps.store.getExecutionValue<ControlWish>(executionId, PROMOTE_VALUE),
+    deps.store.getExecutionValue<HoldRecord>(executionId, HOLD_VALUE),
+  ]);
+  const beforePromotion = event.state === 'CheckpointBeforePromotion';
+  const freeze: FreezeOccurrence | undefined =
+    beforePromotion && plan.breakGlass !== 'required'
+      ? activeFreezes(deps.config.freezes, request.service, now)[0]
+      : undefined;
+  const holdForFreeze = freeze !== undefined && deps.config.freezePolicy.duringRun === 'hold';
+  const paused = pause?.paused === true;
+  const clock: HoldRecord = hold ?? { heldSeconds: 0 };
+  const held = clock.heldSeconds + (clock.since ? secondsBetween(clock.since, now) : 0);
+
+  if (!paused && !holdForFreeze) {
+    const promoting = !beforePromotion && promote !== undefined && event.canaryIndex < plan.stepCount;
+    if (!clock.since && !promoting && !freeze) {
+      // Nothing to do or tell; an abort still stops the go-live here.
+      const abort = await deps.store.getExecutionValue<{ by: string; reason: string }>(executionId, 'abort');
+      if (!abort) return { action: 'continue' };
+    }
+    return runStep<CheckpointResult>(deps, event, event.state, 'checkpoint', async () => {
+      if (clock.since) await deps.store.putExecutionValue(executionId, HOLD_VALUE, { heldSeconds: held });
+      const resumed = clock.since ? `resumed after ${Math.round(held - clock.heldSeconds)} s held; ` : '';
+      if (promoting) {
+        const skipped = plan.steps.slice(event.canaryIndex);
+        return {
+          result: { action: 'promote' },
+          summary: `${resumed}promoted by ${promote.by}: canary step(s) ${skipped.join('%, ')}% skipped, straight to ${
+            plan.signOff === 'before-promotion' ? 'the sign-off' : 'promotion'
+          }${promote.reason ? ` (${promote.reason})` : ''}`,
+          evidence: { promote, skipped },
+        };
+      }
+      return {
+        result: { action: 'continue' },
+        summary: freeze
+          ? `${resumed}${freezeMessage(freeze, now)} began during the go-live: it finishes (freezePolicy.duringRun: finish)`
+          : `${resumed}going on`,
+        evidence: { heldSeconds: held, ...(freeze ? { freeze } : {}) },
+      };
+    });
+  }
+
+  const why: HoldRecord['why'] = paused ? 'pause' : 'freeze';
+  return runStep<CheckpointResult>(deps, event, event.state, 'hold', async () => {
+    const max = deps.config.controls.maxHoldSeconds;
+    const remaining = Math.floor(max - held);
+    const reason = paused
+      ? `paused by ${pause.by}${pause.reason ? `: ${pause.reason}` : ''}`
+      : `${freezeMessage(freeze!, now)} began during the go-live (freezePolicy.duringRun: hold)`;
+    if (remaining <= 0) {
+      const message = `held ${Math.round(held)} s in all, controls.maxHoldSeconds is ${max} s: rolling back (${reason})`;
+      throw paused
+        ? new PauseExpired(message, { evidence: { pause, heldSeconds: held } })
+        : new FreezeWindow(message, { evidence: { freeze, heldSeconds: held } });
+    }
+    await deps.store.putExecutionValue(executionId, HOLD_VALUE, {
+      heldSeconds: clock.heldSeconds,
+      since: clock.since ?? now.toISOString(),
+      why,
+    } satisfies HoldRecord);
+    const untilFreezeEnds = freeze ? Math.ceil((Date.parse(freeze.end) - now.getTime()) / 1000) : Infinity;
+    const holdSeconds = Math.max(1, paused ? remaining : Math.min(remaining, untilFreezeEnds));
+    return {
+      result: { action: 'hold', holdSeconds, reason },
+      summary: `held before ${beforePromotion ? 'promotion' : `canary step ${event.canaryIndex + 1}`}: ${reason}; ${remaining} s of the hold budget left`,
+      evidence: { ...(pause ? { pause } : {}), ...(freeze ? { freeze } : {}), heldSeconds: held, holdSeconds },
+    };
+  });
+}
+
+/** Once the candidate takes traffic (a canary step ran, or at promotion), a hold watches the alarms. */
+const trafficMoved = (event: StepPayload<'Paused' | 'PausedBeforePromotion'>) =>
+  event.canaryIndex > 0 || (event.state === 'PausedBeforePromotion' && event.plan.stepCount > 0);
+
+/**
+ * Paused / PausedBeforePromotion (a callback task): registers the token so `golive resume` can end
+ * the wait, and against the watched alarms once traffic has moved. An alarm already firing fails it here.
+ */
+export function startHold(
+  deps: Deps,
+  event: StepPayload<'Paused' | 'PausedBeforePromotion'>,
+): Promise<{ watching: string[] }> {
+  return runStep(deps, event, event.state, 'hold', async () => {
+    const watching = trafficMoved(event) ? event.plan.alarms : [];
+    await deps.store.putCallback({
+      token: event.taskToken,
+      executionId: event.executionId,
+      service: event.request.service,
+      kind: 'hold',
+      alarms: watching,
+      state: event.state,
+      createdAt: deps.now().toISOString(),
+    });
+    // A resume that came between the Checkpoint and this registration must not be lost.
+    const pause = await deps.store.getExecutionValue<PauseRecord>(event.executionId, PAUSE_VALUE);
+    const firing = watching.length ? (await deps.alerts.describe(watching)).filter((a) => a.state === 'ALARM') : [];
+    if (firing.length > 0) {
+      await deps.store.deleteCallback(event.taskToken);
+      throw new AlarmTriggered(`alarm ${firing.map((a) => a.name).join(', ')} in ALARM while the go-live is held`, {
+        evidence: { alarms: firing },
+      });
+    }
+    if (pause && !pause.paused) {
+      const hold = await deps.store.getExecutionValue<HoldRecord>(event.executionId, HOLD_VALUE);
+      if (hold?.why === 'pause') {
+        await deps.store.deleteCallback(event.taskToken);
+        await deps.callbacks.succeed(event.taskToken, { resumedBy: pause.by });
+      }
+    }
+    return {
+      result: { watching },
+      summary: watching.length
+        ? `holding; still watching ${watching.join(', ')}: an alarm rolls back`
+        : 'holding (no traffic on the candidate yet)',
+      evidence: { watching },
+    };
+  });
+}
+
+export type ControlAction = 'pause' | 'resume' | 'promote';
+
+export interface ControlOutcome {
+  /** False when nothing changed (already paused, not paused, already promoted). */
+  changed: boolean;
+  message: string;
+}
+
+/**
+ * Records a release manager's pause, resume or promote (authorization is the client's, which
+ * passes only release managers of the service), audits it, and ends a hold the go-live is in.
+ */
+export async function requestControl(
+  deps: Pick<Deps, 'store' | 'callbacks' | 'now'>,
+  executionId: string,
+  action: ControlAction,
+  wish: Omit<ControlWish, 'at'> & { name?: string },
+): Promise<ControlOutcome> {
+  const at = deps.now().toISOString();
+  const { name, ...record } = wish;
+  const entry = { ...record, at };
+  const pause = await deps.store.getExecutionValue<PauseRecord>(executionId, PAUSE_VALUE);
+  let outcome: ControlOutcome;
+  if (action === 'pause') {
+    if (pause?.paused) return { changed: false, message: `already paused by ${pause.by} at ${pause.at}` };
+    await deps.store.putExecutionValue(executionId, PAUSE_VALUE, { ...entry, paused: true } satisfies PauseRecord);
+    outcome = {
+      changed: true,
+      message: 'paused: it holds at the next step boundary (before a traffic change); alarms stay watched',
+    };
+  } else if (action === 'resume') {
+    if (!pause?.paused) return { changed: false, message: 'not paused: nothing to resume' };
+    await deps.store.putExecutionValue(executionId, PAUSE_VALUE, { ...entry, paused: false } satisfies PauseRecord);
+    outcome = { changed: true, message: 'resumed' };
+  } else {
+    if (!(await deps.store.claimExecutionValue(executionId, PROMOTE_VALUE, entry))) {
+      const earlier = await deps.store.getExecutionValue<ControlWish>(executionId, PROMOTE_VALUE);
+      return { changed: false, message: `already promoted by ${earlier?.by} at ${earlier?.at}` };
+    }
+    // Promoting a paused go-live lets it go on: promotion is a decision to proceed.
+    if (pause?.paused)
+      await deps.store.putExecutionValue(executionId, PAUSE_VALUE, { ...entry, paused: false } satisfies PauseRecord);
+    outcome = {
+      changed: true,
+      message:
+        'promoted: the remaining canary steps are skipped at the next step boundary; the sign-off is still required',
+    };
+  }
+  const request = await deps.store.getExecutionValue<{ service: string }>(executionId, 'request');
+  await deps.store.appendAudit({
+    executionId,
+    service: request?.service ?? 'unknown',
+    step: 'Controls',
+    action,
+    actor: wish.by,
+    ...(wish.verifiedBy ? { verifiedBy: wish.verifiedBy } : {}),
+    ...(name ? { actorName: name } : {}),
+    outcome: 'info',
+    summary: `${action} by ${wish.by}${wish.reason ? `: ${wish.reason}` : ''}`,
+    evidence: entry,
+    at,
+  } satisfies AuditEntry);
+  if (action !== 'pause') {
+    // A hold in progress ends now; the Checkpoint it returns to decides what comes next.
+    for (const callback of await deps.store.findCallbacks({ executionId, kind: 'hold' })) {
+      await deps.callbacks.succeed(callback.token, { [action === 'resume' ? 'resumedBy' : 'promotedBy']: wish.by });
+      await deps.store.deleteCallback(callback.token);
+    }
+  }
+  return outcome;
+}
+
+/** What the status card and `golive status --json` show. */
+export async function controlState(
+  store: Deps['store'],
+  executionId: string,
+): Promise<{ paused: boolean; held: boolean; pause?: PauseRecord; promote?: ControlWish; hold?: HoldRecord }> {
+  const [pause, promote, hold, holds] = await Promise.all([
+    store.getExecutionValue<PauseRecord>(executionId, PAUSE_VALUE),
+    store.getExecutionValue<ControlWish>(executionId, PROMOTE_VALUE),
+    store.getExecutionValue<HoldRecord>(executionId, HOLD_VALUE),
+    store.findCallbacks({ executionId, kind: 'hold' }),
+  ]);
+  return {
+    paused: pause?.paused === true,
+    held: holds.length > 0,
+    ...(pause ? { pause } : {}),
+    ...(promote ? { promote } : {}),
+    ...(hold ? { hold } : {}),
+  };
+}

@@ -1,0 +1,197 @@
+import { GoLiveError, InvalidRequest, LockHeld, Unauthorized } from '../errors';
+import { activeFreezes, freezeMessage } from '../freeze';
+import type { AuditRecord, Deps, LockRecord } from '../ports';
+import { executionName } from '../request';
+import { hasRole, type ActorVerification } from '../roles';
+import type { StepPayload, TaskName } from '../workflow/definition';
+import { isPlanned, type StepError } from '../workflow/payload';
+import { runStep } from './step';
+
+/**
+ * golive retry: a go-live that failed for a reason a second attempt can cure (a provider outage, a
+ * smoke test or a restore failing on the environment) is rolled back as always, then ends FAILED at
+ * AwaitRetry, a Task: Step Functions' RedriveExecution continues from there. Redriven, AwaitRetry
+ * finds the retry golive recorded (who asked, verified), re-checks the role, the freeze and the
+ * lock, and resumes at the failed phase. A raw RedriveExecution (no record) fails again, the same
+ * way, changing nothing.
+ */
+
+/** Written by AwaitRetry when the failure qualifies: what a retry would resume. */
+export const RETRYABLE_VALUE = 'retryable';
+/** Written (once per attempt) by the client before RedriveExecution. */
+export const retryRequestKey = (attempt: number) => `retry:${attempt}`;
+const consumedKey = (attempt: number) => `retry:${attempt}:consumed`;
+
+export type ResumeAt = 'CheckReadiness' | 'MuteAlerts' | 'PreTrafficSmokeTests' | 'Checkpoint';
+
+export interface Retryable {
+  attempt: number;
+  failedAt: string;
+  resumeAt: ResumeAt;
+  error: StepError;
+  at: string;
+}
+export interface RetryRequest {
+  by: string;
+  verifiedBy?: ActorVerification;
+  reason?: string;
+  at: string;
+}
+
+/** Which failures a retry may cure, by the step that failed and its error; anything else is final. */
+const RESUMABLE: Partial<Record<TaskName, { errors: readonly string[]; resumeAt: ResumeAt }>> = {
+  CheckReadiness: { errors: ['ProviderUnavailable'], resumeAt: 'CheckReadiness' },
+  MuteAlerts: { errors: ['ProviderUnavailable'], resumeAt: 'MuteAlerts' },
+  StartRestore: { errors: ['ProviderUnavailable', 'BackupVerificationFailed'], resumeAt: 'MuteAlerts' },
+  CheckRestore: { errors: ['ProviderUnavailable', 'BackupVerificationFailed'], resumeAt: 'MuteAlerts' },
+  VerifyBackup: { errors: ['ProviderUnavailable', 'BackupVerificationFailed'], resumeAt: 'MuteAlerts' },
+  PreTrafficSmokeTests: { errors: ['ProviderUnavailable', 'SmokeTestFailed'], resumeAt: 'PreTrafficSmokeTests' },
+  ShiftTraffic: { errors: ['ProviderUnavailable', 'TrafficShiftFailed'], resumeAt: 'Checkpoint' },
+};
+
+/** The forward step whose failure sent the go-live down the rollback path: the first failed record. */
+export function failedStep(records: readonly AuditRecord[]): string | undefined {
+  return records.find((r) => r.outcome === 'failed')?.step;
+}
+
+/** Whether a failure qualifies for golive retry, and why not when it does not. */
+export function retryVerdict(
+  step: string | undefined,
+  error: StepError,
+  rollback: { completed: boolean },
+): { resumeAt: ResumeAt } | { refused: string } {
+  const rule = step ? RESUMABLE[step as TaskName] : undefined;
+  if (!rollback.completed) return { refused: 'its rollback did not complete: a human must look first' };
+  if (!rule || !rule.errors.includes(error.Error)) {
+    return {
+      refused:
+        `${error.Error} at ${step ?? 'an unknown step'} is not a failure a retry can cure ` +
+        '(only provider outages, smoke tests, backup proofs and traffic shifts failing on the environment are): start a new go-live',
+    };
+  }
+  return { resumeAt: rule.resumeAt };
+}
+
+/** The original failure, thrown again: the execution fails with its first error, as GoLiveFailed would. */
+const original = (error: StepError, note: string) =>
+  new GoLiveError(error.Error, `${error.Cause ?? error.Error}${note}`);
+
+export interface AwaitRetryResult {
+  resumeAt: ResumeAt | 'none';
+  lock?: LockRecord;
+}
+
+export async function awaitRetry(deps: Deps, event: StepPayload<'AwaitRetry'>): Promise<AwaitRetryResult> {
+  const { executionId } = event;
+  const retryable = await deps.store.getExecutionValue<Retryable>(executionId, RETRYABLE_VALUE);
+  const pending = retryable && !(await deps.store.getExecutionValue(executionId, consumedKey(retryable.attempt)));
+  if (retryable && pending) {
+    const asked = await deps.store.getExecutionValue<RetryRequest>(executionId, retryRequestKey(retryable.attempt));
+    // Not asked through golive (a raw redrive, or this Task retried): fail again, exactly as before.
+    if (!asked || !(await deps.store.claimExecutionValue(executionId, consumedKey(retryable.attempt), asked.at))) {
+      throw original(retryable.error, '');
+    }
+    try {
+      return await resume(deps, event, retryable, asked);
+    } catch (err) {
+      // Refused (role, freeze, lock, traffic): nothing changed, and a later golive retry may try again.
+      await deps.store.releaseLock(event.request.service ?? '', executionId).catch(() => false);
+      await deps.store.putExecutionValue(executionId, RETRYABLE_VALUE, {
+        ...retryable,
+        attempt: retryable.attempt + 1,
+        at: deps.now().toISOString(),
+      } satisfies Retryable);
+      throw err;
+    }
+  }
+  // A failure that just finished rolling back: does a retry qualify?
+  const records = await deps.store.listAudit(executionId);
+  const step = failedStep(records.filter((r) => !retryable || r.at > retryable.at));
+  const rolledBack = records.some((r) => r.step === 'Rollback' && r.outcome === 'succeeded');
+  const verdict = retryVerdict(step, event.error, { completed: rolledBack && isPlanned(event.plan) });
+  if ('refused' in verdict) return { resumeAt: 'none' };
+  const next: Retryable = {
+    attempt: (retryable?.attempt ?? 0) + 1,
+    failedAt: step!,
+    resumeAt: verdict.resumeAt,
+    error: event.error,
+    at: deps.now().toISOString(),
+  };
+  await deps.store.putExecutionValue(executionId, RETRYABLE_VALUE, next);
+  await deps.store.appendAudit({
+    executionId,
+    service: event.request.service ?? 'unknown',
+    step: 'AwaitRetry',
+    action: 'retryable',
+    actor: 'system',
+    verifiedBy: 'system',
+    outcome: 'info',
+    summary: `${event.error.Error} at ${step} can be retried within ${deps.config.controls.retryWithinSeconds} s: golive retry ${executionName(executionId)} resumes at ${verdict.resumeAt}`,
+    evidence: next,
+    at: next.at,
+  });
+  throw original(
+    event.error,
+    ` (rolled back; golive retry ${executionName(executionId)} resumes at ${verdict.resumeAt})`,
+  );
+}
+
+/** Redriven by golive retry: the same checks a start passes, then the lock, then where to resume. */
+function resume(deps: Deps, event: StepPayload<'AwaitRetry'>, retryable: Retryable, asked: RetryRequest) {
+  return runStep<AwaitRetryResult>(
+    deps,
+    event,
+    event.state,
+    'retry',
+    async () => {
+      const { request, plan } = event;
+      if (!request.service || !request.version || !request.requestedBy || !isPlanned(plan)) {
+        throw new InvalidRequest('this go-live never got past validation: nothing to retry');
+      }
+      if (!hasRole(deps.config, request.service, 'releaseManagers', asked.by)) {
+        throw new Unauthorized(`${asked.by} is not a release manager of ${request.service}: the retry is refused`);
+      }
+      const now = deps.now();
+      const freeze =
+        plan.breakGlass === 'required' ? undefined : activeFreezes(deps.config.freezes, request.service, now)[0];
+      if (freeze) {
+        throw new GoLiveError('FreezeWindow', `retry refused: ${freezeMessage(freeze, now)}`, { evidence: { freeze } });
+      }
+      const weights = await deps.traffic.readWeights(request.service);
+      if (weights[plan.stableSlot] !== 100) {
+        throw new InvalidRequest(
+          `traffic of ${request.service} is not 100% on the stable slot (blue ${weights.blue}% / green ${weights.green}%): ` +
+            'the rolled-back state changed since; start a new go-live',
+          { evidence: { weights } },
+        );
+      }
+      const lock: LockRecord = {
+        service: request.service,
+        executionId: event.executionId,
+        version: request.version,
+        requestedBy: request.requestedBy,
+        acquiredAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + plan.maxRunSeconds * 1000).toISOString(),
+      };
+      const taken = await deps.store.acquireLock(lock, now);
+      if (!taken.acquired) {
+        throw new LockHeld(
+          `${request.service} is going live again meanwhile: ${executionName(taken.holder.executionId)} ` +
+            `(version ${taken.holder.version}); retry after it ends`,
+          { evidence: { holder: taken.holder } },
+        );
+      }
+      await deps.traffic.prepareCandidate(request.service, plan.candidateSlot, request.version);
+      // The earlier attempt's abort, hold clock or promote no longer apply.
+      for (const key of ['abort', 'control:pause', 'control:hold'])
+        if (await deps.store.getExecutionValue(event.executionId, key))
+          await deps.store.putExecutionValue(event.executionId, key, null);
+      return {
+        result: { resumeAt: retryable.resumeAt, lock },
+        summary: `retry ${retryable.attempt} by ${asked.by}${asked.reason ? ` (${asked.reason})` : ''}: lock taken again, resuming at ${retryable.resumeAt} after ${retryable.error.Error} at ${retryable.failedAt}`,
+        evidence: { retryable, asked, weights },
+      };
+    },
+    { checkAbort: false, actor: asked.by, ...(asked.verifiedBy ? { verifiedBy: asked.verifiedBy } : {}) },
+  );
+}
