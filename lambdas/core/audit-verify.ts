@@ -218,18 +218,29 @@ function sealLogCheck(
       detail: `no seal for this go-live in ${evidence.file}: its seal line is gone, or it ended before the log existed`,
     };
   }
-  // Every seal ever written must still hold: a later line cannot vouch for a rewritten trail.
-  const checks = seals.map((seal): AnchorCheck =>
-    seal.finalHash === null
-      ? {
-          anchor,
-          status: 'mismatch',
-          detail: `the seal of ${seal.at} says the chain did not verify when the go-live ended`,
-        }
-      : againstSeal(anchor, records, { finalHash: seal.finalHash, records: seal.records }, `the seal of ${seal.at}`),
-  );
-  const check = checks.find((c) => c.status !== 'ok') ?? checks[checks.length - 1];
-  return { ...check, detail: `${check.detail} (${evidence.file})` };
+  // Every seal ever written must still hold: an earlier one (a go-live redriven after it ended)
+  // must still be the hash at the record it sealed, and the last one must be the trail's end.
+  const last = seals[seals.length - 1];
+  for (const seal of seals) {
+    const source = `the seal of ${seal.at}`;
+    if (seal.finalHash === null) {
+      return { anchor, status: 'mismatch', detail: `${source} says the chain did not verify when the go-live ended` };
+    }
+    const check =
+      seal === last
+        ? againstSeal(anchor, records, { finalHash: seal.finalHash, records: seal.records }, source)
+        : records[seal.records - 1]?.hash === seal.finalHash
+          ? undefined
+          : againstSeal(
+              anchor,
+              records.slice(0, seal.records),
+              { finalHash: seal.finalHash, records: seal.records },
+              source,
+            );
+    if (check && (check.status !== 'ok' || seal === last))
+      return { ...check, detail: `${check.detail} (${evidence.file})` };
+  }
+  return { anchor, status: 'missing', detail: `no seal could be read in ${evidence.file}` };
 }
 
 /** The single verification: the chain, then every anchor; ok only when none finds a problem. */

@@ -54,7 +54,7 @@ describe('npm start (golive demo) and the audit trail it leaves', () => {
     expect(report.rollback).toMatchObject({ outcome: 'succeeded' });
     expect(verify).toMatchObject({
       code: 0,
-      out: expect.stringMatching(/^intact: .*\(matches the execution output\)$/),
+      out: expect.stringMatching(/^intact: .*\(verified \(chain, execution-output, seal-log\)\)\n/),
     });
   });
 });

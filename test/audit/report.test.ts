@@ -178,7 +178,9 @@ describe('golive audit on real local executions', () => {
     const restored = await run(['audit', 'verify', nameOf(approved), '--json', ...common]);
 
     expect(intact.code).toBe(0);
-    expect(intact.out).toMatch(/^intact: \d+ records of .* final hash [0-9a-f]{64} \(matches the execution output\)$/);
+    expect(intact.out).toMatch(
+      /^intact: \d+ records of .* final hash [0-9a-f]{64} \(verified \(chain, execution-output, seal-log\)\)\n/,
+    );
     expect(modified).toMatchObject({ code: 1, out: expect.stringContaining('ALTERED: record 4') });
     expect(modified.out).toContain('content does not match its hash');
     expect(truncated).toMatchObject({ code: 1, out: expect.stringContaining(`ALTERED: record ${last.seq}`) });
