@@ -365,14 +365,16 @@ export const configSchema = z
     // The whole execution must fit in the state machine's own TimeoutSeconds: otherwise it would
     // time out outside the catch path and leave the clean-up to the janitor.
     for (const [name, svc] of Object.entries(cfg.services)) {
-      const worst = Math.max(...STRATEGIES.map((s) => worstCaseRunSeconds(timingsFor(s, svc, cfg.approval))));
+      const holds = { holdSeconds: cfg.controls.maxHoldSeconds, breakGlassSeconds: cfg.breakGlass.timeoutSeconds };
+      const worst = Math.max(...STRATEGIES.map((s) => worstCaseRunSeconds(timingsFor(s, svc, cfg.approval, holds))));
       if (worst > GO_LIVE.TimeoutSeconds) {
         ctx.addIssue({
           code: 'custom',
           path: ['services', name, 'strategy', 'bakeSeconds'],
           message:
             `a go-live can take up to ${worst} s (bakes of ${svc.strategy.bakeSeconds} s, approval.timeoutSeconds ` +
-            `${cfg.approval.timeoutSeconds} s, the ${restoreBudgetFor(svc.backup).seconds} s restore budget of ` +
+            `${cfg.approval.timeoutSeconds} s, controls.maxHoldSeconds ${cfg.controls.maxHoldSeconds} s, ` +
+            `the ${restoreBudgetFor(svc.backup).seconds} s restore budget of ` +
             `${restoreBudgetFor(svc.backup).what}, every task's timeout and retries), beyond the ${GO_LIVE.TimeoutSeconds} s ` +
             'execution limit: shorten the bakes, the canary steps or the approval timeout',
         });

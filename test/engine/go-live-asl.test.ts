@@ -28,6 +28,8 @@ interface Plan {
   postPromotionBakeSeconds: number;
   signOff: 'before-traffic' | 'before-promotion' | 'none';
   approvalTimeoutSeconds: number;
+  kind: 'go-live' | 'undo';
+  breakGlass: 'required' | 'no';
 }
 
 const scratch = scratchDir('golive');
@@ -44,6 +46,8 @@ const functions: Record<string, LambdaHandler> = {
       startTimes.push(e.startTime);
       return { request: e.request, plan, lock: { owner: e.executionId } };
     }
+    if (e.action === 'checkpoint') return { action: 'continue' };
+    if (e.action === 'await-retry') return { resumeAt: 'none' };
     return { released: true };
   },
   readiness: async () => {
@@ -126,6 +130,8 @@ beforeEach(() => {
     postPromotionBakeSeconds: 0,
     signOff: 'before-promotion',
     approvalTimeoutSeconds: 60,
+    kind: 'go-live',
+    breakGlass: 'no',
   };
 });
 
@@ -176,10 +182,14 @@ describe('state-machines/go-live.asl.json on the local engine', () => {
       'backup:check',
       'backup:validate',
       'smoke:pre-traffic',
+      // A step boundary (pause, promote, freeze) before each traffic change and before promotion.
+      'lock:checkpoint',
       'traffic:shift:50',
       'bake:50',
       'analyze:50',
+      'lock:checkpoint',
       'approval',
+      'lock:checkpoint',
       'traffic:promote',
       'smoke:post-promotion',
       'alerts:unmute',
@@ -227,6 +237,7 @@ describe('state-machines/go-live.asl.json on the local engine', () => {
       'alerts:unmute',
       'lock:release',
       'notify:rolled-back',
+      'lock:await-retry',
     ]);
     const history = engine.getExecutionHistory({ executionArn, maxResults: 1000, reverseOrder: true }).events!;
     expect(history[0]).toMatchObject({
@@ -244,11 +255,11 @@ describe('state-machines/go-live.asl.json on the local engine', () => {
     const result = await engine.waitForExecution(executionArn);
     expect(result).toMatchObject({ status: 'FAILED', error: 'AlarmTriggered', cause: 'orders-5xx went to ALARM' });
     expect(log.slice(-5)).toEqual([
-      'bake:50',
       'traffic:rollback',
       'alerts:unmute',
       'lock:release',
       'notify:rolled-back',
+      'lock:await-retry',
     ]);
   });
 
@@ -260,11 +271,11 @@ describe('state-machines/go-live.asl.json on the local engine', () => {
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('States.Timeout');
     expect(log.slice(-5)).toEqual([
-      'approval',
       'traffic:rollback',
       'alerts:unmute',
       'lock:release',
       'notify:rolled-back',
+      'lock:await-retry',
     ]);
     expect(() => engine.sendTaskSuccess({ taskToken: approvalToken, output: '{}' })).toThrow(
       expect.objectContaining({ name: 'TaskTimedOut' }),

@@ -5,7 +5,6 @@ import { executionName } from '../request';
 import { hasRole, type ActorVerification } from '../roles';
 import type { StepPayload, TaskName } from '../workflow/definition';
 import { isPlanned, type StepError } from '../workflow/payload';
-import { runStep } from './step';
 
 /**
  * golive retry: a go-live that failed for a reason a second attempt can cure (a provider outage, a
@@ -81,7 +80,29 @@ export interface AwaitRetryResult {
   lock?: LockRecord;
 }
 
+/** The failure AwaitRetry ends the execution with on purpose (the original, or a refused retry). */
+class Deliberate extends Error {
+  constructor(readonly error: Error) {
+    super(error.message);
+  }
+}
+
+/**
+ * AwaitRetry never writes the audit trail unless a retry really resumes: the rollback's
+ * notification sealed it, and records after a seal with no later seal read as tampering. A retry
+ * that resumes appends its record, and the go-live seals again when it ends.
+ */
 export async function awaitRetry(deps: Deps, event: StepPayload<'AwaitRetry'>): Promise<AwaitRetryResult> {
+  try {
+    return await decideRetry(deps, event);
+  } catch (err) {
+    if (err instanceof Deliberate) throw err.error;
+    // Anything unexpected (the store down): end as GoLiveFailed would, with the first error intact.
+    return { resumeAt: 'none' };
+  }
+}
+
+async function decideRetry(deps: Deps, event: StepPayload<'AwaitRetry'>): Promise<AwaitRetryResult> {
   const { executionId } = event;
   const retryable = await deps.store.getExecutionValue<Retryable>(executionId, RETRYABLE_VALUE);
   const pending = retryable && !(await deps.store.getExecutionValue(executionId, consumedKey(retryable.attempt)));
@@ -89,7 +110,7 @@ export async function awaitRetry(deps: Deps, event: StepPayload<'AwaitRetry'>): 
     const asked = await deps.store.getExecutionValue<RetryRequest>(executionId, retryRequestKey(retryable.attempt));
     // Not asked through golive (a raw redrive, or this Task retried): fail again, exactly as before.
     if (!asked || !(await deps.store.claimExecutionValue(executionId, consumedKey(retryable.attempt), asked.at))) {
-      throw original(retryable.error, '');
+      throw new Deliberate(original(retryable.error, ''));
     }
     try {
       return await resume(deps, event, retryable, asked);
@@ -101,7 +122,7 @@ export async function awaitRetry(deps: Deps, event: StepPayload<'AwaitRetry'>): 
         attempt: retryable.attempt + 1,
         at: deps.now().toISOString(),
       } satisfies Retryable);
-      throw err;
+      throw new Deliberate(err instanceof Error ? err : new Error(String(err)));
     }
   }
   // A failure that just finished rolling back: does a retry qualify?
@@ -118,80 +139,77 @@ export async function awaitRetry(deps: Deps, event: StepPayload<'AwaitRetry'>): 
     at: deps.now().toISOString(),
   };
   await deps.store.putExecutionValue(executionId, RETRYABLE_VALUE, next);
-  await deps.store.appendAudit({
-    executionId,
-    service: event.request.service ?? 'unknown',
-    step: 'AwaitRetry',
-    action: 'retryable',
-    actor: 'system',
-    verifiedBy: 'system',
-    outcome: 'info',
-    summary: `${event.error.Error} at ${step} can be retried within ${deps.config.controls.retryWithinSeconds} s: golive retry ${executionName(executionId)} resumes at ${verdict.resumeAt}`,
-    evidence: next,
-    at: next.at,
-  });
-  throw original(
-    event.error,
-    ` (rolled back; golive retry ${executionName(executionId)} resumes at ${verdict.resumeAt})`,
+  throw new Deliberate(
+    original(
+      event.error,
+      ` (rolled back; retryable: golive retry ${executionName(executionId)} resumes at ${verdict.resumeAt})`,
+    ),
   );
 }
 
-/** Redriven by golive retry: the same checks a start passes, then the lock, then where to resume. */
-function resume(deps: Deps, event: StepPayload<'AwaitRetry'>, retryable: Retryable, asked: RetryRequest) {
-  return runStep<AwaitRetryResult>(
-    deps,
-    event,
-    event.state,
-    'retry',
-    async () => {
-      const { request, plan } = event;
-      if (!request.service || !request.version || !request.requestedBy || !isPlanned(plan)) {
-        throw new InvalidRequest('this go-live never got past validation: nothing to retry');
-      }
-      if (!hasRole(deps.config, request.service, 'releaseManagers', asked.by)) {
-        throw new Unauthorized(`${asked.by} is not a release manager of ${request.service}: the retry is refused`);
-      }
-      const now = deps.now();
-      const freeze =
-        plan.breakGlass === 'required' ? undefined : activeFreezes(deps.config.freezes, request.service, now)[0];
-      if (freeze) {
-        throw new GoLiveError('FreezeWindow', `retry refused: ${freezeMessage(freeze, now)}`, { evidence: { freeze } });
-      }
-      const weights = await deps.traffic.readWeights(request.service);
-      if (weights[plan.stableSlot] !== 100) {
-        throw new InvalidRequest(
-          `traffic of ${request.service} is not 100% on the stable slot (blue ${weights.blue}% / green ${weights.green}%): ` +
-            'the rolled-back state changed since; start a new go-live',
-          { evidence: { weights } },
-        );
-      }
-      const lock: LockRecord = {
-        service: request.service,
-        executionId: event.executionId,
-        version: request.version,
-        requestedBy: request.requestedBy,
-        acquiredAt: now.toISOString(),
-        expiresAt: new Date(now.getTime() + plan.maxRunSeconds * 1000).toISOString(),
-      };
-      const taken = await deps.store.acquireLock(lock, now);
-      if (!taken.acquired) {
-        throw new LockHeld(
-          `${request.service} is going live again meanwhile: ${executionName(taken.holder.executionId)} ` +
-            `(version ${taken.holder.version}); retry after it ends`,
-          { evidence: { holder: taken.holder } },
-        );
-      }
-      await deps.traffic.prepareCandidate(request.service, plan.candidateSlot, request.version);
-      // The earlier attempt's abort, hold clock or promote no longer apply.
-      for (const key of ['abort', 'control:pause', 'control:hold'])
-        if (await deps.store.getExecutionValue(event.executionId, key))
-          await deps.store.putExecutionValue(event.executionId, key, null);
-      return {
-        result: { resumeAt: retryable.resumeAt, lock },
-        summary: `retry ${retryable.attempt} by ${asked.by}${asked.reason ? ` (${asked.reason})` : ''}: lock taken again, resuming at ${retryable.resumeAt} after ${retryable.error.Error} at ${retryable.failedAt}`,
-        evidence: { retryable, asked, weights },
-      };
-    },
-    { checkAbort: false, actor: asked.by, ...(asked.verifiedBy ? { verifiedBy: asked.verifiedBy } : {}) },
-  );
+/**
+ * Redriven by golive retry: the same checks a start passes, then the lock, then where to resume.
+ * Every check comes before anything is written; the one audit record says who retried.
+ */
+async function resume(
+  deps: Deps,
+  event: StepPayload<'AwaitRetry'>,
+  retryable: Retryable,
+  asked: RetryRequest,
+): Promise<AwaitRetryResult> {
+  const { request, plan } = event;
+  if (!request.service || !request.version || !request.requestedBy || !isPlanned(plan)) {
+    throw new InvalidRequest('this go-live never got past validation: nothing to retry');
+  }
+  if (!hasRole(deps.config, request.service, 'releaseManagers', asked.by)) {
+    throw new Unauthorized(`${asked.by} is not a release manager of ${request.service}: the retry is refused`);
+  }
+  const now = deps.now();
+  const freeze =
+    plan.breakGlass === 'required' ? undefined : activeFreezes(deps.config.freezes, request.service, now)[0];
+  if (freeze) {
+    throw new GoLiveError('FreezeWindow', `retry refused: ${freezeMessage(freeze, now)}`, { evidence: { freeze } });
+  }
+  const weights = await deps.traffic.readWeights(request.service);
+  if (weights[plan.stableSlot] !== 100) {
+    throw new InvalidRequest(
+      `retry refused: traffic of ${request.service} is not 100% on the stable slot (blue ${weights.blue}% / green ${weights.green}%); ` +
+        'the rolled-back state changed since: start a new go-live',
+      { evidence: { weights } },
+    );
+  }
+  const lock: LockRecord = {
+    service: request.service,
+    executionId: event.executionId,
+    version: request.version,
+    requestedBy: request.requestedBy,
+    acquiredAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + plan.maxRunSeconds * 1000).toISOString(),
+  };
+  const taken = await deps.store.acquireLock(lock, now);
+  if (!taken.acquired) {
+    throw new LockHeld(
+      `retry refused: ${request.service} is going live again meanwhile (${executionName(taken.holder.executionId)}, ` +
+        `version ${taken.holder.version}); retry after it ends`,
+      { evidence: { holder: taken.holder } },
+    );
+  }
+  await deps.traffic.prepareCandidate(request.service, plan.candidateSlot, request.version);
+  // The earlier attempt's abort, pause and hold clock no longer apply.
+  for (const key of ['abort', 'control:pause', 'control:hold'])
+    if (await deps.store.getExecutionValue(event.executionId, key))
+      await deps.store.putExecutionValue(event.executionId, key, null);
+  await deps.store.appendAudit({
+    executionId: event.executionId,
+    service: request.service,
+    step: 'AwaitRetry',
+    action: 'retry',
+    actor: asked.by,
+    ...(asked.verifiedBy ? { verifiedBy: asked.verifiedBy } : {}),
+    outcome: 'succeeded',
+    summary: `retry ${retryable.attempt} by ${asked.by}${asked.reason ? ` (${asked.reason})` : ''}: lock taken again, resuming at ${retryable.resumeAt} after ${retryable.error.Error} at ${retryable.failedAt}`,
+    evidence: { retryable, asked, weights },
+    at: deps.now().toISOString(),
+  });
+  return { resumeAt: retryable.resumeAt, lock };
 }

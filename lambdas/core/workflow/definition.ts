@@ -109,6 +109,17 @@ const choice = <const N extends string>(state: Omit<ChoiceState<N>, 'Type'>): Ch
 const pass = <const N extends string>(state: Omit<PassState<N>, 'Type'>): PassState<N> => ({ Type: 'Pass', ...state });
 const wait = <const N extends string>(state: Omit<WaitState<N>, 'Type'>): WaitState<N> => ({ Type: 'Wait', ...state });
 
+/** Faults of AwaitRetry itself, never one it throws on purpose (those are the go-live's own errors). */
+export const AWAIT_RETRY_FAULTS = [
+  'States.Timeout',
+  'Lambda.Unknown',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+] as const;
+
 /** Longest a bake or sign-off function may take to register its callback (its Lambda timeout). */
 const CALLBACK_INVOKE_SECONDS = 30;
 
@@ -489,8 +500,9 @@ const states = {
     timeout: { seconds: 60 },
     resultSelector: selectValue,
     resultPath: '$.retry',
-    // Uncaught on purpose: its failure is the point a redrive continues from.
-    catches: [],
+    // Its deliberate failure (the first error, again) is the point a redrive continues from: left
+    // uncaught. A fault of its own ends the go-live as GoLiveFailed would, with the first error.
+    catches: [{ ErrorEquals: [...AWAIT_RETRY_FAULTS], ResultPath: null, Next: 'GoLiveFailed' }],
     Next: 'Retrying?',
   }),
   'Retrying?': choice({
