@@ -1,4 +1,13 @@
-import type { GoLiveDetail, GoLivePage, Started, Voted, Aborted } from '../../lambdas/core/client';
+import type {
+  Aborted,
+  Controlled,
+  GoLiveDetail,
+  GoLivePage,
+  Retried,
+  ReviewLine,
+  Started,
+  Voted,
+} from '../../lambdas/core/client';
 import { isClientErrorCode } from '../../lambdas/core/client/errors';
 import { CONTROL_AS_HEADER, DEFAULT_CONTROL_PORT, readControlRecord } from '../../local/control-server';
 import { homeDir, type GlobalOptions } from './context';
@@ -78,8 +87,39 @@ export class ControlApi {
     return this.target.base.toString().replace(/\/$/, '');
   }
 
-  start(body: { service: string; version: string; strategy?: string; notes?: string }): Promise<Started> {
+  start(body: {
+    service: string;
+    version: string;
+    strategy?: string;
+    notes?: string;
+    commitAt?: string;
+    breakGlass?: { reason: string };
+  }): Promise<Started> {
     return this.request('POST', ['go-lives'], body);
+  }
+
+  control(ref: string, action: 'pause' | 'resume' | 'promote', reason?: string): Promise<Controlled> {
+    return this.request('POST', ['go-lives', ref, action], reason ? { reason } : {});
+  }
+
+  retry(ref: string, reason?: string): Promise<Retried> {
+    return this.request('POST', ['go-lives', ref, 'retry'], reason ? { reason } : {});
+  }
+
+  rollback(service: string, reason?: string): Promise<Started> {
+    return this.request('POST', ['services', service, 'rollback'], reason ? { reason } : {});
+  }
+
+  breakGlassVote(ref: string, body: { decision: 'approve' | 'reject'; reason?: string }): Promise<Voted> {
+    return this.request('POST', ['go-lives', ref, 'break-glass'], body);
+  }
+
+  reviews(status: 'open' | 'closed' | 'all'): Promise<{ reviews: ReviewLine[] }> {
+    return this.request('GET', ['reviews'], undefined, new URLSearchParams({ status }));
+  }
+
+  closeReview(ref: string, note: string): Promise<ReviewLine> {
+    return this.request('POST', ['go-lives', ref, 'review'], { note });
   }
 
   list(query: { service?: string; status?: string; limit?: number; nextToken?: string } = {}): Promise<GoLivePage> {

@@ -48,6 +48,7 @@ export const EXIT_FOR_CODE: Record<GoLiveClientErrorCode, number> = {
   Conflict: EXIT.failed,
   AlreadyStarting: EXIT.refused,
   LockHeld: EXIT.refused,
+  FreezeWindow: EXIT.refused,
 };
 
 /** Maps SDK/network failures to "the runtime is not running" with the fix. */

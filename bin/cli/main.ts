@@ -11,6 +11,16 @@ import {
   watchCommand,
 } from './commands/executions';
 import { auditCommand } from './commands/audit';
+import {
+  breakGlassCommand,
+  pauseCommand,
+  promoteCommand,
+  resumeCommand,
+  retryCommand,
+  reviewCloseCommand,
+  reviewListCommand,
+  rollbackCommand,
+} from './commands/controls';
 import { configCommand } from './commands/config';
 import { demoCommand } from './commands/demo';
 import { freezeListCommand } from './commands/freeze';
@@ -59,12 +69,22 @@ const COMMANDS: Record<string, Command> = {
   readiness: readinessCommand,
   audit: auditCommand,
   metrics: metricsCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
+  promote: promoteCommand,
+  retry: retryCommand,
+  rollback: rollbackCommand,
+  'break-glass approve': breakGlassCommand('approve'),
+  'break-glass reject': breakGlassCommand('reject'),
+  'review list': reviewListCommand,
+  'review close': reviewCloseCommand,
 };
 
 const GLOBAL_HELP = `Global options:
   --config <file>     golive.config.yaml to use (default: ./golive.config.yaml, else the bundled demo config)
   --home <dir>        local state directory (default: ./.golive, or GOLIVE_HOME)
-  --api <url>         control API that start, status, history, approve, reject, attest and abort act through
+  --api <url>         control API that start, status, history, approve, reject, attest, abort and the
+                      release controls (pause, resume, promote, retry, rollback, break-glass, review) act through
                       (default: GOLIVE_API, else the local runtime of --home, else http://127.0.0.1:8084;
                       on AWS the stack's ControlApiUrl output: requests are signed with your AWS credentials)
   --endpoint <url>    Step Functions endpoint that watch and audit read (default: GOLIVE_ENDPOINT, else

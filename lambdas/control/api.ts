@@ -49,6 +49,30 @@ export const CONTROL_ROUTES = [
     path: '/go-lives/{name}/checklist',
     what: 'attest or waive checklist items during its sign-off (whoever the checklist names)',
   },
+  { method: 'POST', path: '/go-lives/{name}/pause', what: 'hold it at the next step boundary (release managers)' },
+  { method: 'POST', path: '/go-lives/{name}/resume', what: 'let a paused go-live go on (release managers)' },
+  {
+    method: 'POST',
+    path: '/go-lives/{name}/promote',
+    what: 'skip the remaining canary steps, straight to the sign-off (release managers)',
+  },
+  {
+    method: 'POST',
+    path: '/go-lives/{name}/retry',
+    what: 'redrive a failed go-live from its failed phase (release managers)',
+  },
+  {
+    method: 'POST',
+    path: '/go-lives/{name}/break-glass',
+    what: 'approve or reject a break-glass go-live (emergency role)',
+  },
+  { method: 'POST', path: '/go-lives/{name}/review', what: 'close the review of a break-glass go-live with a note' },
+  { method: 'GET', path: '/reviews', what: 'reviews of break-glass go-lives (?status=open|closed|all)' },
+  {
+    method: 'POST',
+    path: '/services/{name}/rollback',
+    what: 'undo: take the previously live version back, through the fast path (release managers)',
+  },
 ] as const;
 
 export const STATUS_FOR: Record<GoLiveClientErrorCode, number> = {
@@ -58,6 +82,7 @@ export const STATUS_FOR: Record<GoLiveClientErrorCode, number> = {
   Conflict: 409,
   AlreadyStarting: 409,
   LockHeld: 409,
+  FreezeWindow: 409,
 };
 
 const MAX_BODY_CHARS = 64 * 1024;
@@ -125,8 +150,35 @@ export function createControlHandler(options: ControlHandlerOptions): (event: Co
     try {
       const actor = options.identify(event);
       const segments = (event.path ?? '').split('/').filter(Boolean);
+      const method0 = event.httpMethod?.toUpperCase();
+      if (segments[0] === 'reviews' && segments.length === 1) {
+        if (method0 !== 'GET')
+          return json(
+            405,
+            { code: 'InvalidRequest', message: `${method0} is not allowed on /reviews (allowed: GET)` },
+            { allow: 'GET' },
+          );
+        const status = event.queryStringParameters?.status ?? 'open';
+        if (status !== 'open' && status !== 'closed' && status !== 'all')
+          throw refuse('InvalidRequest', `status must be open, closed or all, got "${status}"`);
+        return json(200, { reviews: await (await clientOf()).reviews({ status }) });
+      }
+      if (segments[0] === 'services' && segments.length === 3 && segments[2] === 'rollback') {
+        if (method0 !== 'POST')
+          return json(
+            405,
+            { code: 'InvalidRequest', message: `${method0} is not allowed on ${event.path} (allowed: POST)` },
+            { allow: 'POST' },
+          );
+        const body = parseBody(event);
+        const started = await (await clientOf()).undo(requireActor(actor), nameFrom(event, segments[1]), body.reason);
+        return json(started.duplicate ? 200 : 201, started);
+      }
       if (segments[0] !== 'go-lives' || segments.length > 3) {
-        throw refuse('NotFound', `no route ${event.httpMethod} ${event.path}: the control API serves /go-lives`);
+        throw refuse(
+          'NotFound',
+          `no route ${event.httpMethod} ${event.path}: the control API serves /go-lives, /reviews and /services/{name}/rollback`,
+        );
       }
       const method = event.httpMethod?.toUpperCase();
       const allow = (allowed: string) => {
@@ -161,6 +213,8 @@ export function createControlHandler(options: ControlHandlerOptions): (event: Co
           version: body.version,
           strategy: body.strategy,
           notes: body.notes,
+          commitAt: body.commitAt,
+          breakGlass: body.breakGlass,
         });
         return json(started.duplicate ? 200 : 201, started);
       }
@@ -198,9 +252,34 @@ export function createControlHandler(options: ControlHandlerOptions): (event: Co
           await client.answerChecklist(requireActor(actor), name, { attest: body.attest, waive: body.waive }),
         );
       }
+      const action = segments[2];
+      if (action === 'pause' || action === 'resume' || action === 'promote') {
+        const refused = allow('POST');
+        if (refused) return refused;
+        return json(200, await client.control(requireActor(actor), name, action, parseBody(event).reason));
+      }
+      if (action === 'retry') {
+        const refused = allow('POST');
+        if (refused) return refused;
+        return json(202, await client.retry(requireActor(actor), name, parseBody(event).reason));
+      }
+      if (action === 'break-glass') {
+        const refused = allow('POST');
+        if (refused) return refused;
+        const body = parseBody(event);
+        return json(
+          200,
+          await client.breakGlassVote(requireActor(actor), name, { decision: body.decision, reason: body.reason }),
+        );
+      }
+      if (action === 'review') {
+        const refused = allow('POST');
+        if (refused) return refused;
+        return json(200, await client.closeReview(requireActor(actor), name, parseBody(event).note));
+      }
       throw refuse(
         'NotFound',
-        `no route ${event.httpMethod} ${event.path}: a go-live has /votes, /checklist and /abort`,
+        `no route ${event.httpMethod} ${event.path}: a go-live has /votes, /checklist, /abort, /pause, /resume, /promote, /retry, /break-glass and /review`,
       );
     } catch (err) {
       if (err instanceof GoLiveClientError) {

@@ -30,7 +30,7 @@ export function rollbackFailedBanner(end: ExecutionEnd, what: string): string | 
 }
 
 /** Errors with which a go-live ends before it changed anything (ValidateAndLock refused it). */
-const REFUSED_AT_START = new Set(['LockHeld']);
+const REFUSED_AT_START = new Set(['LockHeld', 'FreezeWindow']);
 
 /**
  * How a go-live's state ends a command: 0 succeeded (or still running, for status), 4 its rollback
@@ -83,15 +83,21 @@ const verification = (verifiedBy: string | undefined) =>
 
 export const startCommand: Command = {
   usage:
-    'golive start <service> <version> [--strategy all-at-once|blue-green|canary] [--as <user>] [--notes <text>] [--watch]',
+    'golive start <service> <version> [--strategy all-at-once|blue-green|canary] [--as <user>] [--notes <text>] ' +
+    '[--commit-time <ISO time>] [--break-glass --reason <text>] [--watch]',
   summary:
     'Start a go-live through the control API (release managers only). Locally --as names you ' +
     '(default: GOLIVE_USER, else the first release manager of the service); on AWS you are your IAM identity. ' +
-    'Refused before anything starts (exit 5) while the service is busy or the same version is already starting.',
+    'Refused before anything starts (exit 5) while the service is busy, the same version is already starting, or ' +
+    'a change freeze is in force (unless --break-glass --reason, approved by the emergency role). ' +
+    '--commit-time (git log -1 --format=%cI) feeds the DORA lead time.',
   options: {
     strategy: { type: 'string' },
     as: { type: 'string' },
     notes: { type: 'string' },
+    'commit-time': { type: 'string' },
+    'break-glass': { type: 'boolean' },
+    reason: { type: 'string' },
     watch: { type: 'boolean' },
   },
   async run({ positionals, values }, io) {
@@ -99,6 +105,10 @@ export const startCommand: Command = {
     const [service, version, extra] = positionals;
     if (!service) throw usageError(`name the service and the version\nUsage: ${startCommand.usage}`);
     if (extra) throw usageError(`unexpected argument "${extra}"\nUsage: ${startCommand.usage}`);
+    const reason = str(v, 'reason')?.trim();
+    if (v['break-glass'] && !reason)
+      throw usageError(`--break-glass needs --reason "why it cannot wait"\nUsage: ${startCommand.usage}`);
+    if (reason && !v['break-glass']) throw usageError(`--reason goes with --break-glass (use --notes otherwise)`);
     const target = apiTarget(apiUrl(v));
     const as = target.local
       ? (str(v, 'as') ?? process.env.GOLIVE_USER ?? rolesFor(readConfig(v), service).releaseManagers[0])
@@ -109,6 +119,8 @@ export const startCommand: Command = {
       version: version ?? '',
       ...(str(v, 'strategy') ? { strategy: str(v, 'strategy') } : {}),
       ...(str(v, 'notes') ? { notes: str(v, 'notes') } : {}),
+      ...(str(v, 'commit-time') ? { commitAt: str(v, 'commit-time') } : {}),
+      ...(v['break-glass'] && reason ? { breakGlass: { reason } } : {}),
     });
     const { executionArn, name, request } = started;
     if (v.json && !v.watch) io.out(JSON.stringify({ executionArn, name, input: request }));
@@ -167,6 +179,29 @@ function describeLines(detail: GoLiveDetail): string {
             : ''),
     ],
     ['abort', detail.abort && `requested by ${detail.abort.by} at ${detail.abort.at}: ${detail.abort.reason}`],
+    [
+      'kind',
+      detail.kind === 'undo' ? 'undo (golive rollback): the version live before, through the fast path' : undefined,
+    ],
+    [
+      'paused',
+      detail.paused
+        ? `yes, by ${detail.pause?.by} at ${detail.pause?.at}${detail.pause?.reason ? `: ${detail.pause.reason}` : ''}${detail.held ? ' (holding now)' : ' (holds at the next step boundary)'}`
+        : detail.held
+          ? 'holding at a step boundary (a change freeze before promotion)'
+          : undefined,
+    ],
+    ['promoted', detail.promote && `by ${detail.promote.by} at ${detail.promote.at}: remaining canary steps skipped`],
+    [
+      'breakGlass',
+      detail.breakGlass &&
+        `${detail.breakGlass.reason}; ${detail.breakGlass.decision ? `${detail.breakGlass.decision.status} by ${detail.breakGlass.decision.by.join(', ')}` : `waiting for ${detail.breakGlass.approvers.join(', ')} until ${detail.breakGlass.expiresAt}`}`,
+    ],
+    [
+      'retryable',
+      detail.retryable &&
+        `yes: golive retry ${detail.name} resumes at ${detail.retryable.resumeAt} (failed at ${detail.retryable.failedAt})`,
+    ],
     ['auditHash', detail.auditHash],
   ];
   const lines = fields

@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   paginateListExecutions,
+  RedriveExecutionCommand,
   StartExecutionCommand,
   type DescribeExecutionCommandOutput,
   type ExecutionStatus,
@@ -13,7 +14,18 @@ import type { Store, TaskCallbacks } from '../ports';
 import { finalHashFromHistory, finalHashFromOutput } from '../report/history';
 import { validateRequest, type GoLiveRequest, type RolloutPlan } from '../request';
 import { hasRole, rolesFor, serviceConfig, type ActorVerification } from '../roles';
+import { activeFreezes, freezeMessage } from '../freeze';
 import { requestAbort } from '../steps/abort';
+import {
+  breakGlassState,
+  castBreakGlassVote,
+  REVIEW_CLOSED_VALUE,
+  REVIEW_VALUE,
+  type Review,
+  type ReviewClosure,
+} from '../steps/break-glass';
+import { controlState, requestControl, type ControlAction } from '../steps/controls';
+import { RETRYABLE_VALUE, retryRequestKey, type Retryable, type RetryRequest } from '../steps/retry';
 import { answerChecklist, castVote, type VoteOutcome } from '../steps/approval';
 import { START_RECORD, type StartRecord } from '../steps/lock';
 import { READINESS_VALUE } from '../steps/readiness';
@@ -59,6 +71,10 @@ export interface StartRequest {
   version: unknown;
   strategy?: unknown;
   notes?: unknown;
+  /** When the change was committed (ISO 8601 with a zone): DORA lead time starts there. */
+  commitAt?: unknown;
+  /** A go-live inside a change freeze: `{ reason }`, approved by the emergency role. */
+  breakGlass?: unknown;
 }
 export interface StartOptions {
   /**
@@ -68,6 +84,8 @@ export interface StartOptions {
   dedupeKey?: string;
   /** Marks the execution name of a deduplicated start (`<service>-<version>-<label>-<hash>`). @default 'slack' */
   dedupeLabel?: string;
+  /** An undo (golive rollback): the version must be the one live before the current one. */
+  undo?: boolean;
 }
 export interface Started {
   executionArn: string;
@@ -114,6 +132,28 @@ export interface Aborted {
   /** Waiting tasks (a bake, the sign-off) failed at once; otherwise the next step refuses to run. */
   signalledTasks: number;
   message: string;
+}
+
+export interface Controlled {
+  name: string;
+  executionArn: string;
+  service: string;
+  action: ControlAction;
+  message: string;
+}
+export interface Retried {
+  name: string;
+  executionArn: string;
+  /** The failed attempt being retried (1 = the go-live's first run). */
+  attempt: number;
+  resumeAt: string;
+  message: string;
+}
+export interface ReviewLine extends Omit<Review, 'status'> {
+  name: string;
+  executionArn: string;
+  status: 'open' | 'closed';
+  closed?: ReviewClosure;
 }
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -223,6 +263,9 @@ export class GoLiveClient {
           version: fields.version,
           ...(fields.strategy === undefined || fields.strategy === null ? {} : { strategy: fields.strategy }),
           ...(fields.notes === undefined || fields.notes === null ? {} : { notes: fields.notes }),
+          ...(fields.commitAt === undefined || fields.commitAt === null ? {} : { commitAt: fields.commitAt }),
+          ...(fields.breakGlass === undefined || fields.breakGlass === null ? {} : { breakGlass: fields.breakGlass }),
+          ...(options.undo ? { kind: 'undo' } : {}),
           requestedBy: actor.user,
           verifiedBy: actor.verifiedBy,
         },
@@ -238,6 +281,25 @@ export class GoLiveClient {
         'Unauthorized',
         `${actor.user} is not a release manager of ${request.service} (release managers: ${managers.join(', ') || 'none'}): nothing started`,
       );
+    }
+    // Said now, before anything starts; ValidateAndLock refuses it anyway.
+    const freeze = activeFreezes(this.ports.config.freezes, request.service, this.ports.now())[0];
+    if (freeze && !request.breakGlass && request.kind !== 'undo') {
+      throw new GoLiveClientError(
+        'FreezeWindow',
+        `${request.service} ${request.version} refused: ${freezeMessage(freeze, this.ports.now())}. ` +
+          'Wait for it to end, or go live with --break-glass --reason "…" and the emergency role\'s approval: nothing started',
+      );
+    }
+    if (freeze && request.breakGlass) {
+      const emergency = rolesFor(this.ports.config, request.service).emergency.filter((u) => u !== actor.user);
+      if (emergency.length < this.ports.config.breakGlass.minApprovals) {
+        throw new GoLiveClientError(
+          'Unauthorized',
+          `break-glass needs ${this.ports.config.breakGlass.minApprovals} emergency approver(s) other than ${actor.user}; ` +
+            `${emergency.length} configured (breakGlass.approvers or services.${request.service}.roles.emergency): nothing started`,
+        );
+      }
     }
     const name = options.dedupeKey
       ? dedupeExecutionName(request.service, request.version, options.dedupeKey, options.dedupeLabel)
@@ -379,7 +441,17 @@ export class GoLiveClient {
     const analysis = canaryLines(records);
     const plan = await this.ports.store.getExecutionValue<RolloutPlan>(executionArn, 'plan');
     const traffic = trafficOf(plan, summary.version, records);
+    const controls = await controlState(this.ports.store, executionArn);
+    const breakGlass = await breakGlassState(this.ports.store, executionArn);
+    const retryable = await this.ports.store.getExecutionValue<Retryable>(executionArn, RETRYABLE_VALUE);
     return {
+      paused: controls.paused,
+      held: controls.held,
+      ...(controls.pause ? { pause: controls.pause } : {}),
+      ...(controls.promote ? { promote: controls.promote } : {}),
+      ...(plan?.kind === 'undo' || input.kind === 'undo' ? { kind: 'undo' as const } : {}),
+      ...(breakGlass ? { breakGlass } : {}),
+      ...(retryable && summary.status !== 'RUNNING' && summary.status !== 'SUCCEEDED' ? { retryable } : {}),
       ...summary,
       ...(described.cause ? { cause: described.cause } : {}),
       ...(notes ? { notes } : {}),
@@ -507,6 +579,271 @@ export class GoLiveClient {
       signalledTasks,
       message: `abort requested for ${name}: ${signalledTasks ? 'the waiting step was failed; ' : ''}it rolls back now`,
     };
+  }
+
+  /**
+   * Pause, resume or promote a running go-live (release managers of its service). The workflow acts
+   * at its next step boundary; a resume or promote ends a hold at once. Conflict when it changes nothing.
+   */
+  async control(actor: Actor, ref: unknown, action: ControlAction, reason?: unknown): Promise<Controlled> {
+    checkActor(actor);
+    if (action !== 'pause' && action !== 'resume' && action !== 'promote') {
+      throw new GoLiveClientError(
+        'InvalidRequest',
+        `unknown control ${JSON.stringify(action)}: pause, resume or promote`,
+      );
+    }
+    const executionArn = this.executionArn(ref);
+    const { name, service } = await this.runningReleaseManagerOnly(actor, executionArn, action);
+    const outcome = await requestControl(this.ports, executionArn, action, {
+      by: actor.user,
+      verifiedBy: actor.verifiedBy,
+      reason: text(reason, 'reason') ?? '',
+      ...(actor.name ? { name: actor.name } : {}),
+    });
+    if (!outcome.changed) throw new GoLiveClientError('Conflict', `${name}: ${outcome.message}: nothing changed`);
+    return { name, executionArn, service, action, message: `${name} ${outcome.message}` };
+  }
+
+  /** A vote of the emergency role on a break-glass go-live. */
+  async breakGlassVote(actor: Actor, ref: unknown, raw: { decision: unknown; reason?: unknown }): Promise<Voted> {
+    checkActor(actor);
+    const executionArn = this.executionArn(ref);
+    const decision = raw?.decision;
+    if (decision !== 'approve' && decision !== 'reject') {
+      throw new GoLiveClientError(
+        'InvalidRequest',
+        `"decision" must be approve or reject, got ${JSON.stringify(decision ?? null)}`,
+      );
+    }
+    const described = await this.describeOrNotFound(executionArn);
+    const name = described.name ?? nameOf(executionArn);
+    const status = goLiveStatus(described.status, described.error);
+    if (status !== 'RUNNING')
+      throw new GoLiveClientError('Conflict', `${name} is not running (it is ${status}): nothing changed`);
+    const reason = text(raw.reason, 'reason');
+    const outcome = await castBreakGlassVote(this.ports, executionArn, {
+      voter: actor.user,
+      verifiedBy: actor.verifiedBy,
+      ...(actor.name ? { voterName: actor.name } : {}),
+      decision,
+      ...(reason ? { reason } : {}),
+    });
+    if (outcome.kind === 'refused') {
+      const code = /not in the emergency role/.test(outcome.message)
+        ? 'Unauthorized'
+        : /reason/.test(outcome.message)
+          ? 'InvalidRequest'
+          : 'Conflict';
+      throw new GoLiveClientError(code, outcome.message);
+    }
+    return {
+      name,
+      executionArn,
+      kind: outcome.kind,
+      ...(outcome.kind === 'decided' ? { status: outcome.status } : {}),
+      message: outcome.message,
+    };
+  }
+
+  /**
+   * Retries a failed go-live from the phase that failed, with Step Functions' RedriveExecution, when
+   * its failure qualifies (AwaitRetry recorded it), within controls.retryWithinSeconds, and when
+   * nothing has changed since: no freeze in force, the service not locked, no newer go-live live.
+   */
+  async retry(actor: Actor, ref: unknown, reason?: unknown): Promise<Retried> {
+    checkActor(actor);
+    const executionArn = this.executionArn(ref);
+    const described = await this.describeOrNotFound(executionArn);
+    const name = described.name ?? nameOf(executionArn);
+    const input = parseInput(described.input);
+    const service = typeof input.service === 'string' ? input.service : undefined;
+    if (!service || !hasRole(this.ports.config, service, 'releaseManagers', actor.user)) {
+      throw new GoLiveClientError(
+        'Unauthorized',
+        `${actor.user} is not a release manager of ${service ?? 'this service'}: nothing retried`,
+      );
+    }
+    const status = goLiveStatus(described.status, described.error);
+    const retryable = await this.ports.store.getExecutionValue<Retryable>(executionArn, RETRYABLE_VALUE);
+    const pending =
+      retryable && !(await this.ports.store.getExecutionValue(executionArn, `retry:${retryable.attempt}:consumed`));
+    if (described.status !== 'FAILED' || !retryable || !pending) {
+      throw new GoLiveClientError(
+        'Conflict',
+        described.status === 'FAILED'
+          ? `${name} failed with ${described.error ?? '?'}, which a retry cannot cure (provider outages, smoke tests, backup proofs and traffic shifts failing on the environment can be): start a new go-live`
+          : `${name} is ${status}: only a failed go-live can be retried`,
+      );
+    }
+    const stopped = described.stopDate ? new Date(described.stopDate).getTime() : 0;
+    const window = this.ports.config.controls.retryWithinSeconds;
+    if (this.ports.now().getTime() - stopped > window * 1000) {
+      throw new GoLiveClientError(
+        'Conflict',
+        `${name} failed more than controls.retryWithinSeconds (${window} s) ago: start a new go-live`,
+      );
+    }
+    const freeze = activeFreezes(this.ports.config.freezes, service, this.ports.now())[0];
+    const plan = await this.ports.store.getExecutionValue<RolloutPlan>(executionArn, 'plan');
+    if (freeze && plan?.breakGlass !== 'required') {
+      throw new GoLiveClientError('FreezeWindow', `${name} not retried: ${freezeMessage(freeze, this.ports.now())}`);
+    }
+    const lock = await this.ports.store.getLock(service);
+    if (lock && Date.parse(lock.expiresAt) > this.ports.now().getTime()) {
+      throw new GoLiveClientError(
+        'LockHeld',
+        `${service} is locked by ${nameOf(lock.executionId)} (${lock.version}): retry after it ends`,
+      );
+    }
+    const live = await this.ports.store.getLiveVersion(service);
+    if (live && Date.parse(live.at) > stopped) {
+      throw new GoLiveClientError(
+        'Conflict',
+        `${service} ${live.version} went live after ${name} failed: start a new go-live instead`,
+      );
+    }
+    const asked: RetryRequest = {
+      by: actor.user,
+      verifiedBy: actor.verifiedBy,
+      ...(text(reason, 'reason') ? { reason: text(reason, 'reason') } : {}),
+      at: this.ports.now().toISOString(),
+    };
+    if (!(await this.ports.store.claimExecutionValue(executionArn, retryRequestKey(retryable.attempt), asked))) {
+      const earlier = await this.ports.store.getExecutionValue<RetryRequest>(
+        executionArn,
+        retryRequestKey(retryable.attempt),
+      );
+      throw new GoLiveClientError(
+        'Conflict',
+        `${earlier?.by ?? 'someone'} already retried ${name} at ${earlier?.at}: nothing changed`,
+      );
+    }
+    try {
+      await this.ports.sfn.send(
+        new RedriveExecutionCommand({ executionArn, clientToken: `retry-${retryable.attempt}` }),
+      );
+    } catch (err) {
+      const code = (err as { name?: string }).name;
+      if (code === 'ExecutionNotRedrivable')
+        throw new GoLiveClientError('Conflict', `Step Functions cannot redrive ${name}: ${(err as Error).message}`, {
+          cause: err,
+        });
+      throw err;
+    }
+    return {
+      name,
+      executionArn,
+      attempt: retryable.attempt,
+      resumeAt: retryable.resumeAt,
+      message: `${name} retried (attempt ${retryable.attempt + 1}): it resumes at ${retryable.resumeAt} after ${retryable.error.Error} at ${retryable.failedAt}`,
+    };
+  }
+
+  /**
+   * Undo (golive rollback <service>): the version live before the current one goes back through the
+   * fast path (smoke-tested, alarm-watched, audited, the undo sign-off policy). Release managers only.
+   */
+  async undo(actor: Actor, service: unknown, reason?: unknown): Promise<Started> {
+    checkActor(actor);
+    if (typeof service !== 'string' || !serviceConfig(this.ports.config, service)) {
+      throw new GoLiveClientError(
+        'InvalidRequest',
+        `unknown service ${JSON.stringify(service ?? null)}: golive.config.yaml describes ${Object.keys(this.ports.config.services).join(', ')}`,
+      );
+    }
+    const live = await this.ports.store.getLiveVersion(service);
+    if (!live?.previous) {
+      throw new GoLiveClientError(
+        'Conflict',
+        `nothing to undo for ${service}: no earlier version is recorded as live before ${live?.version ?? 'the current one'}`,
+      );
+    }
+    return this.start(
+      actor,
+      { service, version: live.previous.version, notes: text(reason, 'reason') ?? `undo of ${live.version}` },
+      { undo: true },
+    );
+  }
+
+  /** Reviews of break-glass go-lives: open until closed with a note. */
+  async reviews(query: { status?: 'open' | 'closed' | 'all' } = {}): Promise<ReviewLine[]> {
+    const lines: ReviewLine[] = [];
+    const pages = paginateListExecutions(
+      { client: this.ports.sfn, pageSize: EXECUTIONS_PER_REQUEST },
+      { stateMachineArn: this.ports.stateMachineArn },
+    );
+    for await (const page of pages) {
+      for (const item of page.executions ?? []) {
+        const executionArn = item.executionArn ?? '';
+        const review = await this.ports.store.getExecutionValue<Review>(executionArn, REVIEW_VALUE);
+        if (!review) continue;
+        const closed = await this.ports.store.getExecutionValue<ReviewClosure>(executionArn, REVIEW_CLOSED_VALUE);
+        const line: ReviewLine = {
+          name: item.name ?? nameOf(executionArn),
+          executionArn,
+          ...review,
+          status: closed ? 'closed' : 'open',
+          ...(closed ? { closed } : {}),
+        };
+        if ((query.status ?? 'open') === 'all' || line.status === (query.status ?? 'open')) lines.push(line);
+      }
+    }
+    return lines;
+  }
+
+  /** Closes the review of a break-glass go-live with a note (release managers or auditors of the service). */
+  async closeReview(actor: Actor, ref: unknown, note: unknown): Promise<ReviewLine> {
+    checkActor(actor);
+    const executionArn = this.executionArn(ref);
+    const why = text(note, 'note');
+    if (!why) throw new GoLiveClientError('InvalidRequest', 'a review is closed with a note (--note "what was found")');
+    const review = await this.ports.store.getExecutionValue<Review>(executionArn, REVIEW_VALUE);
+    const name = nameOf(executionArn);
+    if (!review) throw new GoLiveClientError('NotFound', `${name} has no break-glass review`);
+    const may = ['releaseManagers', 'auditors'] as const;
+    if (!may.some((role) => hasRole(this.ports.config, review.service, role, actor.user))) {
+      throw new GoLiveClientError(
+        'Unauthorized',
+        `${actor.user} is neither a release manager nor an auditor of ${review.service}: the review stays open`,
+      );
+    }
+    const closure: ReviewClosure = {
+      by: actor.user,
+      verifiedBy: actor.verifiedBy,
+      note: why,
+      at: this.ports.now().toISOString(),
+    };
+    if (!(await this.ports.store.claimExecutionValue(executionArn, REVIEW_CLOSED_VALUE, closure))) {
+      const earlier = await this.ports.store.getExecutionValue<ReviewClosure>(executionArn, REVIEW_CLOSED_VALUE);
+      throw new GoLiveClientError(
+        'Conflict',
+        `the review of ${name} was closed by ${earlier?.by} at ${earlier?.at}: nothing changed`,
+      );
+    }
+    return { name, executionArn, ...review, status: 'closed', closed: closure };
+  }
+
+  /** The go-live, running, and a release manager of its service acting: or a refusal saying which is not so. */
+  private async runningReleaseManagerOnly(
+    actor: Actor,
+    executionArn: string,
+    what: string,
+  ): Promise<{ name: string; service: string }> {
+    const described = await this.describeOrNotFound(executionArn);
+    const name = described.name ?? nameOf(executionArn);
+    const service = parseInput(described.input).service;
+    if (typeof service !== 'string' || !hasRole(this.ports.config, service, 'releaseManagers', actor.user)) {
+      const managers = typeof service === 'string' ? rolesFor(this.ports.config, service).releaseManagers : [];
+      throw new GoLiveClientError(
+        'Unauthorized',
+        `${actor.user} is not a release manager of ${service ?? 'this service'} (release managers: ${managers.join(', ') || 'none'}): nothing to ${what}`,
+      );
+    }
+    const status = goLiveStatus(described.status, described.error);
+    if (status !== 'RUNNING')
+      throw new GoLiveClientError('Conflict', `${name} is not running (it is ${status}): nothing to ${what}`);
+    return { name, service };
   }
 
   private async tryDescribe(executionArn: string): Promise<DescribeExecutionCommandOutput | undefined> {

@@ -15,6 +15,8 @@ export const CLIENT_ERROR_CODES = [
   'AlreadyStarting',
   /** Another go-live holds the service's lock: one go-live per service at a time. */
   'LockHeld',
+  /** Inside a change freeze (config freezes), without break-glass. */
+  'FreezeWindow',
 ] as const;
 
 export type GoLiveClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];

@@ -66,6 +66,23 @@ export interface GoLiveDetail extends GoLiveSummary {
   analysis?: CanaryStepLine[];
   /** Each slot's version and its share of traffic as golive last set it (the last traffic step, or all on stable). */
   traffic?: { stable: TrafficSide; candidate: TrafficSide };
+  /** A release manager paused it: it holds (or will, at the next step boundary) until resumed. */
+  paused?: boolean;
+  /** Holding at a step boundary right now (paused, or a change freeze before promotion). */
+  held?: boolean;
+  pause?: { paused: boolean; by: string; reason: string; at: string };
+  promote?: { by: string; reason: string; at: string };
+  /** An undo (golive rollback): the version live before, through the fast path. */
+  kind?: 'undo';
+  /** A go-live inside a change freeze: its reason, the emergency role and their decision. */
+  breakGlass?: {
+    reason: string;
+    approvers: string[];
+    expiresAt: string;
+    decision?: { status: string; by: string[]; at: string };
+  };
+  /** A failed go-live golive retry can resume, and where. */
+  retryable?: { attempt: number; failedAt: string; resumeAt: string };
 }
 
 export interface TrafficSide {
