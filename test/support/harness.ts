@@ -111,8 +111,26 @@ export async function startHarness(
       return executionArn!;
     },
     async finished(executionArn) {
-      const current = await rt.sfn.send(new DescribeExecutionCommand({ executionArn }));
-      if (current.status === 'RUNNING') await onEnd(executionArn);
+      // A redriven execution runs again after it ended once: wait for an end after the last start.
+      for (;;) {
+        const current = await rt.sfn.send(new DescribeExecutionCommand({ executionArn }));
+        if (current.status !== 'RUNNING') break;
+        const next = new Promise<void>((resolve) => {
+          const listener = (detail: { executionArn: string; status: string }) => {
+            if (detail.executionArn === executionArn && detail.status !== 'RUNNING') {
+              rt.engine.off('executionStatusChange', listener);
+              resolve();
+            }
+          };
+          rt.engine.on('executionStatusChange', listener);
+          // Re-checked now and then: an end between the describe and the listener is not missed.
+          setTimeout(() => {
+            rt.engine.off('executionStatusChange', listener);
+            resolve();
+          }, 250).unref();
+        });
+        await next;
+      }
       // The bus delivers status changes asynchronously (janitor); let it settle before asserting.
       await rt.bus.drain();
       return rt.sfn.send(new DescribeExecutionCommand({ executionArn }));

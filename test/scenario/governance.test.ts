@@ -1,0 +1,242 @@
+import { RedriveExecutionCommand } from '@aws-sdk/client-sfn';
+import type { Actor } from '../../lambdas/core/client';
+import type { GoLiveConfig } from '../../lambdas/core/config';
+import { APPROVER, REQUESTER, startHarness, testConfig, type Harness } from '../support/harness';
+import { alertsSnapshot, expectRolledBack } from '../support/invariants';
+
+const manager: Actor = { user: REQUESTER, verifiedBy: 'local' };
+const ana: Actor = { user: APPROVER, verifiedBy: 'local' };
+const ben: Actor = { user: 'U_APPROVER_BEN', verifiedBy: 'local' };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function withGovernance(patch: Partial<GoLiveConfig>): GoLiveConfig {
+  const base = testConfig();
+  return {
+    ...base,
+    breakGlass: { approvers: [APPROVER, 'U_APPROVER_BEN', REQUESTER], minApprovals: 2, timeoutSeconds: 600 },
+    ...patch,
+  };
+}
+
+/** What a go-live inside a freeze must not have touched: traffic, alerts, the idle slot's version. */
+async function untouched(h: Harness) {
+  const demo = h.rt.targets.get('demo')!;
+  return { weights: demo.router.weights(), alerts: await alertsSnapshot(h), green: demo.green.version };
+}
+
+describe('a change freeze', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({
+      config: withGovernance({
+        freezes: [
+          { name: 'year-end', start: iso(Date.now() - 3_600_000), end: iso(Date.now() + 3_600_000), reason: 'close' },
+        ],
+      }),
+    });
+  });
+  afterAll(() => h.close());
+  afterEach(() => h.stopAutoApprove());
+
+  it('refuses a go-live inside it, naming the window and its end, before anything starts or changes', async () => {
+    const before = await untouched(h);
+
+    const refused = h.rt.client.start(manager, { service: 'demo', version: '2.0.0' });
+
+    await expect(refused).rejects.toMatchObject({
+      code: 'FreezeWindow',
+      message: expect.stringMatching(/inside change freeze "year-end" \(close\) until .*Z/),
+    });
+    expect(await untouched(h)).toEqual(before);
+  });
+
+  it('refuses it in the workflow too, for a start that went around the client (FreezeWindow, nothing changed)', async () => {
+    const before = await alertsSnapshot(h);
+
+    const arn = await h.start();
+
+    await expectRolledBack(h, arn, 'FreezeWindow', before);
+    const steps = (await h.rt.store.listAudit(arn)).map((r) => `${r.step} ${r.outcome}`);
+    expect(steps).toContain('ValidateAndLock failed');
+    expect(steps).not.toContain('MuteAlerts succeeded');
+  });
+
+  it('lets a break-glass through only once two emergency approvers (never the requester) approved, and opens a review', async () => {
+    const before = await untouched(h);
+    const { executionArn: arn } = await h.rt.client.start(manager, {
+      service: 'demo',
+      version: '2.0.0',
+      breakGlass: { reason: 'checkout is down for every EU customer' },
+    });
+    await h.waitForCallback(arn, 'BreakGlass');
+
+    // Waiting for the emergency role: nothing deployed, muted or shifted.
+    expect(await untouched(h)).toEqual(before);
+    await expect(h.rt.client.breakGlassVote(manager, arn, { decision: 'approve' })).rejects.toMatchObject({
+      code: 'Unauthorized',
+    });
+    expect((await h.rt.client.breakGlassVote(ana, arn, { decision: 'approve' })).kind).toBe('recorded');
+    await expect(h.rt.client.breakGlassVote(ana, arn, { decision: 'approve' })).rejects.toMatchObject({
+      code: 'Conflict',
+    });
+    expect(await untouched(h)).toEqual(before);
+    h.autoApprove('U_APPROVER_BEN');
+    const decided = await h.rt.client.breakGlassVote(ben, arn, { decision: 'approve' });
+    const exec = await h.finished(arn);
+
+    expect(decided).toMatchObject({ kind: 'decided', status: 'approved' });
+    expect(exec.status).toBe('SUCCEEDED');
+    const lock = (await h.rt.store.listAudit(arn)).find((r) => r.step === 'ValidateAndLock')!;
+    expect(lock.summary).toContain('BREAK-GLASS inside year-end: checkout is down for every EU customer');
+    const [review] = await h.rt.client.reviews({ status: 'open' });
+    expect(review).toMatchObject({ executionArn: arn, approvedBy: [APPROVER, 'U_APPROVER_BEN'], status: 'open' });
+    await h.rt.client.closeReview(manager, arn, 'post-mortem PM-12 filed');
+    expect(await h.rt.client.reviews({ status: 'open' })).toEqual([]);
+    expect((await h.rt.client.reviews({ status: 'closed' }))[0].closed).toMatchObject({ by: REQUESTER });
+  });
+
+  it('ends a rejected break-glass having changed nothing (BreakGlassRejected)', async () => {
+    const before = await alertsSnapshot(h);
+    const { executionArn: arn } = await h.rt.client.start(manager, {
+      service: 'demo',
+      version: '2.0.2',
+      breakGlass: { reason: 'a feature flag' },
+    });
+    await h.waitForCallback(arn, 'BreakGlass');
+
+    await h.rt.client.breakGlassVote(ana, arn, { decision: 'reject', reason: 'it can wait for January' });
+
+    await expectRolledBack(h, arn, 'BreakGlassRejected', before, 'green');
+    expect(h.rt.targets.get('demo')!.blue.version).not.toBe('2.0.2');
+  });
+});
+
+describe('a freeze that begins during a go-live', () => {
+  it('holds it before promotion until the freeze ends (freezePolicy.duringRun: hold)', async () => {
+    const start = Date.now() + 4_000;
+    const h = await startHarness({
+      config: withGovernance({ freezes: [{ name: 'flash', start: iso(start), end: iso(start + 3_000) }] }),
+    });
+    try {
+      const { executionArn: arn } = await h.rt.client.start(manager, { service: 'demo', version: '2.0.0' });
+      await h.waitForCallback(arn, 'SignOff');
+      // Approved once the freeze is in force: the go-live reaches promotion inside it.
+      while (Date.now() < start) await new Promise((r) => setTimeout(r, 100));
+      await h.rt.client.vote(ana, arn, { decision: 'approve', attest: 'all' });
+      await h.waitForCallback(arn, 'PausedBeforePromotion');
+      const weightsWhileHeld = h.rt.targets.get('demo')!.router.weights();
+
+      const exec = await h.finished(arn);
+
+      expect(weightsWhileHeld.green).toBeLessThan(100);
+      expect(exec.status).toBe('SUCCEEDED');
+      const hold = (await h.rt.store.listAudit(arn)).find((r) => r.step === 'CheckpointBeforePromotion')!;
+      expect(hold.summary).toMatch(/held before promotion: inside change freeze "flash" .* began during the go-live/);
+      const promoted = (await h.rt.store.listAudit(arn)).find(
+        (r) => r.step === 'Promote' && r.outcome === 'succeeded',
+      )!;
+      expect(Date.parse(promoted.at)).toBeGreaterThanOrEqual(start + 3_000);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+});
+
+describe('golive retry (RedriveExecution)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ config: withGovernance({}) });
+  });
+  afterAll(() => h.close());
+  afterEach(() => {
+    h.stopAutoApprove();
+    h.rt.targets.get('demo')!.green.setFaults({ errorRate: 0, healthFailing: false });
+  });
+
+  it('resumes a go-live rolled back by a failing pre-traffic smoke test at that test, once redriven', async () => {
+    const before = await alertsSnapshot(h);
+    // The candidate's health fails from its smoke tests on: the environment, not the release.
+    let failing = true;
+    h.rt.onTask('PreTrafficSmokeTests', () => h.rt.targets.get('demo')!.green.setFaults({ healthFailing: failing }));
+    const { executionArn: arn } = await h.rt.client.start(manager, { service: 'demo', version: '2.0.0' });
+    await expectRolledBack(h, arn, 'SmokeTestFailed', before);
+    expect((await h.rt.client.describe(arn)).retryable).toMatchObject({ resumeAt: 'PreTrafficSmokeTests' });
+
+    // A raw redrive, without golive retry's record: it fails again, the same way, changing nothing.
+    await h.rt.sfn.send(new RedriveExecutionCommand({ executionArn: arn }));
+    await expectRolledBack(h, arn, 'SmokeTestFailed', before);
+
+    failing = false;
+    h.autoApprove();
+    await expect(h.rt.client.retry(ana, arn)).rejects.toMatchObject({ code: 'Unauthorized' });
+    const retried = await h.rt.client.retry(manager, arn, 'the health endpoint is fixed');
+    const exec = await h.finished(arn);
+
+    expect(retried.resumeAt).toBe('PreTrafficSmokeTests');
+    expect(exec.status).toBe('SUCCEEDED');
+    const trail = (await h.rt.store.listAudit(arn)).map((r) => `${r.step} ${r.outcome}`);
+    const retryAt = trail.indexOf('AwaitRetry succeeded');
+    expect(retryAt).toBeGreaterThan(0);
+    // Resumed at the failed phase: no second readiness gate or restore proof, alerts muted afresh.
+    expect(trail.slice(retryAt)).not.toContain('CheckReadiness succeeded');
+    expect(trail.slice(retryAt)).not.toContain('VerifyBackup succeeded');
+    expect(trail.slice(retryAt)).toEqual(
+      expect.arrayContaining(['MuteAlerts succeeded', 'PreTrafficSmokeTests succeeded']),
+    );
+    await expect(h.rt.client.retry(manager, arn)).rejects.toMatchObject({ code: 'Conflict' });
+  }, 60_000);
+
+  it('refuses to retry a go-live its approvers rejected: a retry cannot cure it', async () => {
+    const { executionArn: arn } = await h.rt.client.start(manager, { service: 'demo', version: '2.0.1' });
+    await h.waitForCallback(arn, 'SignOff');
+    await h.rt.client.vote(ana, arn, { decision: 'reject', reason: 'not this week' });
+    await h.finished(arn);
+
+    await expect(h.rt.client.retry(manager, arn)).rejects.toMatchObject({
+      code: 'Conflict',
+      message: expect.stringContaining('ApprovalRejected, which a retry cannot cure'),
+    });
+  });
+});
+
+describe('golive rollback (undo)', () => {
+  it('takes the previous version back through the fast path, with one approver', async () => {
+    const h = await startHarness({ config: withGovernance({}) });
+    try {
+      await expect(h.rt.client.undo(manager, 'demo')).rejects.toMatchObject({ code: 'Conflict' });
+      h.autoApprove();
+      const first = await h.rt.client.start(manager, { service: 'demo', version: '2.0.0' });
+      expect((await h.finished(first.executionArn)).status).toBe('SUCCEEDED');
+      const second = await h.rt.client.start(manager, { service: 'demo', version: '2.1.0' });
+      expect((await h.finished(second.executionArn)).status).toBe('SUCCEEDED');
+      expect((await h.rt.store.getLiveVersion('demo'))?.previous?.version).toBe('2.0.0');
+
+      const undo = await h.rt.client.undo(manager, 'demo', '2.1.0 breaks exports');
+      const exec = await h.finished(undo.executionArn);
+
+      expect(undo.request).toMatchObject({ version: '2.0.0', kind: 'undo' });
+      expect(exec.status).toBe('SUCCEEDED');
+      expect(await h.rt.store.getLiveVersion('demo')).toMatchObject({
+        version: '2.0.0',
+        previous: { version: '2.1.0' },
+      });
+      const served = await h.measureTraffic(10);
+      const live = (await h.rt.store.getLiveVersion('demo'))!.slot;
+      expect(served[live]).toBe(10);
+      const trail = (await h.rt.store.listAudit(undo.executionArn)).map((r) => `${r.step} ${r.outcome}`);
+      expect(trail).not.toContain('VerifyBackup succeeded');
+      expect(trail).toEqual(
+        expect.arrayContaining([
+          'PreTrafficSmokeTests succeeded',
+          'SignOff succeeded',
+          'PostPromotionSmokeTests succeeded',
+        ]),
+      );
+      const approval = await h.rt.store.findApprovalByExecution(undo.executionArn);
+      expect(approval?.minApprovals).toBe(1);
+    } finally {
+      await h.close();
+    }
+  }, 90_000);
+});
