@@ -1,4 +1,4 @@
-import { GetExecutionHistoryCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { startHarness, type Harness } from '../support/harness';
 import { alertsSnapshot, expectRolledBack } from '../support/invariants';
 
@@ -33,9 +33,7 @@ describe('authorization in the workflow', () => {
     await h.waitForCallback(arn, 'SignOff');
     // What anyone able to read the execution history (GetExecutionHistory) finds there, once it has SignOff.
     const entered = await h.waitForEvent(arn, (e) => e.stateEnteredEventDetails?.name === 'SignOff');
-    await h.waitForEvent(arn, (e) => e.type === 'TaskScheduled' && e.id! > entered.id!);
-    const { events = [] } = await h.rt.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn }));
-    const scheduled = events.filter((e) => e.type === 'TaskScheduled').at(-1)!;
+    const scheduled = await h.waitForEvent(arn, (e) => e.type === 'TaskScheduled' && e.id! > entered.id!);
     const token = (JSON.parse(scheduled.taskScheduledEventDetails!.parameters!) as { Payload: { taskToken: string } })
       .Payload.taskToken;
     expect(token).toBeTruthy();

@@ -1,7 +1,8 @@
-import { RedriveExecutionCommand } from '@aws-sdk/client-sfn';
+import { RedriveExecutionCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { Actor } from '../../lambdas/core/client';
 import type { GoLiveConfig } from '../../lambdas/core/config';
 import { APPROVER, REQUESTER, startHarness, testConfig, type Harness } from '../support/harness';
+import { runCli } from '../support/cli';
 import { alertsSnapshot, expectRolledBack } from '../support/invariants';
 
 const manager: Actor = { user: REQUESTER, verifiedBy: 'local' };
@@ -96,6 +97,30 @@ describe('a change freeze', () => {
     expect((await h.rt.client.reviews({ status: 'closed' }))[0].closed).toMatchObject({ by: REQUESTER });
   });
 
+  it('changes nothing for a break-glass resumed with the task token read from the history (Unauthorized)', async () => {
+    const before = await untouched(h);
+    const { executionArn: arn } = await h.rt.client.start(manager, {
+      service: 'demo',
+      version: '2.0.3',
+      breakGlass: { reason: 'trying the back door' },
+    });
+    await h.waitForCallback(arn, 'BreakGlass');
+    const entered = await h.waitForEvent(arn, (e) => e.stateEnteredEventDetails?.name === 'BreakGlass');
+    const scheduled = await h.waitForEvent(arn, (e) => e.type === 'TaskScheduled' && e.id! > entered.id!);
+    const token = (JSON.parse(scheduled.taskScheduledEventDetails!.parameters!) as { Payload: { taskToken: string } })
+      .Payload.taskToken;
+
+    await h.rt.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"approvedBy":["U_APPROVER_ANA"]}' }));
+    const exec = await h.finished(arn);
+
+    expect({ status: exec.status, error: exec.error }).toEqual({ status: 'FAILED', error: 'Unauthorized' });
+    expect(exec.cause).toContain('inside a change freeze nothing changes without the break-glass approvals');
+    expect(await untouched(h)).toEqual(before);
+    const trail = (await h.rt.store.listAudit(arn)).map((r) => `${r.step} ${r.outcome}`);
+    expect(trail).toContain('CheckReadiness failed');
+    expect(trail).not.toContain('MuteAlerts succeeded');
+  });
+
   it('ends a rejected break-glass having changed nothing (BreakGlassRejected)', async () => {
     const before = await alertsSnapshot(h);
     const { executionArn: arn } = await h.rt.client.start(manager, {
@@ -185,6 +210,10 @@ describe('golive retry (RedriveExecution)', () => {
       expect.arrayContaining(['MuteAlerts succeeded', 'PreTrafficSmokeTests succeeded']),
     );
     await expect(h.rt.client.retry(manager, arn)).rejects.toMatchObject({ code: 'Conflict' });
+    // Sealed by the rollback, extended by the retry, sealed again: the auditor's verdict holds.
+    const verified = await runCli(['audit', 'verify', arn, '--json', '--home', h.home, '--endpoint', h.rt.endpointUrl]);
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.out)).toMatchObject({ ok: true, caughtBy: [] });
   }, 60_000);
 
   it('refuses to retry a go-live its approvers rejected: a retry cannot cure it', async () => {

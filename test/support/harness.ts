@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
   StartExecutionCommand,
   type DescribeExecutionCommandOutput,
   type HistoryEvent,
@@ -136,14 +137,26 @@ export async function startHarness(
       return rt.sfn.send(new DescribeExecutionCommand({ executionArn }));
     },
     waitForEvent(executionArn, predicate) {
-      return new Promise((resolve) => {
+      // Listening first, then reading the history so far: an event already recorded is found too.
+      return new Promise((resolve, reject) => {
+        let done = false;
+        const finish = (event: HistoryEvent) => {
+          if (done) return;
+          done = true;
+          rt.engine.off('history', listener);
+          resolve(event);
+        };
         const listener = (arn: string, event: HistoryEvent) => {
-          if (arn === executionArn && predicate(event)) {
-            rt.engine.off('history', listener);
-            resolve(event);
-          }
+          if (arn === executionArn && predicate(event)) finish(event);
         };
         rt.engine.on('history', listener);
+        rt.sfn
+          .send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))
+          .then(({ events = [] }) => {
+            const found = events.find(predicate);
+            if (found) finish(found);
+          })
+          .catch(reject);
       });
     },
     waitForCallback(executionArn, state) {
