@@ -37,6 +37,11 @@ export const USAGE = [
   '`/golive status <service|execution>` where a go-live stands',
   '`/golive abort <execution> [reason]` roll a running go-live back (release managers)',
   '`/golive history <service> [page]` past go-lives, newest first, ten at a time',
+  '`/golive metrics [service]` the four DORA numbers of the last 30 days',
+  '`/golive pause|resume <execution> [reason]` hold a go-live at its next step boundary, or let it go on (release managers)',
+  '`/golive promote <execution> [reason]` skip the remaining canary steps (release managers)',
+  '`/golive retry <execution> [reason]` resume a failed go-live from the phase that failed (release managers)',
+  '`/golive rollback <service> [reason]` take the service back to the version live before (release managers)',
   '`/golive help` this help',
 ].join('\n');
 

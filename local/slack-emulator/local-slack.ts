@@ -113,7 +113,11 @@ export async function startLocalSlack(options: {
     clientOptions: { slackApiUrl: emulator.apiUrl },
   });
   const client = new WebClient(botToken, { slackApiUrl: emulator.apiUrl, retryConfig: { retries: 1 } });
-  const slack = slackNotifier(client, { channel: options.config.slack.channel, store: options.store });
+  const slack = slackNotifier(client, {
+    channel: options.config.slack.channel,
+    store: options.store,
+    undoButtonSeconds: options.config.controls.undoButtonSeconds,
+  });
   return {
     url: emulator.url,
     emulator,

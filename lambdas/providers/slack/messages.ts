@@ -90,7 +90,8 @@ export function cardText(card: CardState): string {
   return `${STATUS_LINE[card.status]}: ${card.service} ${card.version} (${card.execution})`;
 }
 
-export function cardBlocks(card: CardState, now = new Date()): KnownBlock[] {
+/** `controls`: the release controls' lines and buttons (release-controls.ts controlBlocks), above the timing line. */
+export function cardBlocks(card: CardState, now = new Date(), controls: KnownBlock[] = []): KnownBlock[] {
   const took = formatDuration((card.endedAt ? Date.parse(card.endedAt) : now.getTime()) - Date.parse(card.startedAt));
   const steps = card.steps.map((s, i) => `${stepIcon(card.steps, i, card.status)} ${stepLabel(s)}`);
   const blocks: KnownBlock[] = [
@@ -108,6 +109,7 @@ export function cardBlocks(card: CardState, now = new Date()): KnownBlock[] {
     { type: 'section', text: md(steps.length ? steps.join('\n') : '⏳ starting…') },
   ];
   if (card.outcome) blocks.push({ type: 'section', text: md(escapeMrkdwn(card.outcome)) });
+  blocks.push(...controls);
   blocks.push({
     type: 'context',
     elements: [md(`${card.endedAt ? 'Took' : 'Running for'} ${took} · started ${card.startedAt}`)],

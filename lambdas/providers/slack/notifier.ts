@@ -17,9 +17,22 @@ import {
   type ApprovalMessageRef,
   type CardState,
 } from './messages';
+import {
+  BREAK_GLASS_MESSAGE_KEY,
+  breakGlassBlocks,
+  breakGlassText,
+  cardMessage,
+  readBreakGlass,
+  successBlocks,
+  type BreakGlassMessageRef,
+  type UndoOffer,
+} from './release-controls';
+import { BREAK_GLASS_VALUE, type BreakGlassRequest } from '../../core/steps/break-glass';
 
 /** Where the notifier keeps its message refs (card ts, approval message ts): the golive store. */
-export type SlackRefStore = Pick<Store, 'getExecutionValue' | 'putExecutionValue' | 'getApproval'>;
+export type SlackRefStore = Pick<Store, 'getExecutionValue' | 'putExecutionValue' | 'getApproval'> &
+  /** The live version (the success message's Roll back button) and the audit trail (break-glass votes). */
+  Partial<Pick<Store, 'getLiveVersion' | 'listAudit'>>;
 
 export interface SlackNotifierOptions {
   /** Release channel (name or id) from golive.config.yaml `slack.channel`. */
@@ -30,6 +43,11 @@ export interface SlackNotifierOptions {
    */
   store?: SlackRefStore;
   now?: () => Date;
+  /**
+   * How long the success message offers its Roll back button (config controls.undoButtonSeconds);
+   * it needs `store` with getLiveVersion. @default 0 (never)
+   */
+  undoButtonSeconds?: number;
 }
 
 const FINAL_KIND: Partial<Record<NotificationEvent['kind'], CardState['status']>> = {
@@ -78,13 +96,9 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
 
   const getCard = (executionId: string) => refs.getExecutionValue<CardState>(executionId, CARD_KEY);
   const saveCard = (card: CardState) => refs.putExecutionValue(card.executionId, CARD_KEY, card);
+  // With the release controls: who paused or promoted, and the buttons while it runs.
   const updateCard = async (card: CardState) => {
-    await client.chat.update({
-      channel: card.channel,
-      ts: card.ts,
-      text: cardText(card),
-      blocks: cardBlocks(card, now()),
-    });
+    await client.chat.update(await cardMessage(refs, card, now()));
   };
   // Every text posted here comes from the core and may quote what someone typed (a reject or abort
   // reason): escaped, so `<!channel>` is shown, never triggered.
@@ -228,8 +242,72 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
     return { delivered: Boolean(res.ok), ...(res.ts ? { ref: res.ts } : {}) };
   }
 
+  /** The break-glass request: a message of its own with Approve / Reject for the emergency role. */
+  async function postBreakGlass(event: NotificationEvent): Promise<{ delivered: boolean; ref?: string }> {
+    const details = event.details ?? {};
+    const card = await getCard(event.executionId);
+    const stored = await refs.getExecutionValue<BreakGlassRequest>(event.executionId, BREAK_GLASS_VALUE);
+    const approvers = Array.isArray(details.approvers) ? details.approvers.map(String) : (stored?.approvers ?? []);
+    const request = stored ?? {
+      reason: String(details.reason ?? ''),
+      requestedBy: card?.requestedBy ?? '',
+      approvers,
+      minApprovals: Number(details.minApprovals ?? 1),
+      expiresAt: String(details.expiresAt ?? ''),
+    };
+    const execution = executionName(event.executionId);
+    const view = { service: event.service, version: event.version, execution, request, votes: [] };
+    const res = await client.chat.postMessage({
+      channel: options.channel,
+      // What Slack's notification shows: it names the emergency role, as mentions, so each is notified.
+      text: mrkdwnWithMentions(event.text, approvers),
+      blocks: breakGlassBlocks(view, now()),
+    });
+    if (res.ts) {
+      const ref: BreakGlassMessageRef = { channel: res.channel ?? options.channel, ts: res.ts, execution };
+      await refs.putExecutionValue(event.executionId, BREAK_GLASS_MESSAGE_KEY, ref);
+    }
+    await reply(card, event.text);
+    return { delivered: Boolean(res.ok), ...(res.ts ? { ref: res.ts } : {}) };
+  }
+
+  /** Removes the buttons of a still-open break-glass message once the go-live has ended. */
+  async function finaliseBreakGlass(event: NotificationEvent): Promise<void> {
+    const ref = await refs.getExecutionValue<BreakGlassMessageRef>(event.executionId, BREAK_GLASS_MESSAGE_KEY);
+    if (!ref || ref.final || !refs.listAudit) return;
+    const state = await readBreakGlass(
+      { getExecutionValue: refs.getExecutionValue, listAudit: refs.listAudit },
+      event.executionId,
+    );
+    if (!state) return;
+    const view = { service: event.service, version: event.version, execution: ref.execution, ...state, ended: true };
+    await client.chat.update({
+      channel: ref.channel,
+      ts: ref.ts,
+      text: breakGlassText(view),
+      blocks: breakGlassBlocks(view, now()),
+    });
+    await refs.putExecutionValue(event.executionId, BREAK_GLASS_MESSAGE_KEY, { ...ref, final: true });
+  }
+
+  /** The Roll back offer of a go-live that just succeeded: while the service still runs what it made live. */
+  async function undoOffer(event: NotificationEvent, card: CardState): Promise<UndoOffer | undefined> {
+    const seconds = options.undoButtonSeconds ?? 0;
+    if (event.kind !== 'succeeded' || seconds <= 0 || !refs.getLiveVersion) return undefined;
+    const live = await refs.getLiveVersion(event.service);
+    if (!live?.previous || live.executionId !== event.executionId) return undefined;
+    const ended = Date.parse(card.endedAt ?? '') || now().getTime();
+    return {
+      execution: card.execution,
+      service: event.service,
+      previous: live.previous.version,
+      until: new Date(ended + seconds * 1000).toISOString(),
+    };
+  }
+
   async function onNotify(event: NotificationEvent): Promise<{ delivered: boolean; ref?: string }> {
     if (event.kind === 'approval-requested') return postApproval(event);
+    if (event.kind === 'break-glass-requested') return postBreakGlass(event);
     if (event.kind === 'approval-reminder') return remind(event);
     const card = await getCard(event.executionId);
     const final = FINAL_KIND[event.kind];
@@ -246,12 +324,17 @@ export function slackNotifier(client: WebClient, options: SlackNotifierOptions):
       await saveCard(card);
       await updateCard(card);
       await finaliseApproval(event.executionId).catch(() => undefined);
+      await finaliseBreakGlass(event).catch(() => undefined);
     }
     const took = final ? ` (took ${formatDuration(Date.parse(card.endedAt ?? '') - Date.parse(card.startedAt))})` : '';
+    const text = `${escapeMrkdwn(event.text)}${took}`;
+    // The offer is a convenience: without it (store unreachable) the success is still told.
+    const offer = await undoOffer(event, card).catch(() => undefined);
     const res = await client.chat.postMessage({
       channel: card.channel,
       thread_ts: card.ts,
-      text: `${escapeMrkdwn(event.text)}${took}`,
+      text,
+      ...(offer ? { blocks: successBlocks(text, offer) } : {}),
       // Days after the go-live its thread is out of sight: a scratch copy left behind is told in the channel too.
       reply_broadcast: event.kind === 'scratch',
     });

@@ -1,14 +1,28 @@
 import { twoPhase } from '../legs';
 import type { CommandArgs, Phases, Subcommand } from '../types';
 import { abort } from './golive/abort';
+import { controlCommand } from './golive/control';
 import { help } from './golive/help';
 import { history } from './golive/history';
 import { metrics } from './golive/metrics';
 import { openStartModal } from './golive/open-start-modal';
+import { retry } from './golive/retry';
+import { rollback } from './golive/rollback';
 import { start } from './golive/start';
 import { status } from './golive/status';
 
-const SUBCOMMANDS: Record<string, Subcommand> = { status, abort, history, metrics, help };
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  status,
+  abort,
+  history,
+  metrics,
+  help,
+  pause: controlCommand('pause'),
+  resume: controlCommand('resume'),
+  promote: controlCommand('promote'),
+  retry,
+  rollback,
+};
 
 /** `/golive …`: a subcommand by its first word; anything else is a start request. */
 export const golive = twoPhase<CommandArgs>((ctx) => {
