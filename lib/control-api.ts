@@ -88,8 +88,9 @@ export class ControlApi extends Construct {
         actions: ['states:StartExecution', 'states:ListExecutions'],
         resources: [props.stateMachine.stateMachineArn],
       }),
+      // golive retry: RedriveExecution continues a failed go-live (AwaitRetry checks who asked).
       new iam.PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:RedriveExecution'],
         resources: [executions],
       }),
       // Votes resume the sign-off, aborts fail the waiting task (task tokens are scoped to the state machine).

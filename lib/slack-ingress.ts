@@ -107,8 +107,9 @@ export class SlackIngress extends Construct {
     });
     const reads = [
       new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [props.stateMachine.stateMachineArn] }),
+      // `/golive retry`: RedriveExecution continues a failed go-live (AwaitRetry checks who asked).
       new iam.PolicyStatement({
-        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:RedriveExecution'],
         resources: [executions],
       }),
     ];

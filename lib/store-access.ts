@@ -97,6 +97,10 @@ const STEP: StoreOperation[] = [
   // Every workflow function bundles the AWS deps, whose traffic provider reads the release of the
   // service's lock (lambdas/providers/aws/index.ts): read-only, on the lock partitions.
   'getLock',
+  // The Slack notifier's status card and messages show the release controls: the trail's control
+  // records (paused, promoted, break-glass votes) and, on success, the version an undo goes back to.
+  'listAudit',
+  'getLiveVersion',
 ];
 /** Closing what a go-live left open: its approval and its callbacks (lock release, abort, alarm). */
 const CLOSE: StoreOperation[] = ['findApprovalByExecution', 'closeApproval', 'findCallbacks', 'deleteCallback'];
@@ -110,16 +114,27 @@ const DECIDE: StoreOperation[] = [...CLOSE, 'addVote', 'getLock', 'listAudit'];
  * test/cdk/iam-store-access.test.ts checks it against the modules each function bundles.
  */
 export const FUNCTION_STORE_OPERATIONS: Record<string, readonly StoreOperation[]> = {
-  lock: [...STEP, ...CLOSE, 'acquireLock', 'getLock', 'releaseLock', 'getLiveVersion', 'setLiveVersion'],
+  // Also the step boundaries (Checkpoint) and the retry point (AwaitRetry: write-once retry marks).
+  lock: [
+    ...STEP,
+    ...CLOSE,
+    'acquireLock',
+    'getLock',
+    'releaseLock',
+    'getLiveVersion',
+    'setLiveVersion',
+    'claimExecutionValue',
+  ],
   readiness: STEP,
   alerts: STEP,
   backup: [...STEP, ...SCRATCH],
   'smoke-test': STEP,
   // Shifts close the bakes they end; the rollback checks the lock and deletes a scratch target left behind.
   traffic: [...STEP, ...CLOSE, ...SCRATCH, 'getLock'],
+  // Also the holds (Paused): registered like a bake, ended at once by a resume that came first.
   bake: [...STEP, 'putCallback', 'deleteCallback'],
   // The sign-off's context reads the canary verdicts from the audit trail.
-  approval: [...STEP, ...DECIDE, 'createApproval', 'putCallback', 'listAudit'],
+  approval: [...STEP, ...DECIDE, 'createApproval', 'putCallback', 'listAudit', 'claimExecutionValue'],
   // A sign-off that timed out is told from its approval record.
   notify: [...STEP, 'listAudit', 'findApprovalByExecution'],
   'alarm-handler': [...STEP, ...CLOSE],

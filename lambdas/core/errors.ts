@@ -45,6 +45,8 @@ export const AuditWriteFailed = define('AuditWriteFailed');
 export const PauseExpired = define('PauseExpired');
 /** Inside a change freeze without (approved) break-glass; or held by one beyond controls.maxHoldSeconds. */
 export const FreezeWindow = define('FreezeWindow');
+/** A hold ended before it began (resumed meanwhile): the Paused state goes back to its Checkpoint. */
+export const HoldEnded = define('HoldEnded');
 /** A member of the emergency role rejected a break-glass go-live. */
 export const BreakGlassRejected = define('BreakGlassRejected');
 /** Transient provider fault: the ASL retries it with backoff. */

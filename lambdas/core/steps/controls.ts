@@ -1,4 +1,4 @@
-import { AlarmTriggered, FreezeWindow, PauseExpired } from '../errors';
+import { AlarmTriggered, FreezeWindow, HoldEnded, PauseExpired } from '../errors';
 import { activeFreezes, freezeMessage, type FreezeOccurrence } from '../freeze';
 import type { AuditEntry, Deps } from '../ports';
 import type { ActorVerification } from '../roles';
@@ -134,38 +134,39 @@ const trafficMoved = (event: StepPayload<'Paused' | 'PausedBeforePromotion'>) =>
 
 /**
  * Paused / PausedBeforePromotion (a callback task): registers the token so `golive resume` can end
- * the wait, and against the watched alarms once traffic has moved. An alarm already firing fails it here.
+ * the wait, and against the watched alarms once traffic has moved. An alarm already firing fails it
+ * here. A resume that came between the Checkpoint and this registration ends the hold at once
+ * (HoldEnded, which the state catches back to its Checkpoint): no token answered from here.
  */
-export function startHold(
+export async function startHold(
   deps: Deps,
   event: StepPayload<'Paused' | 'PausedBeforePromotion'>,
 ): Promise<{ watching: string[] }> {
+  const watching = trafficMoved(event) ? event.plan.alarms : [];
+  await deps.store.putCallback({
+    token: event.taskToken,
+    executionId: event.executionId,
+    service: event.request.service,
+    kind: 'hold',
+    alarms: watching,
+    state: event.state,
+    createdAt: deps.now().toISOString(),
+  });
+  const [pause, hold] = await Promise.all([
+    deps.store.getExecutionValue<PauseRecord>(event.executionId, PAUSE_VALUE),
+    deps.store.getExecutionValue<HoldRecord>(event.executionId, HOLD_VALUE),
+  ]);
+  if (hold?.why === 'pause' && !pause?.paused) {
+    await deps.store.deleteCallback(event.taskToken);
+    throw new HoldEnded(`resumed by ${pause?.by ?? 'a release manager'} before the hold began`);
+  }
   return runStep(deps, event, event.state, 'hold', async () => {
-    const watching = trafficMoved(event) ? event.plan.alarms : [];
-    await deps.store.putCallback({
-      token: event.taskToken,
-      executionId: event.executionId,
-      service: event.request.service,
-      kind: 'hold',
-      alarms: watching,
-      state: event.state,
-      createdAt: deps.now().toISOString(),
-    });
-    // A resume that came between the Checkpoint and this registration must not be lost.
-    const pause = await deps.store.getExecutionValue<PauseRecord>(event.executionId, PAUSE_VALUE);
     const firing = watching.length ? (await deps.alerts.describe(watching)).filter((a) => a.state === 'ALARM') : [];
     if (firing.length > 0) {
       await deps.store.deleteCallback(event.taskToken);
       throw new AlarmTriggered(`alarm ${firing.map((a) => a.name).join(', ')} in ALARM while the go-live is held`, {
         evidence: { alarms: firing },
       });
-    }
-    if (pause && !pause.paused) {
-      const hold = await deps.store.getExecutionValue<HoldRecord>(event.executionId, HOLD_VALUE);
-      if (hold?.why === 'pause') {
-        await deps.store.deleteCallback(event.taskToken);
-        await deps.callbacks.succeed(event.taskToken, { resumedBy: pause.by });
-      }
     }
     return {
       result: { watching },

@@ -75,6 +75,9 @@ const toRollbackFailed = {
 /** A callback's timeout is its success (a bake that saw no alarm passed). */
 const timeoutPasses = <const N extends string>(next: N) =>
   ({ ErrorEquals: ['States.Timeout'], ResultPath: null, Next: next }) as const;
+/** A hold resumed before it began goes straight back to its boundary. */
+const holdEnded = <const N extends string>(next: N) =>
+  ({ ErrorEquals: ['HoldEnded'], ResultPath: null, Next: next }) as const;
 /** A notification failure is recorded, never a reason to roll back production. */
 const notificationFails = <const N extends string>(next: N) =>
   ({ ErrorEquals: ['States.ALL'], ResultPath: '$.notificationError', Next: next }) as const;
@@ -281,7 +284,7 @@ const states = {
     payload: { ...forward, taskToken: data.taskToken, action: 'hold', canaryIndex: data.canaryIndex },
     timeout: { path: '$.control.value.holdSeconds', invokeSeconds: CALLBACK_INVOKE_SECONDS },
     resultPath: null,
-    catches: [timeoutPasses('Checkpoint'), toRollback],
+    catches: [timeoutPasses('Checkpoint'), holdEnded('Checkpoint'), toRollback],
     Next: 'Checkpoint',
   }),
   'MoreCanarySteps?': choice({
@@ -370,7 +373,7 @@ const states = {
     payload: { ...forward, taskToken: data.taskToken, action: 'hold', canaryIndex: data.canaryIndex },
     timeout: { path: '$.control.value.holdSeconds', invokeSeconds: CALLBACK_INVOKE_SECONDS },
     resultPath: null,
-    catches: [timeoutPasses('CheckpointBeforePromotion'), toRollback],
+    catches: [timeoutPasses('CheckpointBeforePromotion'), holdEnded('CheckpointBeforePromotion'), toRollback],
     Next: 'CheckpointBeforePromotion',
   }),
   Promote: task('Promote', {

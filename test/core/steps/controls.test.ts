@@ -1,6 +1,6 @@
 import type { GoLiveConfig } from '../../../lambdas/core/config';
 import { castBreakGlassVote, requestBreakGlass, verifyBreakGlass } from '../../../lambdas/core/steps/break-glass';
-import { checkpoint, HOLD_VALUE, requestControl } from '../../../lambdas/core/steps/controls';
+import { checkpoint, HOLD_VALUE, requestControl, startHold } from '../../../lambdas/core/steps/controls';
 import { acquire } from '../../../lambdas/core/steps/lock';
 import { retryVerdict } from '../../../lambdas/core/steps/retry';
 import { demoConfigFile, EXECUTION_ID, fakeDeps, NOW, stepPayload, type FakeDeps } from '../../support/fake-deps';
@@ -79,6 +79,28 @@ describe('checkpoint (Checkpoint, CheckpointBeforePromotion)', () => {
 
     expect(held).toMatchObject({ action: 'hold', holdSeconds: 3600 });
     expect(breakGlass).toEqual({ action: 'continue' });
+  });
+});
+
+describe('startHold (Paused)', () => {
+  it('ends at once (HoldEnded) when the resume came between the Checkpoint and the registration', async () => {
+    f = fakeDeps();
+    await requestControl(f.deps, EXECUTION_ID, 'pause', manager);
+    await checkpoint(f.deps, stepPayload('Checkpoint'));
+    await requestControl(f.deps, EXECUTION_ID, 'resume', manager);
+
+    await expect(startHold(f.deps, stepPayload('Paused'))).rejects.toMatchObject({ name: 'HoldEnded' });
+    expect(await f.store.findCallbacks({ executionId: EXECUTION_ID })).toEqual([]);
+  });
+
+  it('watches the alarms once traffic has moved, and fails at once on one already firing', async () => {
+    f = fakeDeps();
+    f.alerts.set('demo-5xx-rate', { state: 'ALARM' });
+
+    await expect(startHold(f.deps, stepPayload('Paused', { canaryIndex: 1 }))).rejects.toMatchObject({
+      name: 'AlarmTriggered',
+    });
+    expect(await startHold(f.deps, stepPayload('Paused', { canaryIndex: 0 }))).toEqual({ watching: [] });
   });
 });
 
