@@ -84,13 +84,32 @@ describe('ControlApi', () => {
         },
       });
     }
-    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'POST', 'POST', 'POST', 'POST']);
+    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(
+      CONTROL_ROUTES.map((r) => r.method as string).sort(),
+    );
   });
 
-  it('serves /go-lives, /go-lives/{name}, its /votes, /checklist and /abort', () => {
-    const parts = Object.values(template.findResources('AWS::ApiGateway::Resource')).map((r) => r.Properties.PathPart);
+  it('serves every route of CONTROL_ROUTES, and no other: one method on one resource path each', () => {
+    const resources = template.findResources('AWS::ApiGateway::Resource');
+    // A resource's full path, walking ParentId up to the API's root resource.
+    const pathOf = (id: string): string => {
+      const { PathPart, ParentId } = resources[id].Properties as { PathPart: string; ParentId: { Ref?: string } };
+      return `${ParentId.Ref ? pathOf(ParentId.Ref) : ''}/${PathPart}`;
+    };
+    const served = Object.values(template.findResources('AWS::ApiGateway::Method')).map(
+      (m) => `${m.Properties.HttpMethod} ${pathOf((m.Properties.ResourceId as { Ref: string }).Ref)}`,
+    );
 
-    expect(parts.sort()).toEqual(['abort', 'checklist', 'go-lives', 'votes', '{name}']);
+    expect(served.sort()).toEqual(CONTROL_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    expect(served).toEqual(
+      expect.arrayContaining([
+        'POST /go-lives/{name}/pause',
+        'POST /go-lives/{name}/retry',
+        'POST /go-lives/{name}/break-glass',
+        'GET /reviews',
+        'POST /services/{name}/rollback',
+      ]),
+    );
   });
 
   it('throttles the stage, logs access as JSON without request bodies, and traces', () => {
