@@ -166,6 +166,8 @@ describe('ControlApi', () => {
       Effect: 'Deny',
       Condition: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
     });
+    // golive retry redrives this state machine's executions, exactly where it may describe them.
+    expect(resourcesOf('states:RedriveExecution')).toEqual(resourcesOf('states:DescribeExecution'));
     const granted = actions().filter((a) => !a.startsWith('xray:'));
     expect(granted.sort()).toEqual(
       [
@@ -173,6 +175,7 @@ describe('ControlApi', () => {
         'states:ListExecutions',
         'states:DescribeExecution',
         'states:GetExecutionHistory',
+        'states:RedriveExecution',
         'states:SendTaskSuccess',
         'states:SendTaskFailure',
         'dynamodb:GetItem',

@@ -672,7 +672,9 @@ export class GoLiveClient {
       throw new GoLiveClientError(
         'Conflict',
         described.status === 'FAILED'
-          ? `${name} failed with ${described.error ?? '?'}, which a retry cannot cure (provider outages, smoke tests, backup proofs and traffic shifts failing on the environment can be): start a new go-live`
+          ? `${name} failed with ${described.error ?? '?'}, which a retry cannot cure (golive recorded no retry point): only a rolled-back ` +
+              'failure of a provider, a pre-traffic smoke test, a backup proof or a canary traffic shift can be retried ' +
+              '(an alarm, a canary analysis, a rejection, an expiry, an abort or a refusal at the start cannot): start a new go-live'
           : `${name} is ${status}: only a failed go-live can be retried`,
       );
     }

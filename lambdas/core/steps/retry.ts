@@ -5,6 +5,7 @@ import { executionName } from '../request';
 import { hasRole, type ActorVerification } from '../roles';
 import type { StepPayload, TaskName } from '../workflow/definition';
 import { isPlanned, type StepError } from '../workflow/payload';
+import { describeCause } from './step';
 
 /**
  * golive retry: a go-live that failed for a reason a second attempt can cure (a provider outage, a
@@ -73,7 +74,8 @@ export function retryVerdict(
 
 /** The original failure, thrown again: the execution fails with its first error, as GoLiveFailed would. */
 const original = (error: StepError, note: string) =>
-  new GoLiveError(error.Error, `${error.Cause ?? error.Error}${note}`);
+  // The Lambda error envelope's message, not the envelope: it is wrapped in one again.
+  new GoLiveError(error.Error, `${describeCause(error.Cause) || error.Error}${note}`);
 
 export interface AwaitRetryResult {
   resumeAt: ResumeAt | 'none';
