@@ -201,6 +201,43 @@ describe('secretSlackNotifier with the store', () => {
     expect([...values.keys()].some((k) => k.startsWith('e/'))).toBe(true);
   });
 
+  it('offers the Roll back button on the success message for controls.undoButtonSeconds', async () => {
+    sm.on(GetSecretValueCommand).resolves(secretValue('xoxb-1'));
+    const { store } = memoryRefStore();
+    const posted: Record<string, unknown>[] = [];
+    const createClient = () =>
+      ({
+        chat: {
+          postMessage: async (args: Record<string, unknown>) => (posted.push(args), { ok: true, ts: '1.1' }),
+          update: async () => ({ ok: true, ts: '1.1' }),
+        },
+      }) as unknown as WebClient;
+    const live = { version: '2.4.0', slot: 'green' as const, at: '2026-01-01T00:05:00Z', executionId: 'e' };
+    const withLive = {
+      ...store,
+      getLiveVersion: async () => ({ ...live, previous: { version: '2.3.0', slot: 'blue' as const } }),
+    };
+    const notifier = secretSlackNotifier(
+      new SlackSecret(SECRET_ARN, new SecretsManagerClient({})),
+      '#releases',
+      createClient,
+      withLive,
+      { undoButtonSeconds: 3600 },
+    );
+    await notifier.progress!({
+      executionId: 'e',
+      service: 'orders',
+      version: '2.4.0',
+      step: 'ReleaseLock',
+      state: 'succeeded',
+      at: '2026-01-01T00:05:00Z',
+    });
+
+    await notifier.notify({ kind: 'succeeded', executionId: 'e', service: 'orders', version: '2.4.0', text: 'live' });
+
+    expect(JSON.stringify(posted.at(-1))).toContain('Roll back to 2.3.0');
+  });
+
   it('replies in the go-live’s thread, and in the channel too for a scratch copy the sweeper reports days later', async () => {
     sm.on(GetSecretValueCommand).resolves(secretValue('xoxb-1'));
     const { store } = memoryRefStore();

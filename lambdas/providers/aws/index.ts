@@ -40,7 +40,9 @@ export function createAwsDeps(config: GoLiveConfig, env: NodeJS.ProcessEnv = pro
     readiness: lazyProvider<ReadinessProvider>(() => import('./readiness').then((m) => new m.AwsReadiness({ config }))),
     notifier: lazyProvider<Notifier>(() =>
       import('./notifier').then((m) =>
-        m.secretSlackNotifier(new m.SlackSecret(slackSecretArn), config.slack.channel, undefined, store),
+        m.secretSlackNotifier(new m.SlackSecret(slackSecretArn), config.slack.channel, undefined, store, {
+          undoButtonSeconds: config.controls.undoButtonSeconds,
+        }),
       ),
     ),
     callbacks: lazyProvider<TaskCallbacks>(() =>

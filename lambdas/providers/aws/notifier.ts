@@ -94,6 +94,8 @@ export function secretSlackNotifier(
   createClient: (token: string) => WebClient = (token) => new WebClient(token, slackClientOptions()),
   /** The golive store: every function (its own Lambda) must find the same status card and approval message. */
   store?: SlackRefStore,
+  /** controls.undoButtonSeconds: how long the success message offers its Roll back button. */
+  options: { undoButtonSeconds?: number } = {},
 ): Notifier {
   let current: { token: string; notifier: Notifier } | undefined;
   const notifier = async (): Promise<Notifier> => {
@@ -101,7 +103,11 @@ export function secretSlackNotifier(
     if (current?.token !== botToken)
       current = {
         token: botToken,
-        notifier: slackNotifier(createClient(botToken), { channel, ...(store ? { store } : {}) }),
+        notifier: slackNotifier(createClient(botToken), {
+          channel,
+          ...(store ? { store } : {}),
+          ...(options.undoButtonSeconds === undefined ? {} : { undoButtonSeconds: options.undoButtonSeconds }),
+        }),
       };
     return current.notifier;
   };
