@@ -116,11 +116,11 @@ describe('audit report of a canary go-live: each step judged, candidate against 
       ...labels,
     ]);
     expect(marks.map((m) => `${m[1]} ${m[3]}`)).toEqual([...perStep, ...perStep]);
-    expect(section).toContain('candidate (green)');
+    expect(section).toContain('candidate 3.1.0 (green)');
     expect(section).toContain('baseline (blue, stable)');
     // The failing judgement's bars carry its figures: 10% vs 0.5% 5xx, 250 ms vs 100 ms p99.
     expect(section).toMatch(
-      /<rect data-series="candidate"[^>]*><title>5xx error rate, candidate \(green\), sign-off wait \(50%\): 10%<\/title>/,
+      /<rect data-series="candidate"[^>]*><title>5xx error rate, candidate 3\.1\.0 \(green\), sign-off wait \(50%\): 10%<\/title>/,
     );
     expect(section).toMatch(/<title>p99 latency, baseline \(blue, stable\), sign-off wait \(50%\): 100 ms<\/title>/);
 
@@ -143,9 +143,9 @@ describe('audit report of a canary go-live: each step judged, candidate against 
       /data-metric="latency-p50" data-verdict="pass">.*?<td>Mann-Whitney U<\/td><td>(p = [\d.]+; )?×1<\/td>/,
     );
     expect(steps.get('1')).toContain('too few requests to judge: candidate 30, baseline 570 (at least 50 each)');
-    // Print-friendly: nothing of it folded away, nothing scripted.
+    // Print-friendly: nothing of it folded away, nothing scripted in it.
     expect(section).not.toContain('<details');
-    expect(html).not.toContain('<script');
+    expect(section).not.toContain('<script');
   });
 
   it('says so when no canary step was analysed', () => {

@@ -244,7 +244,7 @@ describe('control API routes', () => {
       'DELETE is not allowed on /go-lives/run-1 (allowed: GET)',
     ],
     ['GET', '/admin', null, 404, 'NotFound', 'no route GET /admin'],
-    ['POST', '/go-lives/run-1/promote', '{}', 404, 'NotFound', 'no route'],
+    ['POST', '/go-lives/run-1/frobnicate', '{}', 404, 'NotFound', 'no route'],
   ])('answers %s %s (body %s) with %i %s', async (method, path, raw, status, code, message) => {
     const event = request(method, path.split('?')[0], PRINCIPALS.releaseManager, {
       body: raw,

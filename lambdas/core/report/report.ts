@@ -207,6 +207,9 @@ function spansFromRecords(records: AuditRecord[]): TimelineStep[] {
 }
 
 /** Attaches each outcome record to the latest span of its step that had started by then. */
+/** Step boundaries that write a record only when they act (lambdas/core/steps/controls.ts). */
+const SILENT_BOUNDARIES = new Set(['Checkpoint', 'CheckpointBeforePromotion']);
+
 function attachRecords(steps: TimelineStep[], records: AuditRecord[], fromHistory: boolean): void {
   let fallbackIndex = 0;
   for (const r of records) {
@@ -415,8 +418,12 @@ export function buildAuditReport(input: {
   const request = { ...requestInput, ...obj(obj(lock?.evidence).request) };
   const status = reportStatus(records, execution);
   const fromHistory = history.some((e) => e.type === 'TaskStateEntered');
-  const steps = fromHistory ? spansFromHistory(history, status) : spansFromRecords(records);
-  attachRecords(steps, records, fromHistory);
+  const spans = fromHistory ? spansFromHistory(history, status) : spansFromRecords(records);
+  attachRecords(spans, records, fromHistory);
+  // A step boundary that found nothing to do (no pause, promote or freeze) leaves no record: no row.
+  const steps = spans.filter(
+    (s) => !(SILENT_BOUNDARIES.has(s.name) && s.records.length === 0 && s.result !== 'failed'),
+  );
   const startedAt = iso(execution?.startDate) ?? records[0]?.at;
   const stoppedAt =
     iso(execution?.stopDate) ?? (TERMINAL.includes(status) ? records[records.length - 1]?.at : undefined);
