@@ -1,6 +1,7 @@
 import { apiTarget, apiUrl, ControlApi } from '../api';
 import { readConfig, type GlobalOptions } from '../context';
 import { EXIT, usageError } from '../errors';
+import { localActor } from './executions';
 import type { Command } from '../main';
 import { rolesFor } from '../../../lambdas/core/roles';
 
@@ -17,13 +18,7 @@ const str = (v: Values, key: string): string | undefined => {
   return typeof value === 'string' ? value : undefined;
 };
 
-/** The local actor: --as, else GOLIVE_USER; nobody on AWS (the API knows the caller). */
-function actor(v: Values, role: string): string | undefined {
-  const target = apiTarget(apiUrl(v));
-  const as = str(v, 'as') ?? (target.local ? process.env.GOLIVE_USER : undefined);
-  if (target.local && !as) throw usageError(`say who you are with --as <user-id> (${role} in golive.config.yaml)`);
-  return as;
-}
+const actor = localActor;
 
 function oneExecution(positionals: string[], usage: string): string {
   const [ref, extra] = positionals;

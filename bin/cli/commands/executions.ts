@@ -263,7 +263,7 @@ export const statusCommand: Command = {
 };
 
 /** The local actor: --as, else GOLIVE_USER; nobody on AWS (the API knows the caller). */
-function localActor(v: Values, role: string): string | undefined {
+export function localActor(v: Values, role: string): string | undefined {
   const target = apiTarget(apiUrl(v));
   const as = str(v, 'as') ?? (target.local ? process.env.GOLIVE_USER : undefined);
   if (target.local && !as) throw usageError(`say who you are with --as <user-id> (${role} in golive.config.yaml)`);

@@ -542,20 +542,7 @@ export class GoLiveClient {
     checkActor(actor);
     const executionArn = this.executionArn(ref);
     const why = text(reason, 'reason') ?? 'aborted';
-    const described = await this.describeOrNotFound(executionArn);
-    const name = described.name ?? nameOf(executionArn);
-    const service = parseInput(described.input).service;
-    if (typeof service !== 'string' || !hasRole(this.ports.config, service, 'releaseManagers', actor.user)) {
-      const managers = typeof service === 'string' ? rolesFor(this.ports.config, service).releaseManagers : [];
-      throw new GoLiveClientError(
-        'Unauthorized',
-        `${actor.user} is not a release manager of ${service ?? 'this service'} (release managers: ${managers.join(', ') || 'none'}): nothing changed`,
-      );
-    }
-    const status = goLiveStatus(described.status, described.error);
-    if (status !== 'RUNNING') {
-      throw new GoLiveClientError('Conflict', `${name} is not running (it is ${status}): nothing to abort`);
-    }
+    const { name } = await this.runningReleaseManagerOnly(actor, executionArn, 'abort');
     const earlier = await this.ports.store.getExecutionValue<{ by: string; reason: string; at: string }>(
       executionArn,
       'abort',

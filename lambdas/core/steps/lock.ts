@@ -83,14 +83,7 @@ export function acquire(deps: Deps, event: StepPayload<'ValidateAndLock'>): Prom
         { breakGlass: freeze !== undefined && request.breakGlass !== undefined && request.kind !== 'undo' },
       );
       await refuseBlindBakes(deps, plan);
-      const lock: LockRecord = {
-        service: request.service,
-        executionId: event.executionId,
-        version: request.version,
-        requestedBy: request.requestedBy,
-        acquiredAt: now.toISOString(),
-        expiresAt: new Date(now.getTime() + plan.maxRunSeconds * 1000).toISOString(),
-      };
+      const lock = lockRecord(event.executionId, request, plan, now);
       const taken = await deps.store.acquireLock(lock, now);
       if (!taken.acquired) {
         throw new LockHeld(
@@ -130,6 +123,23 @@ export function acquire(deps: Deps, event: StepPayload<'ValidateAndLock'>): Prom
       };
     },
   );
+}
+
+/** The service lock a go-live takes: it expires after the go-live's worst-case run time. */
+export function lockRecord(
+  executionId: string,
+  request: Pick<GoLiveRequest, 'service' | 'version' | 'requestedBy'>,
+  plan: Pick<RolloutPlan, 'maxRunSeconds'>,
+  now: Date,
+): LockRecord {
+  return {
+    service: request.service,
+    executionId,
+    version: request.version,
+    requestedBy: request.requestedBy,
+    acquiredAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + plan.maxRunSeconds * 1000).toISOString(),
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import { executionName } from '../request';
 import { hasRole, type ActorVerification } from '../roles';
 import type { StepPayload, TaskName } from '../workflow/definition';
 import { isPlanned, type StepError } from '../workflow/payload';
+import { lockRecord } from './lock';
 import { describeCause } from './step';
 
 /**
@@ -180,14 +181,12 @@ async function resume(
       { evidence: { weights } },
     );
   }
-  const lock: LockRecord = {
-    service: request.service,
-    executionId: event.executionId,
-    version: request.version,
-    requestedBy: request.requestedBy,
-    acquiredAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + plan.maxRunSeconds * 1000).toISOString(),
-  };
+  const lock = lockRecord(
+    event.executionId,
+    { ...request, service: request.service, version: request.version, requestedBy: request.requestedBy },
+    plan,
+    now,
+  );
   const taken = await deps.store.acquireLock(lock, now);
   if (!taken.acquired) {
     throw new LockHeld(

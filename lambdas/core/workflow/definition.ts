@@ -126,6 +126,34 @@ export const AWAIT_RETRY_FAULTS = [
 /** Longest a bake or sign-off function may take to register its callback (its Lambda timeout). */
 const CALLBACK_INVOKE_SECONDS = 30;
 
+/** A step boundary (Checkpoint, CheckpointBeforePromotion): continue, hold or promote (controls.ts). */
+const checkpointPayload = { ...forward, action: 'checkpoint', canaryIndex: data.canaryIndex } as const;
+const checkpointTask = <const S extends string, const N extends string>(state: S, Comment: string, Next: N) =>
+  task<S, N | 'Rollback', 'lock', typeof checkpointPayload>(state, {
+    Comment,
+    fn: 'lock',
+    payload: checkpointPayload,
+    timeout: { seconds: 30 },
+    resultSelector: selectValue,
+    resultPath: '$.control',
+    catches: [toRollback],
+    Next,
+  });
+
+/** A hold at a boundary (Paused, PausedBeforePromotion): back to the boundary when resumed or due for a look. */
+const holdPayload = { ...forward, taskToken: data.taskToken, action: 'hold', canaryIndex: data.canaryIndex } as const;
+const holdTask = <const S extends string, const B extends string>(state: S, Comment: string, boundary: B) =>
+  task<S, B | 'Rollback', 'bake', typeof holdPayload>(state, {
+    Comment,
+    fn: 'bake',
+    callback: true,
+    payload: holdPayload,
+    timeout: { path: '$.control.value.holdSeconds', invokeSeconds: CALLBACK_INVOKE_SECONDS },
+    resultPath: null,
+    catches: [timeoutPasses(boundary), holdEnded(boundary), toRollback],
+    Next: boundary,
+  });
+
 const states = {
   Init: pass({
     Comment: 'Keep the raw request where every later state (and the rollback path) finds it.',
@@ -258,17 +286,11 @@ const states = {
     Choices: [{ Variable: '$.plan.signOff', StringEquals: 'before-traffic', Next: 'SignOff' }],
     Default: 'Checkpoint',
   }),
-  Checkpoint: task('Checkpoint', {
-    Comment:
-      'A step boundary before each traffic change: hold here while paused (or skip the remaining canary steps when promoted); a hold beyond controls.maxHoldSeconds rolls back.',
-    fn: 'lock',
-    payload: { ...forward, action: 'checkpoint', canaryIndex: data.canaryIndex },
-    timeout: { seconds: 30 },
-    resultSelector: selectValue,
-    resultPath: '$.control',
-    catches: [toRollback],
-    Next: 'Held?',
-  }),
+  Checkpoint: checkpointTask(
+    'Checkpoint',
+    'A step boundary before each traffic change: hold here while paused (or skip the remaining canary steps when promoted); a hold beyond controls.maxHoldSeconds rolls back.',
+    'Held?',
+  ),
   'Held?': choice({
     Choices: [
       { Variable: '$.control.value.action', StringEquals: 'hold', Next: 'Paused' },
@@ -276,17 +298,11 @@ const states = {
     ],
     Default: 'MoreCanarySteps?',
   }),
-  Paused: task('Paused', {
-    Comment:
-      'Held at a step boundary until resumed or the hold is due for another look; the watch goes on: once traffic has moved, an alarm fails it at once (AlarmTriggered).',
-    fn: 'bake',
-    callback: true,
-    payload: { ...forward, taskToken: data.taskToken, action: 'hold', canaryIndex: data.canaryIndex },
-    timeout: { path: '$.control.value.holdSeconds', invokeSeconds: CALLBACK_INVOKE_SECONDS },
-    resultPath: null,
-    catches: [timeoutPasses('Checkpoint'), holdEnded('Checkpoint'), toRollback],
-    Next: 'Checkpoint',
-  }),
+  Paused: holdTask(
+    'Paused',
+    'Held at a step boundary until resumed or the hold is due for another look; the watch goes on: once traffic has moved, an alarm fails it at once (AlarmTriggered).',
+    'Checkpoint',
+  ),
   'MoreCanarySteps?': choice({
     Choices: [{ Variable: '$.canary.index', NumericLessThanPath: '$.plan.stepCount', Next: 'ShiftTraffic' }],
     Default: 'SignOffBeforePromotion?',
@@ -351,31 +367,20 @@ const states = {
     Choices: [{ Variable: '$.plan.signOff', StringEquals: 'before-traffic', Next: 'Checkpoint' }],
     Default: 'CheckpointBeforePromotion',
   }),
-  CheckpointBeforePromotion: task('CheckpointBeforePromotion', {
-    Comment:
-      'The boundary before promotion: held while paused, or while a change freeze that began during the go-live is in force (freezePolicy.duringRun: hold).',
-    fn: 'lock',
-    payload: { ...forward, action: 'checkpoint', canaryIndex: data.canaryIndex },
-    timeout: { seconds: 30 },
-    resultSelector: selectValue,
-    resultPath: '$.control',
-    catches: [toRollback],
-    Next: 'HeldBeforePromotion?',
-  }),
+  CheckpointBeforePromotion: checkpointTask(
+    'CheckpointBeforePromotion',
+    'The boundary before promotion: held while paused, or while a change freeze that began during the go-live is in force (freezePolicy.duringRun: hold).',
+    'HeldBeforePromotion?',
+  ),
   'HeldBeforePromotion?': choice({
     Choices: [{ Variable: '$.control.value.action', StringEquals: 'hold', Next: 'PausedBeforePromotion' }],
     Default: 'Promote',
   }),
-  PausedBeforePromotion: task('PausedBeforePromotion', {
-    Comment: 'Held before promotion, watched like Paused.',
-    fn: 'bake',
-    callback: true,
-    payload: { ...forward, taskToken: data.taskToken, action: 'hold', canaryIndex: data.canaryIndex },
-    timeout: { path: '$.control.value.holdSeconds', invokeSeconds: CALLBACK_INVOKE_SECONDS },
-    resultPath: null,
-    catches: [timeoutPasses('CheckpointBeforePromotion'), holdEnded('CheckpointBeforePromotion'), toRollback],
-    Next: 'CheckpointBeforePromotion',
-  }),
+  PausedBeforePromotion: holdTask(
+    'PausedBeforePromotion',
+    'Held before promotion, watched like Paused.',
+    'CheckpointBeforePromotion',
+  ),
   Promote: task('Promote', {
     Comment: 'Send 100% of traffic to the candidate and read the weights back.',
     fn: 'traffic',
