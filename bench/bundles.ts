@@ -138,7 +138,9 @@ async function main(): Promise<void> {
     clientLoad.push(Number(out));
   }
   rows.sort((a, b) => a.name.localeCompare(b.name));
-  const target = (r: (typeof rows)[number]) => (r.slack ? 1536 : 300);
+  // The lock function evaluates the change-freeze calendar (cron in an IANA zone, DST included):
+  // cron-parser and luxon add about 100 KB, bundled there and nowhere else among the steps.
+  const target = (r: (typeof rows)[number]) => (r.slack ? 1536 : r.name === 'Lock' ? 400 : 300);
   const section = [
     START,
     '## Lambda bundles: size and cold init',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { freezesSchema } from './freeze';
+import { freezesSchema } from './freeze-schema';
 import { DEFAULT_ANALYSIS_POLICY } from './analysis/judge';
 import { linkTemplateProblem } from './links';
 import { STRATEGIES } from './strategies';

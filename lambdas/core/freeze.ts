@@ -1,5 +1,4 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
-import { z } from 'zod';
 
 /**
  * Change-freeze calendar (config `freezes`): fixed windows (`start`/`end`) and recurring ones (a
@@ -15,13 +14,8 @@ export const MAX_OCCURRENCES = 500;
 /** The longest a recurring window may last: longer ones are better written as fixed windows. */
 export const MAX_RECURRING_DAYS = 31;
 
-const CRON_EXAMPLE = '"0 18 * * FRI"';
-const CRON_FIELDS = 'minute hour day-of-month month day-of-week';
-const INSTANT_EXAMPLE = 'such as 2026-12-24T00:00:00Z or 2026-12-24T00:00:00+01:00';
-const instantWithZone = z.iso.datetime({ offset: true });
-
-/** An ISO 8601 instant with its zone (Z or ±hh:mm), as fixed windows and `golive freeze list --at` take. */
-export const isZonedInstant = (text: string | undefined): boolean => instantWithZone.safeParse(text).success;
+export const CRON_EXAMPLE = '"0 18 * * FRI"';
+export const CRON_FIELDS = 'minute hour day-of-month month day-of-week';
 
 /**
  * An ISO 8601 duration in weeks, days, hours, minutes and seconds. Years and months are left out:
@@ -29,23 +23,23 @@ export const isZonedInstant = (text: string | undefined): boolean => instantWith
  */
 const DURATION = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 
-interface Duration {
+export interface Duration {
   /** Calendar days (weeks included): added on the window's wall clock, so P3D ends at the same local time. */
   days: number;
   /** Hours, minutes and seconds: exact elapsed time, so PT62H is 62 hours even across a DST switch. */
   ms: number;
 }
 
-function parseDuration(text: string): Duration | undefined {
+export function parseDuration(text: string): Duration | undefined {
   const m = DURATION.exec(text);
   if (!m || text === 'P' || text.endsWith('T')) return undefined;
   const [weeks, days, hours, minutes, seconds] = m.slice(1).map((n) => Number(n ?? 0));
   return { days: weeks * 7 + days, ms: ((hours * 60 + minutes) * 60 + seconds) * 1000 };
 }
 
-const nominalMs = (d: Duration) => d.days * 86_400_000 + d.ms;
+export const nominalMs = (d: Duration) => d.days * 86_400_000 + d.ms;
 
-function isTimeZone(zone: string): boolean {
+export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return zone.length > 0;
@@ -55,7 +49,7 @@ function isTimeZone(zone: string): boolean {
 }
 
 /** The rule's problem, or undefined when cron-parser accepts it and it fires at least once. */
-function cronProblem(cron: string, timeZone: string | undefined): string | undefined {
+export function cronProblem(cron: string, timeZone: string | undefined): string | undefined {
   if (cron.trim().split(/\s+/).length !== 5) {
     return `"${cron}" is not a 5-field cron rule (${CRON_FIELDS}), such as ${CRON_EXAMPLE}`;
   }
@@ -68,106 +62,22 @@ function cronProblem(cron: string, timeZone: string | undefined): string | undef
   }
 }
 
-export const freezeWindowSchema = z
-  .object({
-    name: z.string().min(1, 'give the window a name, such as year-end: refusals and `golive freeze list` show it'),
-    /** Fixed window: ISO 8601 instants with a zone (Z or ±hh:mm). */
-    start: z.string().optional(),
-    end: z.string().optional(),
-    /** Recurring window: a 5-field cron rule evaluated in `timeZone`, each occurrence lasting `duration`. */
-    cron: z.string().optional(),
-    /** ISO 8601 duration such as PT62H (exact hours) or P2DT14H (days on the zone's wall clock); at most 31 days. */
-    duration: z.string().optional(),
-    /** IANA time zone such as Europe/Berlin: the cron rule follows its DST changes. */
-    timeZone: z.string().optional(),
-    /** The services it applies to; absent = every service. */
-    services: z.array(z.string()).min(1, 'name at least one service, or leave services out for all').optional(),
-    reason: z.string().optional(),
-  })
-  .strict()
-  .superRefine((w, ctx) => {
-    const problem = (field: 'start' | 'end' | 'cron' | 'duration' | 'timeZone' | undefined, message: string) =>
-      ctx.addIssue({ code: 'custom', path: field ? [field] : [], message });
-    const fixed = w.start !== undefined || w.end !== undefined;
-    const recurring = w.cron !== undefined || w.duration !== undefined || w.timeZone !== undefined;
-    if (fixed && recurring) {
-      const extra = (['cron', 'duration', 'timeZone'] as const).find((f) => w[f] !== undefined)!;
-      problem(
-        extra,
-        'cannot be combined with start/end: a window is either fixed (start, end) or recurring (cron, duration, timeZone); remove one of the two',
-      );
-      return;
-    }
-    if (!fixed && !recurring) {
-      problem(
-        undefined,
-        `give either start and end (a fixed window, ${INSTANT_EXAMPLE}) or cron, duration and timeZone (a recurring one, such as ${CRON_EXAMPLE}, PT62H, Europe/Berlin)`,
-      );
-      return;
-    }
-    if (fixed) {
-      for (const field of ['start', 'end'] as const) {
-        const value = w[field];
-        if (value === undefined)
-          problem(field, `a fixed window needs its ${field} too, an ISO 8601 instant ${INSTANT_EXAMPLE}`);
-        else if (!isZonedInstant(value))
-          problem(field, `"${value}" is not an ISO 8601 instant with a zone, ${INSTANT_EXAMPLE}`);
-      }
-      const [start, end] = [Date.parse(w.start ?? ''), Date.parse(w.end ?? '')];
-      if (isZonedInstant(w.start) && isZonedInstant(w.end) && end <= start) {
-        problem('end', `${w.end} is not after start ${w.start}: the window must end after it starts`);
-      }
-      return;
-    }
-    if (w.timeZone === undefined) {
-      problem(
-        'timeZone',
-        'a recurring window needs the IANA time zone its cron rule runs in, such as Europe/Berlin (or UTC)',
-      );
-    } else if (!isTimeZone(w.timeZone)) {
-      problem('timeZone', `"${w.timeZone}" is not an IANA time zone such as Europe/Berlin`);
-    }
-    if (w.cron === undefined) {
-      problem('cron', `a recurring window needs a cron rule (${CRON_FIELDS}), such as ${CRON_EXAMPLE}`);
-    } else {
-      const cron = cronProblem(w.cron, w.timeZone);
-      if (cron) problem('cron', cron);
-    }
-    if (w.duration === undefined) {
-      problem('duration', 'a recurring window needs a duration, an ISO 8601 duration such as PT62H or P2DT14H');
-      return;
-    }
-    const duration = parseDuration(w.duration);
-    if (!duration) {
-      problem(
-        'duration',
-        `"${w.duration}" is not an ISO 8601 duration in weeks, days, hours, minutes or seconds, such as PT62H or P2DT14H`,
-      );
-    } else if (nominalMs(duration) === 0) {
-      problem('duration', `"${w.duration}" is empty: give the window a positive length, such as PT62H`);
-    } else if (nominalMs(duration) > MAX_RECURRING_DAYS * 86_400_000) {
-      problem(
-        'duration',
-        `"${w.duration}" is longer than ${MAX_RECURRING_DAYS} days: shorten it, or write the period as a fixed window (start, end)`,
-      );
-    }
-  });
-
-export const freezesSchema = z.array(freezeWindowSchema).superRefine((windows, ctx) => {
-  const first = new Map<string, number>();
-  for (const [i, { name }] of windows.entries()) {
-    const earlier = first.get(name);
-    if (earlier === undefined) first.set(name, i);
-    else
-      ctx.addIssue({
-        code: 'custom',
-        path: [i, 'name'],
-        message: `"${name}" is already the name of freezes.${earlier}: give each window its own name`,
-      });
-  }
-});
-
-export type FreezeWindow = z.infer<typeof freezeWindowSchema>;
+/**
+ * One window of config `freezes`, as validated by freeze-schema.ts (kept apart so the Lambda bundles
+ * that evaluate freezes carry no schema library): fixed (`start`, `end`) or recurring (`cron`,
+ * `duration`, `timeZone`).
+ */
+export interface FreezeWindow {
+  name: string;
+  start?: string;
+  end?: string;
+  cron?: string;
+  duration?: string;
+  timeZone?: string;
+  /** The services it applies to; absent = every service. */
+  services?: string[];
+  reason?: string;
+}
 
 /** One occurrence of a window: when it starts and ends (ISO 8601, UTC). */
 export interface FreezeOccurrence {

@@ -1,5 +1,6 @@
-import { checkpoint } from '../core/steps/controls';
-import { acquire, release } from '../core/steps/lock';
+import { checkpoint } from '../core/steps/checkpoint';
+import { acquire } from '../core/steps/lock';
+import { release } from '../core/steps/release';
 import { awaitRetry } from '../core/steps/retry';
 import { taskHandler } from '../handler';
 import { awsDeps } from '../providers/aws';

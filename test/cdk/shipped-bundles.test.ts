@@ -91,6 +91,24 @@ it('ships none of the IAM simulator the tests use (AGPL-3.0, a devDependency onl
   }
 });
 
+it('keeps the schema library out of the step functions, and the freeze calendar in Lock alone', () => {
+  const sources = (name: string) =>
+    (
+      JSON.parse(readFileSync(`${sandbox.functions.find((f) => f.name === name)!.bundle}.map`, 'utf8')) as {
+        sources: string[];
+      }
+    ).sources;
+  const steps = Object.keys(EXPECTED).filter((n) => !['SlackFunction', 'ControlFunction'].includes(n));
+
+  const withZod = steps.filter((n) => sources(n).some((s) => s.includes('node_modules/zod/')));
+  const withCalendar = steps.filter((n) => sources(n).some((s) => s.includes('node_modules/luxon/')));
+
+  // Each step receives a validated config: zod would quadruple a bundle (about 450 KB).
+  expect(withZod).toEqual([]);
+  // The change-freeze calendar (cron in an IANA zone, with luxon) is evaluated at the lock's boundaries only.
+  expect(withCalendar).toEqual(['Lock']);
+});
+
 it('cannot mute alarms without the CloudWatch SDK layer: the runtime’s client may predate mute rules', async () => {
   const alerts = sandbox.functions.find((f) => f.name === 'Alerts')!;
   expect(alerts.layers).toHaveLength(1);

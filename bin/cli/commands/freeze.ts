@@ -1,10 +1,5 @@
-import {
-  activeFreezes,
-  freezeOccurrences,
-  isZonedInstant,
-  timeLeft,
-  type FreezeOccurrence,
-} from '../../../lambdas/core/freeze';
+import { activeFreezes, freezeOccurrences, timeLeft, type FreezeOccurrence } from '../../../lambdas/core/freeze';
+import { isZonedInstant } from '../../../lambdas/core/freeze-schema';
 import { readConfig, type GlobalOptions } from '../context';
 import { EXIT, usageError } from '../errors';
 import type { Command } from '../main';

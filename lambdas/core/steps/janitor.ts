@@ -2,7 +2,7 @@ import type { ExecutionStatusChange } from '../execution-event';
 import type { Deps, MuteRecord } from '../ports';
 import type { GoLiveRequest, RolloutPlan } from '../request';
 import { unmuteAlerts } from './alerts';
-import { release } from './lock';
+import { release } from './release';
 import { notify } from './notify';
 import { rollbackTraffic } from './traffic';
 

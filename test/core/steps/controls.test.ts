@@ -1,6 +1,7 @@
 import type { GoLiveConfig } from '../../../lambdas/core/config';
 import { castBreakGlassVote, requestBreakGlass, verifyBreakGlass } from '../../../lambdas/core/steps/break-glass';
-import { checkpoint, HOLD_VALUE, requestControl, startHold } from '../../../lambdas/core/steps/controls';
+import { checkpoint } from '../../../lambdas/core/steps/checkpoint';
+import { HOLD_VALUE, requestControl, startHold } from '../../../lambdas/core/steps/controls';
 import { acquire } from '../../../lambdas/core/steps/lock';
 import { retryVerdict } from '../../../lambdas/core/steps/retry';
 import { demoConfigFile, EXECUTION_ID, fakeDeps, NOW, stepPayload, type FakeDeps } from '../../support/fake-deps';
