@@ -92,6 +92,34 @@ describe('a change freeze', () => {
     expect(lock.summary).toContain('BREAK-GLASS inside year-end: checkout is down for every EU customer');
     const [review] = await h.rt.client.reviews({ status: 'open' });
     expect(review).toMatchObject({ executionArn: arn, approvedBy: [APPROVER, 'U_APPROVER_BEN'], status: 'open' });
+    // Flagged in the report and found by the auditors' query.
+    const report = await runCli([
+      'audit',
+      'export',
+      arn,
+      '--format',
+      'html',
+      '--home',
+      h.home,
+      '--endpoint',
+      h.rt.endpointUrl,
+    ]);
+    expect(report.out).toMatch(
+      /data-testid="break-glass".*inside change freeze year-end: checkout is down for every EU customer\. approved by/s,
+    );
+    const flagged = await runCli([
+      'audit',
+      'list',
+      '--break-glass',
+      '--json',
+      '--home',
+      h.home,
+      '--endpoint',
+      h.rt.endpointUrl,
+    ]);
+    expect((JSON.parse(flagged.out) as { executionArn?: string; name: string }[]).map((r) => r.name)).toEqual([
+      arn.split(':').pop(),
+    ]);
     await h.rt.client.closeReview(manager, arn, 'post-mortem PM-12 filed');
     expect(await h.rt.client.reviews({ status: 'open' })).toEqual([]);
     expect((await h.rt.client.reviews({ status: 'closed' }))[0].closed).toMatchObject({ by: REQUESTER });

@@ -602,12 +602,22 @@ ${a.votes.map((v) => `<tr data-testid="vote"><td>${person(report, v.voter, { nam
 <body><main>
 <h1>Go-live audit report: ${esc(e.service ?? '?')} ${esc(e.version ?? '')} ${statusBadge(e.status)}</h1>
 <p class="muted">execution ${esc(e.executionArn)} — report generated ${esc(report.generatedAt)}</p>
+${
+  e.breakGlass
+    ? `<section data-testid="break-glass" style="border-color:#c62828"><strong>🚨 Break-glass</strong> inside change freeze ${esc(e.breakGlass.freeze ?? '?')}: ${esc(e.breakGlass.reason)}. ${
+        e.breakGlass.decision
+          ? `${esc(e.breakGlass.decision)} by ${e.breakGlass.by.map((u) => person(report, u)).join(', ') || '—'}`
+          : 'not decided by the emergency role'
+      }</section>`
+    : ''
+}${e.undo ? '<section data-testid="undo"><strong>Undo</strong> (golive rollback): the version live before, through the fast path.</section>' : ''}
 <section><table class="meta">
 <tr><td>requested by</td><td data-testid="requested-by">${e.requestedBy ? person(report, e.requestedBy, { name: e.requestedByName, verifiedBy: e.requestedByVerification }) : '—'}</td></tr>
 <tr><td>strategy</td><td>${esc(e.strategy ?? '—')}</td></tr>
 <tr><td>started</td><td>${esc(e.startedAt ?? '—')}</td></tr>
 <tr><td>ended</td><td>${esc(e.stoppedAt ?? '—')} (${esc(formatMs(e.durationMs))})</td></tr>
 ${e.stepFunctionsStatus ? `<tr><td>Step Functions status</td><td>${esc(e.stepFunctionsStatus)}</td></tr>` : ''}
+${(e.retries ?? []).map((r) => `<tr><td>retried</td><td>${person(report, r.by)} at ${esc(r.at)}: ${esc(r.summary)}</td></tr>`).join('')}
 ${e.error ? `<tr><td>error</td><td><code>${esc(e.error)}</code> ${esc(e.cause ?? '')}</td></tr>` : ''}
 <tr><td>audit chain</td><td data-testid="chain">${chainHtml}</td></tr>
 <tr><td>sources</td><td>${report.sources.auditRecords} audit records, ${report.sources.historyEvents} Step Functions history events${report.sources.historyUnavailable ? ` — history unavailable: ${esc(report.sources.historyUnavailable)}` : ''}</td></tr>

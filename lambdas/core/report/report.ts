@@ -89,6 +89,12 @@ export interface AuditReport {
     requestedByVerification?: ActorVerification;
     /** Step Functions' own status where it differs from golive's (an aborted go-live ends FAILED there). */
     stepFunctionsStatus?: string;
+    /** An undo (golive rollback): the version live before, through the fast path. */
+    undo?: boolean;
+    /** A go-live inside a change freeze: its reason, the window, and who of the emergency role decided. */
+    breakGlass?: { reason: string; freeze?: string; decision?: string; by: string[] };
+    /** Retries of a failed attempt (golive retry), as the trail records them. */
+    retries?: { by: string; at: string; summary: string }[];
     startedAt?: string;
     stoppedAt?: string;
     durationMs?: number;
@@ -447,6 +453,9 @@ export function buildAuditReport(input: {
         requestedByName: str(request.requestedByName) ?? (requestedBy ? people[requestedBy] : undefined),
         requestedByVerification,
         stepFunctionsStatus: execution?.status && execution.status !== status ? execution.status : undefined,
+        undo: request.kind === 'undo' ? true : undefined,
+        breakGlass: breakGlassOf(request, lock, records),
+        retries: retriesOf(records),
         startedAt,
         stoppedAt,
         durationMs: startedAt && stoppedAt ? ms(stoppedAt) - ms(startedAt) : undefined,
@@ -469,6 +478,34 @@ export function buildAuditReport(input: {
     people,
     records,
   };
+}
+
+/** A break-glass go-live, from its request and the emergency role's decision in the trail. */
+function breakGlassOf(
+  request: Record<string, unknown>,
+  lock: AuditRecord | undefined,
+  records: AuditRecord[],
+): AuditReport['execution']['breakGlass'] {
+  const asked = obj(request.breakGlass);
+  if (typeof asked.reason !== 'string') return undefined;
+  const freeze = obj(obj(lock?.evidence).freeze);
+  const decided = [...records]
+    .reverse()
+    .find((r) => r.step === 'BreakGlass' && ['approved', 'rejected'].includes(r.action));
+  const by = obj(decided?.evidence).by;
+  return {
+    reason: asked.reason,
+    ...(typeof freeze.name === 'string' ? { freeze: freeze.name } : {}),
+    ...(decided ? { decision: decided.action } : {}),
+    by: Array.isArray(by) ? by.filter((v): v is string => typeof v === 'string') : [],
+  };
+}
+
+function retriesOf(records: AuditRecord[]): AuditReport['execution']['retries'] {
+  const retries = records
+    .filter((r) => r.step === 'AwaitRetry' && r.action === 'retry')
+    .map((r) => ({ by: r.actor, at: r.at, summary: r.summary }));
+  return retries.length ? retries : undefined;
 }
 
 function setOrDelete<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
