@@ -167,15 +167,14 @@ describe('a change freeze', () => {
 
 describe('a freeze that begins during a go-live', () => {
   it('holds it before promotion until the freeze ends (freezePolicy.duringRun: hold)', async () => {
-    const start = Date.now() + 4_000;
-    const h = await startHarness({
-      config: withGovernance({ freezes: [{ name: 'flash', start: iso(start), end: iso(start + 3_000) }] }),
-    });
+    const config = withGovernance({ freezes: [] });
+    const h = await startHarness({ config });
     try {
       const { executionArn: arn } = await h.rt.client.start(manager, { service: 'demo', version: '2.0.0' });
       await h.waitForCallback(arn, 'SignOff');
-      // Approved once the freeze is in force: the go-live reaches promotion inside it.
-      while (Date.now() < start) await new Promise((r) => setTimeout(r, 100));
+      // The freeze begins now, while the approvers decide (the runtime reads this very config).
+      const end = Date.now() + 1_500;
+      config.freezes.push({ name: 'flash', start: iso(Date.now() - 1), end: iso(end) });
       await h.rt.client.vote(ana, arn, { decision: 'approve', attest: 'all' });
       await h.waitForCallback(arn, 'PausedBeforePromotion');
       const weightsWhileHeld = h.rt.targets.get('demo')!.router.weights();
@@ -189,7 +188,7 @@ describe('a freeze that begins during a go-live', () => {
       const promoted = (await h.rt.store.listAudit(arn)).find(
         (r) => r.step === 'Promote' && r.outcome === 'succeeded',
       )!;
-      expect(Date.parse(promoted.at)).toBeGreaterThanOrEqual(start + 3_000);
+      expect(Date.parse(promoted.at)).toBeGreaterThanOrEqual(end);
     } finally {
       await h.close();
     }
