@@ -232,6 +232,8 @@ export interface ScratchLeft {
 export interface LiveVersionExtra {
   executionId?: string;
   previous?: { version: string; slot: Slot };
+  /** Made live by an undo (golive rollback): its `previous` is the release that undo took back. */
+  byUndo?: boolean;
 }
 export interface LiveVersion extends LiveVersionExtra {
   version: string;

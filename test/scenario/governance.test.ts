@@ -257,8 +257,9 @@ describe('golive retry (RedriveExecution)', () => {
 });
 
 describe('golive rollback (undo)', () => {
-  it('takes the previous version back through the fast path, with one approver', async () => {
-    const h = await startHarness({ config: withGovernance({}) });
+  it('takes the previous version back through the fast path, with one approver, even inside a freeze', async () => {
+    const config = withGovernance({ freezes: [] });
+    const h = await startHarness({ config });
     try {
       await expect(h.rt.client.undo(manager, 'demo')).rejects.toMatchObject({ code: 'Conflict' });
       h.autoApprove();
@@ -267,6 +268,8 @@ describe('golive rollback (undo)', () => {
       const second = await h.rt.client.start(manager, { service: 'demo', version: '2.1.0' });
       expect((await h.finished(second.executionArn)).status).toBe('SUCCEEDED');
       expect((await h.rt.store.getLiveVersion('demo'))?.previous?.version).toBe('2.0.0');
+      // A freeze begins: the way back to what ran before stays open, and is never held by it.
+      config.freezes.push({ name: 'year-end', start: iso(Date.now() - 1), end: iso(Date.now() + 3_600_000) });
 
       const undo = await h.rt.client.undo(manager, 'demo', '2.1.0 breaks exports');
       const exec = await h.finished(undo.executionArn);
@@ -291,6 +294,16 @@ describe('golive rollback (undo)', () => {
       );
       const approval = await h.rt.store.findApprovalByExecution(undo.executionArn);
       expect(approval?.minApprovals).toBe(1);
+      expect(trail).not.toContain('CheckpointBeforePromotion succeeded');
+
+      // Undoing the undo would bring 2.1.0 back inside the freeze: a release like any other, refused.
+      await expect(h.rt.client.undo(manager, 'demo')).rejects.toMatchObject({
+        code: 'FreezeWindow',
+        message: expect.stringContaining('2.0.0 was itself made live by an undo'),
+      });
+      const before = await alertsSnapshot(h);
+      const redo = await h.start({ version: '2.1.0', kind: 'undo' });
+      await expectRolledBack(h, redo, 'FreezeWindow', before, live);
     } finally {
       await h.close();
     }

@@ -748,6 +748,14 @@ export class GoLiveClient {
         `nothing to undo for ${service}: no earlier version is recorded as live before ${live?.version ?? 'the current one'}`,
       );
     }
+    const freeze = activeFreezes(this.ports.config.freezes, service, this.ports.now())[0];
+    if (freeze && live.byUndo) {
+      throw new GoLiveClientError(
+        'FreezeWindow',
+        `${live.version} was itself made live by an undo: undoing it would bring back ${live.previous.version}, the release it took out, ` +
+          `${freezeMessage(freeze, this.ports.now())}. Wait for the freeze to end, or go live with --break-glass: nothing started`,
+      );
+    }
     return this.start(
       actor,
       { service, version: live.previous.version, notes: text(reason, 'reason') ?? `undo of ${live.version}` },

@@ -48,7 +48,8 @@ export async function checkpoint(
   ]);
   const beforePromotion = event.state === 'CheckpointBeforePromotion';
   const freeze: FreezeOccurrence | undefined =
-    beforePromotion && plan.breakGlass !== 'required'
+    // An approved break-glass, and an undo (let into the freeze on purpose), are never held by one.
+    beforePromotion && plan.breakGlass !== 'required' && plan.kind !== 'undo'
       ? activeFreezes(deps.config.freezes, request.service, now)[0]
       : undefined;
   const holdForFreeze = freeze !== undefined && deps.config.freezePolicy.duringRun === 'hold';

@@ -1,5 +1,5 @@
 import { FreezeWindow, InvalidRequest, LockHeld, Unauthorized } from '../errors';
-import { activeFreezes, freezeMessage } from '../freeze';
+import { activeFreezes, freezeMessage, type FreezeOccurrence } from '../freeze';
 import { hasRole, rolesFor } from '../roles';
 import { isRecord } from '../json';
 import type { Deps, LiveVersion, LockRecord, Slot } from '../ports';
@@ -64,6 +64,7 @@ export function acquire(deps: Deps, event: StepPayload<'ValidateAndLock'>): Prom
       // Refused before the lock is taken: inside a freeze nothing is touched without break-glass.
       // An undo goes back to what was live before, the way out of a bad release: allowed, and recorded.
       const freeze = activeFreezes(deps.config.freezes, request.service, now)[0];
+      if (freeze && request.kind === 'undo' && live?.byUndo) refuseRedoInFreeze(request, live, freeze, now);
       if (freeze && !request.breakGlass && request.kind !== 'undo') {
         throw new FreezeWindow(
           `${request.service} ${request.version} refused: ${freezeMessage(freeze, now)}. ` +
@@ -139,6 +140,19 @@ export function lockRecord(
     acquiredAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + plan.maxRunSeconds * 1000).toISOString(),
   };
+}
+
+/**
+ * An undo inside a freeze goes back to what ran before: allowed. An undo of an undo would bring
+ * back the very release the first one took out, a release like any other: refused like one.
+ */
+function refuseRedoInFreeze(request: GoLiveRequest, live: LiveVersion, freeze: FreezeOccurrence, now: Date): never {
+  throw new FreezeWindow(
+    `${request.service} ${request.version} refused: ${live.version} was itself made live by an undo, so this undo would ` +
+      `bring back ${request.version}, the release it took out, ${freezeMessage(freeze, now)}. ` +
+      'Wait for the freeze to end, or go live with --break-glass --reason "…" and the emergency role\'s approval',
+    { evidence: { freeze, live } },
+  );
 }
 
 /**

@@ -29,6 +29,7 @@ export function release(
           executionId: event.executionId,
           // What golive rollback takes back (the version still deployed in the other slot).
           ...(stableVersion ? { previous: { version: stableVersion, slot: stableSlot } } : {}),
+          ...(event.plan.kind === 'undo' ? { byUndo: true } : {}),
         });
       }
       await closeLeftovers(deps, event.executionId, 'error' in event ? event.error.Error : undefined);
