@@ -57,6 +57,8 @@ export interface BreakGlassDecision {
   status: 'approved' | 'rejected';
   by: string[];
   at: string;
+  /** The rejection's reason. */
+  reason?: string;
 }
 
 /** The emergency approvers of a go-live: never its requester. */
@@ -129,13 +131,18 @@ export async function castBreakGlassVote(
   const name = executionName(executionId);
   if (!record) return { kind: 'refused', message: `${name} has no break-glass request` };
   const request = await deps.store.getExecutionValue<GoLiveRequest>(executionId, 'request');
+  // Today's config decides who may vote (a member removed since the request no longer counts).
+  const approvers = request ? eligible(deps, request) : [];
+  const ctx: Settling = { deps, executionId, record, request, approvers };
   const decided = await deps.store.getExecutionValue<BreakGlassDecision>(executionId, DECISION_VALUE);
-  if (decided) return { kind: 'refused', message: `the break-glass of ${name} is already ${decided.status}` };
+  if (decided) {
+    // Finishes what an interrupted decision left (the review, the answer to the task); changes nothing else.
+    await deliver(ctx, decided, false);
+    return { kind: 'refused', message: `the break-glass of ${name} is already ${decided.status}` };
+  }
   const now = deps.now();
   if (Date.parse(record.expiresAt) <= now.getTime())
     return { kind: 'refused', message: `the break-glass request expired at ${record.expiresAt}: nothing changed` };
-  // Today's config decides who may vote (a member removed since the request no longer counts).
-  const approvers = request ? eligible(deps, request) : [];
   if (!approvers.includes(vote.voter) || !record.approvers.includes(vote.voter)) {
     return {
       kind: 'refused',
@@ -145,72 +152,111 @@ export async function castBreakGlassVote(
   if (vote.decision === 'reject' && !vote.reason?.trim())
     return { kind: 'refused', message: 'a rejection needs a reason (--reason "...")' };
   const full: BreakGlassVote = { ...vote, at: now.toISOString() };
-  if (!(await deps.store.claimExecutionValue(executionId, voteKey(vote.voter), full))) {
-    return { kind: 'refused', message: `${vote.voter} already voted on this break-glass: counted once` };
+  const counted = await deps.store.claimExecutionValue(executionId, voteKey(vote.voter), full);
+  if (counted) {
+    await audit(deps, executionId, request?.service ?? 'unknown', {
+      action: vote.decision,
+      actor: vote.voter,
+      verifiedBy: vote.verifiedBy,
+      actorName: vote.voterName,
+      summary: `${vote.voter} voted ${vote.decision} on the break-glass${vote.reason ? `: ${vote.reason}` : ''}`,
+      evidence: full,
+    });
   }
-  const service = request?.service ?? 'unknown';
-  await audit(deps, executionId, service, {
-    action: vote.decision,
-    actor: vote.voter,
-    verifiedBy: vote.verifiedBy,
-    actorName: vote.voterName,
-    summary: `${vote.voter} voted ${vote.decision} on the break-glass${vote.reason ? `: ${vote.reason}` : ''}`,
-    evidence: full,
-  });
-  const votes = await votesOf(deps, executionId, record.approvers);
-  const approvals = votes.filter((v) => v.decision === 'approve' && approvers.includes(v.voter)).map((v) => v.voter);
-  const rejected = vote.decision === 'reject';
-  if (!rejected && approvals.length < record.minApprovals) {
+  // Counted now or by an earlier call that died before deciding: the votes in the store decide.
+  const outcome = await settle(ctx, vote, now);
+  if (!counted && outcome.kind !== 'decided')
+    return { kind: 'refused', message: `${vote.voter} already voted on this break-glass: counted once` };
+  return outcome;
+}
+
+interface Settling {
+  deps: Pick<Deps, 'store' | 'callbacks' | 'config' | 'now'>;
+  executionId: string;
+  record: BreakGlassRequest;
+  request: GoLiveRequest | undefined;
+  approvers: string[];
+}
+
+/** Decides once enough eligible approvals, or one eligible rejection, are in the store. */
+async function settle(ctx: Settling, by: Omit<BreakGlassVote, 'at'>, now: Date): Promise<BreakGlassOutcome> {
+  const { deps, executionId, record, approvers } = ctx;
+  const votes = (await votesOf(deps, executionId, record.approvers)).filter((v) => approvers.includes(v.voter));
+  const rejection = votes.find((v) => v.decision === 'reject');
+  const approvals = votes.filter((v) => v.decision === 'approve').map((v) => v.voter);
+  if (!rejection && approvals.length < record.minApprovals) {
     return {
       kind: 'recorded',
       message: `break-glass approval recorded: ${approvals.length} of ${record.minApprovals}`,
     };
   }
-  const decision: BreakGlassDecision = {
-    status: rejected ? 'rejected' : 'approved',
-    by: rejected ? [vote.voter] : approvals,
-    at: now.toISOString(),
-  };
+  const decision: BreakGlassDecision = rejection
+    ? { status: 'rejected', by: [rejection.voter], at: now.toISOString(), reason: rejection.reason }
+    : { status: 'approved', by: approvals, at: now.toISOString() };
   if (!(await deps.store.claimExecutionValue(executionId, DECISION_VALUE, decision))) {
     return { kind: 'refused', message: 'decided by someone else a moment ago: nothing changed' };
   }
-  const callback = rejected
-    ? await deps.callbacks.fail(
-        record.token,
-        'BreakGlassRejected',
-        `break-glass rejected by ${vote.voter}: ${vote.reason}`,
-      )
-    : await deps.callbacks.succeed(record.token, { approvedBy: approvals });
-  await deps.store.deleteCallback(record.token);
-  if (!rejected) {
-    // Every break-glass is reviewed afterwards: open until closed with a note (golive review close).
-    await deps.store.claimExecutionValue(executionId, REVIEW_VALUE, {
-      status: 'open',
-      service,
-      version: request?.version ?? '',
-      requestedBy: record.requestedBy,
-      reason: record.reason,
-      approvedBy: approvals,
-      openedAt: decision.at,
-    } satisfies Review);
-  }
-  await audit(deps, executionId, service, {
+  const closed = await deliver(ctx, decision, true);
+  await audit(deps, executionId, ctx.request?.service ?? 'unknown', {
     action: decision.status,
-    actor: vote.voter,
-    verifiedBy: vote.verifiedBy,
-    actorName: vote.voterName,
-    summary: rejected
-      ? `break-glass rejected by ${vote.voter}: ${vote.reason}`
-      : `break-glass approved by ${approvals.join(', ')}${callback.closed ? ' (the request had already ended)' : ''}`,
+    actor: by.voter,
+    verifiedBy: by.verifiedBy,
+    actorName: by.voterName,
+    summary:
+      decision.status === 'rejected'
+        ? `break-glass rejected by ${decision.by.join(', ')}: ${decision.reason ?? ''}`
+        : `break-glass approved by ${decision.by.join(', ')}${closed ? ' (the request had already ended: nothing went ahead)' : ''}`,
     evidence: decision,
   });
   return {
     kind: 'decided',
     status: decision.status,
-    message: rejected
-      ? 'break-glass rejected: the go-live rolls back, nothing was changed'
-      : 'break-glass approved: the go-live goes ahead',
+    message:
+      decision.status === 'rejected'
+        ? 'break-glass rejected: the go-live rolls back, nothing was changed'
+        : closed
+          ? 'break-glass approved, but the request had already ended: nothing went ahead'
+          : 'break-glass approved: the go-live goes ahead',
   };
+}
+
+/**
+ * Carries a decision out: the review first (an approved break-glass is always reviewed), then the
+ * answer to the waiting task. Safe to repeat after a crash: each part is written once, and a task
+ * already answered changes nothing. Returns whether the task had already ended.
+ */
+async function deliver(ctx: Settling, decision: BreakGlassDecision, first: boolean): Promise<boolean> {
+  const { deps, executionId, record, request } = ctx;
+  if (decision.status === 'approved') {
+    await deps.store.claimExecutionValue(executionId, REVIEW_VALUE, {
+      status: 'open',
+      service: request?.service ?? 'unknown',
+      version: request?.version ?? '',
+      requestedBy: record.requestedBy,
+      reason: record.reason,
+      approvedBy: decision.by,
+      openedAt: decision.at,
+    } satisfies Review);
+  }
+  const callback =
+    decision.status === 'rejected'
+      ? await deps.callbacks.fail(
+          record.token,
+          'BreakGlassRejected',
+          `break-glass rejected by ${decision.by.join(', ')}: ${decision.reason ?? ''}`,
+        )
+      : await deps.callbacks.succeed(record.token, { approvedBy: decision.by });
+  await deps.store.deleteCallback(record.token);
+  if (first && callback.closed && decision.status === 'approved') {
+    // Approved after the request had already ended (timed out): nothing went live, nothing to review.
+    await deps.store.claimExecutionValue(executionId, REVIEW_CLOSED_VALUE, {
+      by: 'system',
+      verifiedBy: 'system',
+      note: 'approved after the break-glass request had ended: the go-live did not go ahead',
+      at: decision.at,
+    } satisfies ReviewClosure);
+  }
+  return callback.closed;
 }
 
 async function votesOf(deps: Pick<Deps, 'store'>, executionId: string, voters: string[]): Promise<BreakGlassVote[]> {

@@ -113,7 +113,13 @@ export async function requestControl(
       message: 'paused: it holds at the next step boundary (before a traffic change); alarms stay watched',
     };
   } else if (action === 'resume') {
-    if (!pause?.paused) return { changed: false, message: 'not paused: nothing to resume' };
+    if (!pause?.paused) {
+      // An earlier resume recorded but never delivered (a crash, a throttled SendTaskSuccess): finish it.
+      const ended = await endHolds(deps, executionId, { resumedBy: wish.by });
+      return ended > 0
+        ? { changed: true, message: `resumed (the resume by ${pause?.by ?? '?'} had not reached the held go-live)` }
+        : { changed: false, message: 'not paused: nothing to resume' };
+    }
     await deps.store.putExecutionValue(executionId, PAUSE_VALUE, { ...entry, paused: false } satisfies PauseRecord);
     outcome = { changed: true, message: 'resumed' };
   } else {
@@ -144,14 +150,27 @@ export async function requestControl(
     evidence: entry,
     at,
   } satisfies AuditEntry);
-  if (action !== 'pause') {
-    // A hold in progress ends now; the Checkpoint it returns to decides what comes next.
-    for (const callback of await deps.store.findCallbacks({ executionId, kind: 'hold' })) {
-      await deps.callbacks.succeed(callback.token, { [action === 'resume' ? 'resumedBy' : 'promotedBy']: wish.by });
-      await deps.store.deleteCallback(callback.token);
-    }
-  }
+  // A hold in progress ends now; the Checkpoint it returns to decides what comes next.
+  if (action !== 'pause')
+    await endHolds(deps, executionId, { [action === 'resume' ? 'resumedBy' : 'promotedBy']: wish.by });
   return outcome;
+}
+
+/**
+ * Ends the holds the go-live waits in: answered, then forgotten, so a repeat after a crash between
+ * the two answers again (SendTaskSuccess on a token already answered changes nothing).
+ */
+async function endHolds(
+  deps: Pick<Deps, 'store' | 'callbacks'>,
+  executionId: string,
+  output: Record<string, string>,
+): Promise<number> {
+  const holds = await deps.store.findCallbacks({ executionId, kind: 'hold' });
+  for (const callback of holds) {
+    await deps.callbacks.succeed(callback.token, output);
+    await deps.store.deleteCallback(callback.token);
+  }
+  return holds.length;
 }
 
 /** What the status card and `golive status --json` show. */

@@ -123,6 +123,35 @@ describe('requestControl', () => {
     ]);
   });
 
+  it('finishes a resume that was recorded but never reached the held go-live, when asked again', async () => {
+    f = fakeDeps();
+    await requestControl(f.deps, EXECUTION_ID, 'pause', manager);
+    await f.store.putCallback({
+      token: 'hold-token',
+      executionId: EXECUTION_ID,
+      service: 'demo',
+      kind: 'hold',
+      alarms: [],
+      createdAt: NOW.toISOString(),
+    });
+    // The first resume dies between its record and SendTaskSuccess (here: throttled).
+    const succeed = f.callbacks.succeed.bind(f.callbacks);
+    f.callbacks.succeed = async () => {
+      throw new Error('ThrottlingException');
+    };
+    await expect(requestControl(f.deps, EXECUTION_ID, 'resume', manager)).rejects.toThrow('ThrottlingException');
+    f.callbacks.succeed = succeed;
+
+    const again = await requestControl(f.deps, EXECUTION_ID, 'resume', manager);
+
+    expect(again).toMatchObject({
+      changed: true,
+      message: expect.stringContaining('had not reached the held go-live'),
+    });
+    expect(f.callbacks.succeeded.map((s) => s.token)).toEqual(['hold-token']);
+    expect(await f.store.findCallbacks({ executionId: EXECUTION_ID, kind: 'hold' })).toEqual([]);
+  });
+
   it('ends a hold in progress at once when resumed', async () => {
     f = fakeDeps();
     await requestControl(f.deps, EXECUTION_ID, 'pause', manager);
@@ -198,6 +227,58 @@ describe('freeze and break-glass at ValidateAndLock', () => {
       config: { ...f.deps.config, breakGlass: { ...f.deps.config.breakGlass, approvers: ['U_APPROVER_ANA', 'U_X'] } },
     };
     await expect(verifyBreakGlass(later, EXECUTION_ID, request, plan)).rejects.toMatchObject({ name: 'Unauthorized' });
+  });
+});
+
+describe('castBreakGlassVote after a crash', () => {
+  const emergency = { approvers: ['U_APPROVER_ANA', 'U_APPROVER_BEN'], minApprovals: 2, timeoutSeconds: 600 };
+  const plan = testPlan({ breakGlass: 'required', breakGlassTimeoutSeconds: 600 });
+  async function requested(): Promise<void> {
+    f = withConfig({ breakGlass: emergency });
+    await f.store.putExecutionValue(EXECUTION_ID, 'request', {
+      service: 'demo',
+      version: '2.0.0',
+      requestedBy: 'U_RELEASE_MANAGER',
+    });
+    await requestBreakGlass(f.deps, stepPayload('BreakGlass', { plan }));
+  }
+
+  it("decides on the deciding voter's repeat when the first call died after counting the vote", async () => {
+    await requested();
+    await castBreakGlassVote(f.deps, EXECUTION_ID, { voter: 'U_APPROVER_ANA', decision: 'approve' });
+    // BEN's vote was written, then the process died before deciding.
+    await f.store.claimExecutionValue(EXECUTION_ID, 'break-glass:vote:U_APPROVER_BEN', {
+      voter: 'U_APPROVER_BEN',
+      decision: 'approve',
+      at: NOW.toISOString(),
+    });
+
+    const again = await castBreakGlassVote(f.deps, EXECUTION_ID, { voter: 'U_APPROVER_BEN', decision: 'approve' });
+
+    expect(again).toMatchObject({ kind: 'decided', status: 'approved' });
+    expect(f.callbacks.succeeded.map((c) => c.token)).toEqual(['task-token-1']);
+  });
+
+  it('opens the review and answers the task on any repeat when the first call died after deciding', async () => {
+    await requested();
+    await castBreakGlassVote(f.deps, EXECUTION_ID, { voter: 'U_APPROVER_ANA', decision: 'approve' });
+    const succeed = f.callbacks.succeed.bind(f.callbacks);
+    f.callbacks.succeed = async () => {
+      throw new Error('the process died here');
+    };
+    await expect(
+      castBreakGlassVote(f.deps, EXECUTION_ID, { voter: 'U_APPROVER_BEN', decision: 'approve' }),
+    ).rejects.toThrow('died');
+    f.callbacks.succeed = succeed;
+
+    const repeat = await castBreakGlassVote(f.deps, EXECUTION_ID, { voter: 'U_APPROVER_ANA', decision: 'approve' });
+
+    expect(repeat).toMatchObject({ kind: 'refused', message: expect.stringContaining('already approved') });
+    expect(f.callbacks.succeeded.map((c) => c.token)).toEqual(['task-token-1']);
+    expect(await f.store.getExecutionValue(EXECUTION_ID, 'review')).toMatchObject({
+      status: 'open',
+      approvedBy: ['U_APPROVER_ANA', 'U_APPROVER_BEN'],
+    });
   });
 });
 
