@@ -222,7 +222,10 @@ describe('golive retry (RedriveExecution)', () => {
     failing = false;
     h.autoApprove();
     await expect(h.rt.client.retry(ana, arn)).rejects.toMatchObject({ code: 'Unauthorized' });
+    // An earlier `golive retry` recorded its ask, then died before RedriveExecution: asked again, it is sent.
+    await h.rt.store.claimExecutionValue(arn, 'retry:1', { by: REQUESTER, verifiedBy: 'local', at: iso(Date.now()) });
     const retried = await h.rt.client.retry(manager, arn, 'the health endpoint is fixed');
+    expect(retried.message).toContain('had not reached Step Functions: sent again');
     const exec = await h.finished(arn);
 
     expect(retried.resumeAt).toBe('PreTrafficSmokeTests');

@@ -698,15 +698,15 @@ export class GoLiveClient {
       ...(text(reason, 'reason') ? { reason: text(reason, 'reason') } : {}),
       at: this.ports.now().toISOString(),
     };
+    let note = '';
     if (!(await this.ports.store.claimExecutionValue(executionArn, retryRequestKey(retryable.attempt), asked))) {
+      // Still FAILED with this attempt unconsumed: that retry never reached Step Functions (a crash, a
+      // throttled call). Sent again, idempotently (the same client token), as it was first asked.
       const earlier = await this.ports.store.getExecutionValue<RetryRequest>(
         executionArn,
         retryRequestKey(retryable.attempt),
       );
-      throw new GoLiveClientError(
-        'Conflict',
-        `${earlier?.by ?? 'someone'} already retried ${name} at ${earlier?.at}: nothing changed`,
-      );
+      note = ` (the retry ${earlier?.by ?? 'someone'} asked at ${earlier?.at ?? '?'} had not reached Step Functions: sent again)`;
     }
     try {
       await this.ports.sfn.send(
@@ -725,7 +725,7 @@ export class GoLiveClient {
       executionArn,
       attempt: retryable.attempt,
       resumeAt: retryable.resumeAt,
-      message: `${name} retried (attempt ${retryable.attempt + 1}): it resumes at ${retryable.resumeAt} after ${retryable.error.Error} at ${retryable.failedAt}`,
+      message: `${name} retried (attempt ${retryable.attempt + 1}): it resumes at ${retryable.resumeAt} after ${retryable.error.Error} at ${retryable.failedAt}${note}`,
     };
   }
 

@@ -23,7 +23,7 @@ export const RETRYABLE_VALUE = 'retryable';
 export const retryRequestKey = (attempt: number) => `retry:${attempt}`;
 const consumedKey = (attempt: number) => `retry:${attempt}:consumed`;
 
-export type ResumeAt = 'CheckReadiness' | 'MuteAlerts' | 'PreTrafficSmokeTests' | 'Checkpoint';
+export type ResumeAt = 'CheckReadiness' | 'MuteAlerts' | 'PreTrafficSmokeTests';
 
 export interface Retryable {
   attempt: number;
@@ -47,7 +47,8 @@ const RESUMABLE: Partial<Record<TaskName, { errors: readonly string[]; resumeAt:
   CheckRestore: { errors: ['ProviderUnavailable', 'BackupVerificationFailed'], resumeAt: 'MuteAlerts' },
   VerifyBackup: { errors: ['ProviderUnavailable', 'BackupVerificationFailed'], resumeAt: 'MuteAlerts' },
   PreTrafficSmokeTests: { errors: ['ProviderUnavailable', 'SmokeTestFailed'], resumeAt: 'PreTrafficSmokeTests' },
-  ShiftTraffic: { errors: ['ProviderUnavailable', 'TrafficShiftFailed'], resumeAt: 'Checkpoint' },
+  // The candidate is prepared again: smoke-tested again before any traffic reaches it.
+  ShiftTraffic: { errors: ['ProviderUnavailable', 'TrafficShiftFailed'], resumeAt: 'PreTrafficSmokeTests' },
 };
 
 /** The forward step whose failure sent the go-live down the rollback path: the first failed record. */
@@ -168,6 +169,15 @@ async function resume(
     throw new Unauthorized(`${asked.by} is not a release manager of ${request.service}: the retry is refused`);
   }
   const now = deps.now();
+  // The client checked these when it was asked; a redrive may come later (or from elsewhere).
+  const window = deps.config.controls.retryWithinSeconds;
+  if (now.getTime() - Date.parse(retryable.at) > window * 1000) {
+    throw new InvalidRequest(`retry refused: the failure is older than controls.retryWithinSeconds (${window} s)`);
+  }
+  const live = await deps.store.getLiveVersion(request.service);
+  if (live && Date.parse(live.at) > Date.parse(retryable.at)) {
+    throw new InvalidRequest(`retry refused: ${request.service} ${live.version} went live after this go-live failed`);
+  }
   const freeze =
     plan.breakGlass === 'required' ? undefined : activeFreezes(deps.config.freezes, request.service, now)[0];
   if (freeze) {

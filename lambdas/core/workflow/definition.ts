@@ -223,7 +223,6 @@ const states = {
     Choices: [
       { Variable: '$.plan.kind', StringEquals: 'undo', Next: 'PreTrafficSmokeTests' },
       { Variable: '$.retry.resumeAt', StringEquals: 'PreTrafficSmokeTests', Next: 'PreTrafficSmokeTests' },
-      { Variable: '$.retry.resumeAt', StringEquals: 'Checkpoint', Next: 'Checkpoint' },
     ],
     Default: 'StartRestore',
   }),

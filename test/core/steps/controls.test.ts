@@ -3,7 +3,7 @@ import { castBreakGlassVote, requestBreakGlass, verifyBreakGlass } from '../../.
 import { checkpoint } from '../../../lambdas/core/steps/checkpoint';
 import { HOLD_VALUE, requestControl, startHold } from '../../../lambdas/core/steps/controls';
 import { acquire } from '../../../lambdas/core/steps/lock';
-import { retryVerdict } from '../../../lambdas/core/steps/retry';
+import { awaitRetry, retryVerdict } from '../../../lambdas/core/steps/retry';
 import { demoConfigFile, EXECUTION_ID, fakeDeps, NOW, stepPayload, type FakeDeps } from '../../support/fake-deps';
 import { testPlan } from '../../support/payloads';
 
@@ -282,13 +282,38 @@ describe('castBreakGlassVote after a crash', () => {
   });
 });
 
+describe('awaitRetry, redriven', () => {
+  it('refuses (changing nothing) a retry redriven after another version went live', async () => {
+    f = fakeDeps();
+    const failure = { Error: 'SmokeTestFailed', Cause: 'green answers 503' };
+    await f.store.putExecutionValue(EXECUTION_ID, 'retryable', {
+      attempt: 1,
+      failedAt: 'PreTrafficSmokeTests',
+      resumeAt: 'PreTrafficSmokeTests',
+      error: failure,
+      at: NOW.toISOString(),
+    });
+    await f.store.claimExecutionValue(EXECUTION_ID, 'retry:1', { by: 'U_RELEASE_MANAGER', at: NOW.toISOString() });
+    f.clock.advance(60_000);
+    await f.store.setLiveVersion('demo', '2.1.0', 'green', f.clock.advance(1_000));
+
+    await expect(awaitRetry(f.deps, stepPayload('AwaitRetry', { error: failure }))).rejects.toMatchObject({
+      name: 'InvalidRequest',
+      message: 'retry refused: demo 2.1.0 went live after this go-live failed',
+    });
+    expect(await f.store.getLock('demo')).toBeUndefined();
+    // A later golive retry finds a fresh retry point (and is refused again by the client, for the same reason).
+    expect(await f.store.getExecutionValue(EXECUTION_ID, 'retryable')).toMatchObject({ attempt: 2 });
+  });
+});
+
 describe('retryVerdict', () => {
   const rolledBack = { completed: true };
   it.each([
     ['PreTrafficSmokeTests', 'SmokeTestFailed', 'PreTrafficSmokeTests'],
     ['VerifyBackup', 'BackupVerificationFailed', 'MuteAlerts'],
     ['CheckReadiness', 'ProviderUnavailable', 'CheckReadiness'],
-    ['ShiftTraffic', 'TrafficShiftFailed', 'Checkpoint'],
+    ['ShiftTraffic', 'TrafficShiftFailed', 'PreTrafficSmokeTests'],
   ])('resumes %s failing with %s at %s', (step, error, resumeAt) => {
     expect(retryVerdict(step, { Error: error }, rolledBack)).toEqual({ resumeAt });
   });
