@@ -265,6 +265,24 @@ describe('golive audit: one verdict, anchored outside the store, on real local t
     expect(noLog.verdict.anchors.find((a) => a.anchor === 'seal-log')).toMatchObject({ status: 'missing' });
   });
 
+  it('still lists a go-live deleted from both databases, ALTERED: only its seal is left', async () => {
+    const home = copyHome();
+    withStore(home, (db) => {
+      db.prepare('DELETE FROM audit WHERE execution_id = ?').run(approved);
+      db.prepare('DELETE FROM execution_values WHERE execution_id = ?').run(approved);
+    });
+    const engine = new Database(join(home, 'executions.sqlite'));
+    engine.prepare('DELETE FROM executions WHERE arn = ?').run(approved);
+    engine.prepare('DELETE FROM history WHERE execution_arn = ?').run(approved);
+    engine.close();
+
+    const gone = await caught(home, approved);
+
+    expect(gone.code).toBe(1);
+    expect(gone.caughtBy).toEqual(['execution-output', 'seal-log']);
+    expect(gone.v.anchors.find((a) => a.anchor === 'seal-log')!.detail).toContain('is not in the trail of 0 records');
+  });
+
   it('filters by approver, requester, decision, waiver, break-glass, status and period, combined', async () => {
     const home = copyHome();
     // A break-glass go-live whose execution is not in this runtime: its verdict must say so.

@@ -163,7 +163,15 @@ export class AuditSources {
       return arns;
     });
     for (const arn of listed ?? this.engine?.executions().map((e) => e.arn) ?? []) ids.add(arn);
+    // A go-live deleted from both databases is still named by its seal: listed, and found ALTERED.
+    for (const id of this.sealedIds()) ids.add(id);
     return [...ids];
+  }
+
+  /** The executions the seal log names (none when it is missing or unreadable: verify reports that). */
+  private sealedIds(): string[] {
+    const log = readSealLog(this.sealLogFile);
+    return log.state === 'found' ? [...new Set(log.seals.map((s) => s.executionId))] : [];
   }
 
   /** The id of `ref`: a trail id, an execution name or ARN, a pre-flight's `readiness:<service>:<version>`. */
@@ -173,7 +181,8 @@ export class AuditSources {
     const known =
       stored.find((id) => id === ref) ??
       stored.find((id) => trailKind(id) === 'go-live' && id.endsWith(`:${ref}`)) ??
-      this.engine?.executions().find((e) => e.name === ref || e.arn === ref)?.arn;
+      this.engine?.executions().find((e) => e.name === ref || e.arn === ref)?.arn ??
+      this.sealedIds().find((id) => id === ref || id.endsWith(`:${ref}`));
     if (known) return known;
     if (ref.startsWith('readiness:') || ref.startsWith('arn:')) return ref;
     const arn = await this.fromStepFunctions(() => this.remote.executionArn(ref));
@@ -212,7 +221,9 @@ export class AuditSources {
       } else
         notFound = `${this.engine.file} holds no execution ${id.split(':').pop()}: it was deleted, or never ran here`;
     }
-    if (records.length === 0 && !execution) throw usageError(`no audit trail for "${id}"`);
+    // Nothing left of it but its seal: verified all the same, so the deletion is reported (ALTERED).
+    if (records.length === 0 && !execution && !this.sealedIds().includes(id))
+      throw usageError(`no audit trail for "${id}"`);
     let executionEvidence: ExecutionEvidence;
     if (execution) {
       const historySeal = history ? finalHashFromHistory(history) : undefined;
