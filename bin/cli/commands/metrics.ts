@@ -84,7 +84,9 @@ async function loadTrails(v: Values, store: SqliteStore, since: Date, io: Io): P
     }
   } catch (err) {
     if (!(err instanceof CliError)) throw err;
-    io.err(`Step Functions not consulted (${err.message.split(':')[0]}): go-lives judged from the audit trail alone`);
+    io.err(
+      `Step Functions not consulted (${err.message.replace(/: is the local runtime running\?.*$/s, '')}): go-lives judged from the audit trail alone`,
+    );
   } finally {
     remote.close();
   }
