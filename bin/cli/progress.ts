@@ -43,6 +43,21 @@ function canaryVerdict(output: string | undefined): string | undefined {
  * Turns Step Functions history events into one line per step (Task states), with duration.
  * Works on any HistoryEvent stream: the local endpoint or AWS.
  */
+/** The step boundaries: a line only when they held, promoted or noted a freeze. */
+const BOUNDARIES = new Set(['Checkpoint', 'CheckpointBeforePromotion']);
+
+/** What a boundary did, from its Lambda result (`{ Payload: { action, reason } }`). */
+function boundaryLine(output: string | undefined): string | undefined {
+  try {
+    const payload = (JSON.parse(output ?? '{}') as { Payload?: { action?: string; reason?: string } }).Payload;
+    if (payload?.action === 'hold') return `held: ${payload.reason ?? 'paused'}`;
+    if (payload?.action === 'promote') return 'promoted: the remaining canary steps are skipped';
+  } catch {
+    // Not a boundary result golive wrote: no line rather than a wrong one.
+  }
+  return undefined;
+}
+
 export class ProgressTracker {
   private readonly entered = new Map<string, number>();
   /** States whose failure was already printed; their caught exit is not a success. */
@@ -75,14 +90,24 @@ export class ProgressTracker {
         if (this.current) this.onWaiting(this.current);
         return undefined;
       case 'TaskSucceeded': {
+        const output = event.taskSucceededEventDetails?.output;
         const verdict =
-          this.current === 'AnalyzeCanary' ? canaryVerdict(event.taskSucceededEventDetails?.output) : undefined;
+          this.current === 'AnalyzeCanary'
+            ? canaryVerdict(output)
+            : this.current && BOUNDARIES.has(this.current)
+              ? boundaryLine(output)
+              : undefined;
         if (verdict && this.current) this.said.set(this.current, verdict);
         return undefined;
       }
       case 'TaskStateExited': {
         const name = event.stateExitedEventDetails?.name ?? '?';
         if (this.failed.delete(name)) return undefined;
+        if (BOUNDARIES.has(name) && !this.said.has(name)) {
+          // A step boundary with nothing to do (no pause, promote or freeze): not worth a line.
+          this.entered.delete(name);
+          return undefined;
+        }
         const detail = this.said.get(name);
         this.said.delete(name);
         this.onLine({
@@ -100,11 +125,19 @@ export class ProgressTracker {
         const details = event.taskFailedEventDetails ?? event.taskTimedOutEventDetails;
         const error = details?.error ?? (event.type === 'TaskTimedOut' ? 'States.Timeout' : 'Error');
         const timedOutBake = error === 'States.Timeout' && /Bake$/.test(name);
+        // A hold that times out goes back to its boundary for another look; one resumed before it began too.
+        const holdEnded = /^Paused/.test(name) && (error === 'States.Timeout' || error === 'HoldEnded');
         this.onLine({
           step: name,
-          state: timedOutBake ? 'succeeded' : 'failed',
+          state: timedOutBake || holdEnded ? 'succeeded' : 'failed',
           durationMs: at - (this.entered.get(name) ?? at),
-          detail: timedOutBake ? 'bake passed, no alarm' : `${error}: ${describeCause(details?.cause)}`,
+          detail: timedOutBake
+            ? 'bake passed, no alarm'
+            : holdEnded
+              ? error === 'HoldEnded'
+                ? 'resumed'
+                : 'held: looking again'
+              : `${error}: ${describeCause(details?.cause)}`,
         });
         this.entered.delete(name);
         this.failed.add(name);
