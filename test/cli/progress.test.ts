@@ -64,7 +64,12 @@ describe('ProgressTracker', () => {
       ...boundary('Checkpoint', 1, { action: 'continue' }),
       ...boundary('Checkpoint', 2, { action: 'hold', holdSeconds: 60, reason: 'paused by U_RM: lunch' }),
       { type: 'TaskStateEntered', timestamp: at(3), id: ++id, stateEnteredEventDetails: { name: 'Paused' } },
-      { type: 'TaskTimedOut', timestamp: at(63), id: ++id, taskTimedOutEventDetails: { error: 'States.Timeout' } },
+      {
+        type: 'TaskTimedOut',
+        timestamp: at(63),
+        id: ++id,
+        taskTimedOutEventDetails: { resource: 'invoke', resourceType: 'lambda', error: 'States.Timeout' },
+      },
       ...boundary('Checkpoint', 64, { action: 'promote' }),
     ];
 
