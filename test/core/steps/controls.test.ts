@@ -105,6 +105,19 @@ describe('startHold (Paused)', () => {
   });
 });
 
+/** A go-live paused and holding: its Paused task registered under `hold-token`. */
+async function pausedAndHeld(): Promise<void> {
+  await requestControl(f.deps, EXECUTION_ID, 'pause', manager);
+  await f.store.putCallback({
+    token: 'hold-token',
+    executionId: EXECUTION_ID,
+    service: 'demo',
+    kind: 'hold',
+    alarms: [],
+    createdAt: NOW.toISOString(),
+  });
+}
+
 describe('requestControl', () => {
   it('records each wish once and audits who asked, verified how', async () => {
     f = fakeDeps();
@@ -125,15 +138,7 @@ describe('requestControl', () => {
 
   it('finishes a resume that was recorded but never reached the held go-live, when asked again', async () => {
     f = fakeDeps();
-    await requestControl(f.deps, EXECUTION_ID, 'pause', manager);
-    await f.store.putCallback({
-      token: 'hold-token',
-      executionId: EXECUTION_ID,
-      service: 'demo',
-      kind: 'hold',
-      alarms: [],
-      createdAt: NOW.toISOString(),
-    });
+    await pausedAndHeld();
     // The first resume dies between its record and SendTaskSuccess (here: throttled).
     const succeed = f.callbacks.succeed.bind(f.callbacks);
     f.callbacks.succeed = async () => {
@@ -154,15 +159,7 @@ describe('requestControl', () => {
 
   it('ends a hold in progress at once when resumed', async () => {
     f = fakeDeps();
-    await requestControl(f.deps, EXECUTION_ID, 'pause', manager);
-    await f.store.putCallback({
-      token: 'hold-token',
-      executionId: EXECUTION_ID,
-      service: 'demo',
-      kind: 'hold',
-      alarms: [],
-      createdAt: NOW.toISOString(),
-    });
+    await pausedAndHeld();
 
     await requestControl(f.deps, EXECUTION_ID, 'resume', manager);
 
