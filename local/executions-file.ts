@@ -3,21 +3,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { toHistoryEvent } from './engine/history';
-import type { ExecutionStatus, StoredEvent } from './engine/store';
+import type { ExecutionRow, StoredEvent } from './engine/store';
 
-/** The columns of an execution the audit reads (the engine's file has more). */
-export interface EngineExecution {
-  arn: string;
-  stateMachineArn: string;
-  name: string;
-  status: ExecutionStatus;
-  input: string;
-  output: string | null;
-  error: string | null;
-  cause: string | null;
-  startDate: number;
-  stopDate: number | null;
-}
+/** The columns of an execution the audit reads (the engine's row, without its redrive bookkeeping). */
+export type EngineExecution = Pick<
+  ExecutionRow,
+  'arn' | 'stateMachineArn' | 'name' | 'status' | 'input' | 'output' | 'error' | 'cause' | 'startDate' | 'stopDate'
+>;
 
 /**
  * The local engine's `executions.sqlite` opened read-only (schema: local/engine/store.ts), for the

@@ -121,6 +121,35 @@ function limitFrom(raw: string | undefined): number | undefined {
   return Number(raw);
 }
 
+type GoLiveAction = (
+  client: GoLiveClient,
+  actor: Actor,
+  name: string,
+  body: Record<string, unknown>,
+) => Promise<[status: number, answer: unknown]>;
+
+/** What POST /go-lives/{name}/<action> does, by action: each through GoLiveClient, as the caller. */
+const GO_LIVE_ACTIONS = new Map<string, GoLiveAction>([
+  [
+    'votes',
+    async (c, a, n, b) => [
+      200,
+      await c.vote(a, n, { decision: b.decision, reason: b.reason, attest: b.attest, waive: b.waive }),
+    ],
+  ],
+  ['abort', async (c, a, n, b) => [200, await c.abort(a, n, b.reason)]],
+  ['checklist', async (c, a, n, b) => [200, await c.answerChecklist(a, n, { attest: b.attest, waive: b.waive })]],
+  ['pause', async (c, a, n, b) => [200, await c.control(a, n, 'pause', b.reason)]],
+  ['resume', async (c, a, n, b) => [200, await c.control(a, n, 'resume', b.reason)]],
+  ['promote', async (c, a, n, b) => [200, await c.control(a, n, 'promote', b.reason)]],
+  ['retry', async (c, a, n, b) => [202, await c.retry(a, n, b.reason)]],
+  [
+    'break-glass',
+    async (c, a, n, b) => [200, await c.breakGlassVote(a, n, { decision: b.decision, reason: b.reason })],
+  ],
+  ['review', async (c, a, n, b) => [200, await c.closeReview(a, n, b.note)]],
+]);
+
 /** The `{name}` segment: API Gateway's path parameter when there is one, else the path's own (percent-decoded). */
 function nameFrom(event: ControlEvent, segment: string): string {
   const fromGateway = event.pathParameters?.name;
@@ -150,36 +179,6 @@ export function createControlHandler(options: ControlHandlerOptions): (event: Co
     try {
       const actor = options.identify(event);
       const segments = (event.path ?? '').split('/').filter(Boolean);
-      const method0 = event.httpMethod?.toUpperCase();
-      if (segments[0] === 'reviews' && segments.length === 1) {
-        if (method0 !== 'GET')
-          return json(
-            405,
-            { code: 'InvalidRequest', message: `${method0} is not allowed on /reviews (allowed: GET)` },
-            { allow: 'GET' },
-          );
-        const status = event.queryStringParameters?.status ?? 'open';
-        if (status !== 'open' && status !== 'closed' && status !== 'all')
-          throw refuse('InvalidRequest', `status must be open, closed or all, got "${status}"`);
-        return json(200, { reviews: await (await clientOf()).reviews({ status }) });
-      }
-      if (segments[0] === 'services' && segments.length === 3 && segments[2] === 'rollback') {
-        if (method0 !== 'POST')
-          return json(
-            405,
-            { code: 'InvalidRequest', message: `${method0} is not allowed on ${event.path} (allowed: POST)` },
-            { allow: 'POST' },
-          );
-        const body = parseBody(event);
-        const started = await (await clientOf()).undo(requireActor(actor), nameFrom(event, segments[1]), body.reason);
-        return json(started.duplicate ? 200 : 201, started);
-      }
-      if (segments[0] !== 'go-lives' || segments.length > 3) {
-        throw refuse(
-          'NotFound',
-          `no route ${event.httpMethod} ${event.path}: the control API serves /go-lives, /reviews and /services/{name}/rollback`,
-        );
-      }
       const method = event.httpMethod?.toUpperCase();
       const allow = (allowed: string) => {
         if (!allowed.split(', ').includes(method)) {
@@ -191,6 +190,27 @@ export function createControlHandler(options: ControlHandlerOptions): (event: Co
         }
         return undefined;
       };
+      if (segments[0] === 'reviews' && segments.length === 1) {
+        const refused = allow('GET');
+        if (refused) return refused;
+        const status = event.queryStringParameters?.status ?? 'open';
+        if (status !== 'open' && status !== 'closed' && status !== 'all')
+          throw refuse('InvalidRequest', `status must be open, closed or all, got "${status}"`);
+        return json(200, { reviews: await (await clientOf()).reviews({ status }) });
+      }
+      if (segments[0] === 'services' && segments.length === 3 && segments[2] === 'rollback') {
+        const refused = allow('POST');
+        if (refused) return refused;
+        const body = parseBody(event);
+        const started = await (await clientOf()).undo(requireActor(actor), nameFrom(event, segments[1]), body.reason);
+        return json(started.duplicate ? 200 : 201, started);
+      }
+      if (segments[0] !== 'go-lives' || segments.length > 3) {
+        throw refuse(
+          'NotFound',
+          `no route ${event.httpMethod} ${event.path}: the control API serves /go-lives, /reviews and /services/{name}/rollback`,
+        );
+      }
       const client = await clientOf();
       if (segments.length === 1) {
         const refused = allow('GET, POST');
@@ -223,64 +243,17 @@ export function createControlHandler(options: ControlHandlerOptions): (event: Co
         const refused = allow('GET');
         return refused ?? json(200, await client.describe(name));
       }
-      if (segments[2] === 'votes') {
-        const refused = allow('POST');
-        if (refused) return refused;
-        const body = parseBody(event);
-        return json(
-          200,
-          await client.vote(requireActor(actor), name, {
-            decision: body.decision,
-            reason: body.reason,
-            attest: body.attest,
-            waive: body.waive,
-          }),
+      const act = GO_LIVE_ACTIONS.get(segments[2]);
+      if (!act) {
+        throw refuse(
+          'NotFound',
+          `no route ${event.httpMethod} ${event.path}: a go-live has ${[...GO_LIVE_ACTIONS.keys()].map((a) => `/${a}`).join(', ')}`,
         );
       }
-      if (segments[2] === 'abort') {
-        const refused = allow('POST');
-        if (refused) return refused;
-        const body = parseBody(event);
-        return json(200, await client.abort(requireActor(actor), name, body.reason));
-      }
-      if (segments[2] === 'checklist') {
-        const refused = allow('POST');
-        if (refused) return refused;
-        const body = parseBody(event);
-        return json(
-          200,
-          await client.answerChecklist(requireActor(actor), name, { attest: body.attest, waive: body.waive }),
-        );
-      }
-      const action = segments[2];
-      if (action === 'pause' || action === 'resume' || action === 'promote') {
-        const refused = allow('POST');
-        if (refused) return refused;
-        return json(200, await client.control(requireActor(actor), name, action, parseBody(event).reason));
-      }
-      if (action === 'retry') {
-        const refused = allow('POST');
-        if (refused) return refused;
-        return json(202, await client.retry(requireActor(actor), name, parseBody(event).reason));
-      }
-      if (action === 'break-glass') {
-        const refused = allow('POST');
-        if (refused) return refused;
-        const body = parseBody(event);
-        return json(
-          200,
-          await client.breakGlassVote(requireActor(actor), name, { decision: body.decision, reason: body.reason }),
-        );
-      }
-      if (action === 'review') {
-        const refused = allow('POST');
-        if (refused) return refused;
-        return json(200, await client.closeReview(requireActor(actor), name, parseBody(event).note));
-      }
-      throw refuse(
-        'NotFound',
-        `no route ${event.httpMethod} ${event.path}: a go-live has /votes, /checklist, /abort, /pause, /resume, /promote, /retry, /break-glass and /review`,
-      );
+      const refused = allow('POST');
+      if (refused) return refused;
+      const [status, answer] = await act(client, requireActor(actor), name, parseBody(event));
+      return json(status, answer);
     } catch (err) {
       if (err instanceof GoLiveClientError) {
         return json(STATUS_FOR[err.code], { code: err.code, message: err.message });
