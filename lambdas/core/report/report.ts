@@ -454,7 +454,8 @@ export function buildAuditReport(input: {
         requestedByVerification,
         stepFunctionsStatus: execution?.status && execution.status !== status ? execution.status : undefined,
         undo: request.kind === 'undo' ? true : undefined,
-        breakGlass: breakGlassOf(request, lock, records),
+        // What ValidateAndLock validated decides it (it drops a break-glass no freeze called for).
+        breakGlass: breakGlassOf(lock ? obj(obj(lock.evidence).request) : requestInput, lock, records),
         retries: retriesOf(records),
         startedAt,
         stoppedAt,

@@ -106,20 +106,31 @@ export function acquire(deps: Deps, event: StepPayload<'ValidateAndLock'>): Prom
         plan.breakGlass === 'required'
           ? { deferred: 'until the break-glass is approved' }
           : await deps.traffic.prepareCandidate(request.service, candidateSlot, request.version);
-      await deps.store.putExecutionValue(event.executionId, 'request', request);
+      // A break-glass is what a freeze makes it: asked outside one (or for an undo), the go-live is an
+      // ordinary one, and its request says so to everything that reads it (audit filters, DORA, report).
+      const { breakGlass: asked, ...ordinary } = request;
+      const kept: GoLiveRequest = plan.breakGlass === 'required' ? request : ordinary;
+      await deps.store.putExecutionValue(event.executionId, 'request', kept);
       await deps.store.putExecutionValue(event.executionId, 'plan', plan);
       const flags = [
         request.kind === 'undo' ? `undo of ${live?.version}` : '',
         plan.breakGlass === 'required' ? `BREAK-GLASS inside ${freeze?.name}: ${request.breakGlass?.reason}` : '',
         freeze && request.kind === 'undo' ? `inside change freeze ${freeze.name} (an undo is allowed)` : '',
-        request.breakGlass && !freeze ? 'break-glass asked but no freeze is in force: an ordinary go-live' : '',
+        asked && plan.breakGlass !== 'required' ? 'break-glass asked but not needed here: an ordinary go-live' : '',
       ].filter(Boolean);
       return {
-        result: { request, plan, lock },
+        result: { request: kept, plan, lock },
         summary:
           `${request.service} ${request.version} (${plan.strategy}) requested by ${request.requestedBy}; lock taken; stable ${stableSlot}, candidate ${candidateSlot}` +
           (flags.length ? `; ${flags.join('; ')}` : ''),
-        evidence: { request, plan, weights, candidate, ...(freeze ? { freeze } : {}) },
+        evidence: {
+          request: kept,
+          plan,
+          weights,
+          candidate,
+          ...(freeze ? { freeze } : {}),
+          ...(asked && kept === ordinary ? { breakGlassNotNeeded: asked } : {}),
+        },
       };
     },
   );

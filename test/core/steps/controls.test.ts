@@ -196,6 +196,24 @@ describe('freeze and break-glass at ValidateAndLock', () => {
     expect(f.traffic.calls.filter((c) => c.op === 'prepareCandidate')).toEqual([]);
   });
 
+  it('records a break-glass asked outside any freeze as the ordinary go-live it is', async () => {
+    f = fakeDeps();
+    const payload = stepPayload('ValidateAndLock');
+
+    const { request, plan } = await acquire(f.deps, {
+      ...payload,
+      request: { ...(payload.request as object), breakGlass: { reason: 'just in case' } },
+    });
+
+    expect(plan.breakGlass).toBe('no');
+    expect(request.breakGlass).toBeUndefined();
+    expect(await f.store.getExecutionValue(EXECUTION_ID, 'request')).not.toHaveProperty('breakGlass');
+    expect((await f.audit())[0]).toMatchObject({
+      summary: expect.stringContaining('break-glass asked but not needed here'),
+      evidence: expect.objectContaining({ breakGlassNotNeeded: { reason: 'just in case' } }),
+    });
+  });
+
   it('refuses a break-glass with too few emergency approvers besides the requester', async () => {
     f = withConfig({
       breakGlass: { approvers: ['U_RELEASE_MANAGER', 'U_APPROVER_ANA'], minApprovals: 2, timeoutSeconds: 600 },
