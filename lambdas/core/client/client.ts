@@ -25,7 +25,7 @@ import {
   type ReviewClosure,
 } from '../steps/break-glass';
 import { controlState, requestControl, type ControlAction } from '../steps/controls';
-import { RETRYABLE_VALUE, retryRequestKey, type Retryable, type RetryRequest } from '../steps/retry';
+import { pendingRetry, RETRYABLE_VALUE, retryRequestKey, type Retryable, type RetryRequest } from '../steps/retry';
 import { answerChecklist, castVote, type VoteOutcome } from '../steps/approval';
 import { START_RECORD, type StartRecord } from '../steps/lock';
 import { READINESS_VALUE } from '../steps/readiness';
@@ -652,10 +652,8 @@ export class GoLiveClient {
       );
     }
     const status = goLiveStatus(described.status, described.error);
-    const retryable = await this.ports.store.getExecutionValue<Retryable>(executionArn, RETRYABLE_VALUE);
-    const pending =
-      retryable && !(await this.ports.store.getExecutionValue(executionArn, `retry:${retryable.attempt}:consumed`));
-    if (described.status !== 'FAILED' || !retryable || !pending) {
+    const retryable = await pendingRetry(this.ports.store, executionArn);
+    if (described.status !== 'FAILED' || !retryable) {
       throw new GoLiveClientError(
         'Conflict',
         described.status === 'FAILED'

@@ -1,6 +1,6 @@
 import { GoLiveError, InvalidRequest, LockHeld, Unauthorized } from '../errors';
 import { activeFreezes, freezeMessage } from '../freeze';
-import type { AuditRecord, Deps, LockRecord } from '../ports';
+import type { AuditRecord, Deps, LockRecord, Store } from '../ports';
 import { executionName } from '../request';
 import { hasRole, type ActorVerification } from '../roles';
 import type { StepPayload, TaskName } from '../workflow/definition';
@@ -22,6 +22,13 @@ export const RETRYABLE_VALUE = 'retryable';
 /** Written (once per attempt) by the client before RedriveExecution. */
 export const retryRequestKey = (attempt: number) => `retry:${attempt}`;
 const consumedKey = (attempt: number) => `retry:${attempt}:consumed`;
+
+/** The retry point of a failed go-live that no retry has used yet (what golive retry may redrive). */
+export async function pendingRetry(store: Store, executionId: string): Promise<Retryable | undefined> {
+  const retryable = await store.getExecutionValue<Retryable>(executionId, RETRYABLE_VALUE);
+  if (!retryable || (await store.getExecutionValue(executionId, consumedKey(retryable.attempt)))) return undefined;
+  return retryable;
+}
 
 export type ResumeAt = 'CheckReadiness' | 'MuteAlerts' | 'PreTrafficSmokeTests';
 
